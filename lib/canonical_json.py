@@ -1,0 +1,131 @@
+# Canonical JSON: the byte form that survives JSON.stringify(JSON.parse(text)) unchanged,
+# and that CPython and MicroPython produce identically (sinricpro.md §4.3).
+# Keys sorted, compact separators, whole floats as integers, no exponent form,
+# inf/nan refused, JS-style string escapes, non-ASCII left as UTF-8.
+import json
+
+_INF = float("inf")
+
+
+class EncodeError(ValueError):
+    pass
+
+
+def _plain(s):
+    # '%g' text -> plain decimal: '1e-05' -> '0.00001', '1e+16' -> '10000000000000000'.
+    neg = s[0] == "-"
+    if neg:
+        s = s[1:]
+    e = s.find("e")
+    if e < 0:
+        exp = 0
+    else:
+        exp = int(s[e + 1 :])
+        s = s[:e]
+    dot = s.find(".")
+    if dot < 0:
+        digits, point = s, len(s)
+    else:
+        digits, point = s[:dot] + s[dot + 1 :], dot
+    point += exp
+    if point <= 0:
+        out = "0." + "0" * -point + digits
+    elif point >= len(digits):
+        out = digits + "0" * (point - len(digits))
+    else:
+        out = digits[:point] + "." + digits[point:]
+    if "." in out:
+        out = out.rstrip("0").rstrip(".")
+    out = out.lstrip("0") or "0"
+    if out[0] == ".":
+        out = "0" + out
+    return "-" + out if neg and out != "0" else out
+
+
+def encode_float(x):
+    if x != x or x == _INF or x == -_INF:
+        raise EncodeError("cannot encode %r: JSON has no inf/nan" % x)
+    if x == 0:
+        return "0"  # also -0.0, as JSON.stringify does
+    # Shortest text that reads back as the same float at this port's float width,
+    # so a float32 board and a double host agree once values are rounded.
+    for p in range(1, 18):
+        s = "%.*g" % (p, x)
+        if float(s) == x:
+            break
+    return _plain(s)
+
+
+def encode_str(s):
+    # json.dumps escapes '"', '\\' and controls; both runtimes keep non-ASCII raw
+    # (CPython with ensure_ascii=False). Only \b and \f need the JS short form.
+    if "\b" in s or "\f" in s:
+        return _escape_slow(s)
+    return _dumps(s)
+
+
+def _escape_slow(s):
+    out = ['"']
+    for c in s:
+        if c == "\b":
+            out.append("\\b")
+        elif c == "\f":
+            out.append("\\f")
+        else:
+            out.append(_dumps(c)[1:-1])
+    out.append('"')
+    return "".join(out)
+
+
+try:
+    json.dumps("é", ensure_ascii=False)
+
+    def _dumps(s):
+        return json.dumps(s, ensure_ascii=False)
+
+except TypeError:  # MicroPython: no ensure_ascii, already leaves UTF-8 alone
+    _dumps = json.dumps
+
+
+def _encode(v, out):
+    if v is None:
+        out.append("null")
+    elif v is True:
+        out.append("true")
+    elif v is False:
+        out.append("false")
+    elif isinstance(v, str):
+        out.append(encode_str(v))
+    elif isinstance(v, int):
+        out.append(str(v))
+    elif isinstance(v, float):
+        out.append(encode_float(v))
+    elif isinstance(v, dict):
+        out.append("{")
+        first = True
+        for k in sorted(v):
+            if not isinstance(k, str):
+                raise EncodeError("object key %r is not a string" % (k,))
+            if not first:
+                out.append(",")
+            first = False
+            out.append(encode_str(k))
+            out.append(":")
+            _encode(v[k], out)
+        out.append("}")
+    elif isinstance(v, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(v):
+            if i:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+    else:
+        raise EncodeError("cannot encode %s" % type(v).__name__)
+
+
+def dumps(value):
+    """Canonical JSON text (str) of value."""
+    out = []
+    _encode(value, out)
+    return "".join(out)

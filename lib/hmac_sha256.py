@@ -1,0 +1,52 @@
+# HMAC-SHA256 (RFC 2104) over hashlib.sha256: MicroPython ships no hmac module.
+import binascii
+import hashlib
+
+_BLOCK = 64
+
+
+class HmacSha256:
+    """Keyed once; digest() may be called any number of times.
+
+    The padded keys are kept, not hash objects: MicroPython cannot copy those.
+    """
+
+    def __init__(self, key):
+        if isinstance(key, str):
+            key = key.encode()
+        if len(key) > _BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key + bytes(_BLOCK - len(key))
+        self._ipad = bytes(b ^ 0x36 for b in key)
+        self._opad = bytes(b ^ 0x5C for b in key)
+
+    def digest(self, msg):
+        if isinstance(msg, str):
+            msg = msg.encode()
+        inner = hashlib.sha256(self._ipad)
+        inner.update(msg)
+        outer = hashlib.sha256(self._opad)
+        outer.update(inner.digest())
+        return outer.digest()
+
+    def b64(self, msg):
+        """Base64 of the digest as str, no trailing newline (44 chars)."""
+        return b64encode(self.digest(msg))
+
+
+def b64encode(data):
+    return binascii.b2a_base64(data)[:-1].decode()
+
+
+def equal(a, b):
+    """Constant-time comparison of two str/bytes values (time depends on length only)."""
+    if isinstance(a, str):
+        a = a.encode()
+    if isinstance(b, str):
+        b = b.encode()
+    diff = len(a) ^ len(b)
+    if diff:
+        b = a  # compare against itself so timing does not reveal where they differ
+    for x, y in zip(a, b):
+        diff |= x ^ y
+    return diff == 0

@@ -1,0 +1,195 @@
+# Sinric Pro message codec (sinricpro.md §3-§7): verify and parse what the server sends,
+# build signed responses and events. Hardware-free; the secret lives in an HmacSha256.
+import json
+
+from canonical_json import dumps
+from hmac_sha256 import HmacSha256, equal
+
+_PAYLOAD = b'"payload":'
+_SIGNATURE = b',"signature"'
+_TS_PREFIX = b'{"timestamp":'
+_ENVELOPE_HEAD = '{"header":{"payloadVersion":2,"signatureVersion":1},"payload":'
+_TYPES = ("request", "response", "event")
+# payload field -> required type; str fields are checked for str, int for non-bool int
+_STR_FIELDS = ("action", "type", "deviceId", "replyToken", "clientId", "scope", "instanceId")
+
+
+class MessageError(ValueError):
+    """Base of every codec error; str(err) is a one-line reason fit for the log."""
+
+    reason = "malformed message"
+
+
+class NotJson(MessageError):
+    reason = "not JSON"
+
+
+class MissingPayload(MessageError):
+    reason = "missing payload"
+
+
+class MissingSignature(MessageError):
+    reason = "missing signature"
+
+
+class BadSignature(MessageError):
+    reason = "signature is invalid"
+
+
+class BadField(MessageError):
+    reason = "bad field"
+
+
+def _error(cls, detail=""):
+    return cls(cls.reason + (": " + detail if detail else ""))
+
+
+def _as_bytes(raw):
+    if isinstance(raw, str):
+        return raw.encode()
+    return raw
+
+
+def _loads(text, what):
+    try:
+        return json.loads(text)
+    except (ValueError, UnicodeError):
+        raise _error(NotJson, what) from None
+
+
+def parse_timestamp(raw):
+    """Unix seconds from the server's {"timestamp":N} frame, or None if raw is not one."""
+    raw = _as_bytes(raw)
+    if not raw.startswith(_TS_PREFIX) or len(raw) > 40:
+        return None
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        return None
+    ts = obj.get("timestamp") if isinstance(obj, dict) else None
+    if isinstance(ts, int) and not isinstance(ts, bool) and ts > 0 and len(obj) == 1:
+        return ts
+    return None
+
+
+class Codec:
+    def __init__(self, app_secret, uuid4=None):
+        if not app_secret:
+            raise ValueError("empty app secret")
+        self._mac = HmacSha256(app_secret)
+        self._uuid4 = uuid4 or make_uuid4
+
+    # -- incoming ---------------------------------------------------------------------
+    def verify(self, raw):
+        """Check the signature over the raw payload bytes, then parse.
+
+        Returns the payload dict; raises a MessageError subclass for every bad form.
+        """
+        raw = _as_bytes(raw)
+        start = raw.find(_PAYLOAD)
+        if start < 0:
+            if raw[:1] != b"{":
+                raise _error(NotJson, "does not start with '{'")
+            raise _error(MissingPayload)
+        start += len(_PAYLOAD)
+        # Last occurrence: a string inside the payload may itself contain ',"signature"'.
+        end = raw.rfind(_SIGNATURE)
+        if end < start:
+            raise _error(MissingSignature)
+        tail = _loads(b"{" + raw[end + 1 :], "signature part")
+        sig = tail.get("signature") if isinstance(tail, dict) else None
+        hmac = sig.get("HMAC") if isinstance(sig, dict) else None
+        if not isinstance(hmac, str) or not hmac:
+            raise _error(MissingSignature, "no signature.HMAC string")
+        body = raw[start:end]
+        if not equal(self._mac.b64(body), hmac):
+            raise _error(BadSignature)
+        head = raw[: start - len(_PAYLOAD)]
+        if head != b"{":
+            if head[-1:] != b",":
+                raise _error(NotJson, "envelope")
+            header = _loads(head[:-1] + b"}", "header").get("header")
+            if header is not None and (
+                not isinstance(header, dict) or header.get("signatureVersion", 1) != 1
+            ):
+                raise _error(BadField, "unsupported header %r" % (header,))
+        payload = _loads(body, "payload")
+        check_payload(payload)
+        return payload
+
+    # -- outgoing ---------------------------------------------------------------------
+    def sign(self, payload):
+        """Envelope text (str) for payload: encoded once, signed, spliced verbatim."""
+        text = dumps(payload)
+        return "".join(
+            (_ENVELOPE_HEAD, text, ',"signature":{"HMAC":"', self._mac.b64(text), '"}}')
+        )
+
+    def response(self, request, created_at, success=True, message="OK", value=None):
+        """Signed response to a verified request payload."""
+        p = {
+            "action": request.get("action", ""),
+            "clientId": request.get("clientId", ""),
+            "createdAt": created_at,
+            "message": message,
+            "replyToken": request.get("replyToken", ""),
+            "scope": request.get("scope", "device"),
+            "success": bool(success),
+            "type": "response",
+            "value": {} if value is None else value,
+        }
+        for k in ("deviceId", "instanceId"):
+            if k in request:
+                p[k] = request[k]
+        return self.sign(p)
+
+    def event(self, action, value, created_at, device_id=None, cause="PHYSICAL_INTERACTION",
+              instance_id=None):
+        """Signed event; device_id None makes a module-scope event."""
+        p = {
+            "action": action,
+            "cause": {"type": cause},
+            "createdAt": created_at,
+            "replyToken": self._uuid4(),
+            "type": "event",
+            "value": value,
+        }
+        if device_id is None:
+            p["scope"] = "module"
+        else:
+            p["deviceId"] = device_id
+        if instance_id is not None:
+            p["instanceId"] = instance_id
+        return self.sign(p)
+
+
+def check_payload(p):
+    if not isinstance(p, dict):
+        raise _error(BadField, "payload is not an object")
+    for k in _STR_FIELDS:
+        if k in p and not isinstance(p[k], str):
+            raise _error(BadField, "%s must be a string" % k)
+    for k in ("action", "type", "createdAt"):
+        if k not in p:
+            raise _error(BadField, "%s missing" % k)
+    if p["type"] not in _TYPES:
+        raise _error(BadField, "type %r unknown" % p["type"])
+    t = p["createdAt"]
+    if not isinstance(t, int) or isinstance(t, bool) or t <= 0:
+        raise _error(BadField, "createdAt must be a positive integer")
+    if "value" in p and not isinstance(p["value"], dict):
+        raise _error(BadField, "value must be an object")
+    if p["type"] == "request" and "replyToken" not in p:
+        raise _error(BadField, "replyToken missing")
+
+
+def make_uuid4(urandom=None):
+    if urandom is None:
+        import os
+
+        urandom = os.urandom
+    b = bytearray(urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = "".join("%02x" % x for x in b)
+    return "-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:]))
