@@ -4,13 +4,10 @@ import hmac
 import json
 import random
 import subprocess
-from pathlib import Path
 
 from canonical_json import dumps
 from hmac_sha256 import HmacSha256
-
-ROOT = Path(__file__).resolve().parents[2]
-MP = ROOT / ".venv" / "bin" / "micropython"
+from mpy import MICROPYTHON, mp_env
 
 MP_SCRIPT = r"""
 import sys, json
@@ -50,8 +47,8 @@ def test_same_bytes_on_both_runtimes():
     keys = ["k" * rng.randrange(1, 140) for _ in cases]
     lines = "".join(json.dumps({"v": v, "__key": k}) + "\n" for v, k in zip(cases, keys))
     out = subprocess.run(
-        [str(MP), "-X", "heapsize=38wK", "-c", MP_SCRIPT],
-        input=lines.encode(), capture_output=True, env={"MICROPYPATH": str(ROOT / "lib")},
+        [str(MICROPYTHON), "-X", "heapsize=38wK", "-c", MP_SCRIPT],
+        input=lines.encode(), capture_output=True, env=mp_env(),
         timeout=60, check=True,
     ).stdout.decode().splitlines()
     assert len(out) == len(cases)

@@ -1,0 +1,35 @@
+"""Run code under the real MicroPython interpreter from CPython tests."""
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
+# lib/ and the repo root (for the firmware package), then the portable test helpers.
+DEFAULT_PATH = ["lib", ".", "tests/portable"]
+
+
+def mp_env(extra_path=(), env=None):
+    e = dict(os.environ)
+    e["MICROPYPATH"] = ":".join(str(ROOT / p) for p in list(extra_path) + DEFAULT_PATH)
+    if env:
+        e.update(env)
+    return e
+
+
+def mp_cmd(script, *args, heap="38wK"):
+    return [str(MICROPYTHON), "-X", "heapsize=" + heap, str(script), *map(str, args)]
+
+
+def run_mp(script, *args, heap="38wK", extra_path=(), env=None, timeout=60, input=None):
+    """Run a script file; returns CompletedProcess with text stdout/stderr."""
+    return subprocess.run(mp_cmd(script, *args, heap=heap), cwd=ROOT, env=mp_env(extra_path, env),
+                          capture_output=True, text=True, timeout=timeout, input=input)
+
+
+def spawn_mp(script, *args, heap="38wK", extra_path=(), env=None, **kw):
+    """Start a script in the background (Popen, text stdout, stderr merged)."""
+    return subprocess.Popen(mp_cmd(script, *args, heap=heap), cwd=ROOT,
+                            env=mp_env(extra_path, env), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **kw)
