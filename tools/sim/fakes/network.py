@@ -1,0 +1,90 @@
+# Fake `network` for the simulated board: a station interface that connects at once unless
+# the sim has taken the link down (set_link(False)), so Wi-Fi loss can be tested.
+STA_IF = 0
+AP_IF = 1
+STAT_IDLE = 0
+STAT_CONNECTING = 1
+STAT_WRONG_PASSWORD = -3
+STAT_NO_AP_FOUND = -2
+STAT_CONNECT_FAIL = -1
+STAT_GOT_IP = 3
+
+_link_up = True
+_hostname = "mpy-sim"
+_instances = {}
+
+
+def set_link(up):
+    """Sim control: take the access point away (False) or bring it back (True)."""
+    global _link_up
+    _link_up = bool(up)
+    for w in _instances.values():
+        if not up:
+            w._connected = False
+
+
+def hostname(name=None):
+    global _hostname
+    if name is None:
+        return _hostname
+    _hostname = name
+
+
+class WLAN:
+    def __new__(cls, interface=STA_IF):
+        w = _instances.get(interface)
+        if w is None:
+            w = object.__new__(cls)
+            w._iface = interface
+            w._active = False
+            w._connected = False
+            w._ssid = None
+            _instances[interface] = w
+        return w
+
+    def __init__(self, interface=STA_IF):
+        pass
+
+    def active(self, on=None):
+        if on is None:
+            return self._active
+        self._active = bool(on)
+        if not on:
+            self._connected = False
+
+    def connect(self, ssid=None, key=None):
+        if not self._active:
+            raise OSError("STA not active")
+        self._ssid = ssid
+        self._connected = _link_up
+
+    def disconnect(self):
+        self._connected = False
+
+    def isconnected(self):
+        if not _link_up:
+            self._connected = False
+        return self._connected
+
+    def status(self, param=None):
+        if param == "rssi":
+            return -55 if self.isconnected() else 0
+        if self.isconnected():
+            return STAT_GOT_IP
+        return STAT_CONNECTING if self._active and self._ssid else STAT_IDLE
+
+    def ifconfig(self, cfg=None):
+        if self.isconnected():
+            return ("127.0.0.1", "255.0.0.0", "127.0.0.1", "127.0.0.1")
+        return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
+
+    def config(self, *args, **kw):
+        if args == ("mac",):
+            return b"\x24\x6f\x28\xaa\xbb\xcc"
+        if args == ("hostname",):
+            return _hostname
+        if args == ("essid",) or args == ("ssid",):
+            return self._ssid
+        if "hostname" in kw:
+            hostname(kw["hostname"])
+        return None
