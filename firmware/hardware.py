@@ -1,0 +1,109 @@
+# Hardware factory handed to every device: relays, PWM channels, inputs and DHT sensors on
+# top of `machine`/`dht` (the real ones on a board, tools/sim/fakes on the simulated board).
+# Devices only ever see this factory, so tests inject fakes and a tick source.
+import time
+
+try:
+    import asyncio
+except ImportError:  # a port without asyncio still gets the synchronous parts
+    asyncio = None
+
+
+class Pwm:
+    """A PWM channel: `set(fraction)` takes 0..1, `set_u16(n)` 0..65535; `u16()` reads back
+    the logical duty (before the active-low inversion)."""
+
+    def __init__(self, pwm, active_low):
+        self._pwm = pwm
+        self._inv = active_low
+        self._u16 = 0
+
+    def set(self, fraction):
+        self.set_u16(fraction * 65535 + 0.5)
+
+    def set_u16(self, n):
+        n = 0 if n < 0 else 65535 if n > 65535 else int(n)
+        self._u16 = n
+        self._pwm.duty_u16(65535 - n if self._inv else n)
+
+    def u16(self):
+        return self._u16
+
+
+class Dht:
+    """A DHT11/DHT22: `read()` -> (celsius, humidity), or OSError/ValueError. The transfer is
+    bit-banged and takes a few ms, so read at most every few seconds."""
+
+    def __init__(self, sensor, dht11):
+        self._s = sensor
+        self._lo, self._hi = (0, 50) if dht11 else (-40, 80)
+
+    def read(self):
+        s = self._s
+        s.measure()
+        t = s.temperature()
+        h = s.humidity()
+        # A marginal wire can pass the checksum with nonsense; NaN fails both comparisons.
+        if not (self._lo <= t <= self._hi and 0 <= h <= 100):
+            raise ValueError("implausible reading %r C %r %%" % (t, h))
+        return t, h
+
+
+def _sleep_ms(ms):
+    return asyncio.sleep(ms / 1000)
+
+
+class Hardware:
+    """The factory devices build their pins from. Everything is injectable for tests:
+    `Hardware(machine, dht, ticks_ms, ticks_diff, ticks_add, log)`."""
+
+    def __init__(self, machine=None, dht=None, ticks_ms=None, ticks_diff=None, ticks_add=None,
+                 log=None):
+        if machine is None:
+            import machine
+        self.machine = machine
+        self._dht = dht
+        self.ticks_ms = ticks_ms or time.ticks_ms
+        self.ticks_diff = ticks_diff or time.ticks_diff
+        self.ticks_add = ticks_add or time.ticks_add
+        self.log = log or print
+        self.sleep_ms = getattr(asyncio, "sleep_ms", None) or _sleep_ms
+        self.flag = getattr(asyncio, "ThreadSafeFlag", None)  # None: inputs poll instead
+
+    def output(self, gpio, active_low=False, on=False):
+        """A relay or LED as a machine.Signal: value(True) energises it whatever the wiring.
+        The pin is driven to its initial level as it becomes an output (no glitch)."""
+        m = self.machine
+        pin = m.Pin(gpio, m.Pin.OUT, value=(1 if on else 0) ^ (1 if active_low else 0))
+        return m.Signal(pin, invert=active_low)
+
+    def pwm(self, gpio, freq=1000, active_low=False):
+        """A PWM channel that starts dark."""
+        m = self.machine
+        pwm = m.PWM(m.Pin(gpio, m.Pin.OUT), freq=freq, duty_u16=65535 if active_low else 0)
+        return Pwm(pwm, active_low)
+
+    def input(self, gpio, pull=None):
+        """A machine.Pin input; pull: "up", "down" or None. A pin without the pull resistor
+        asked for (ESP8266 has no pull-down, ESP32 GPIO34-39 have none) still works, with a
+        log line: it needs an external resistor then."""
+        Pin = self.machine.Pin
+        pin = None
+        if pull:
+            # ESP8266 has no PULL_DOWN at all; ESP32 GPIO34-39 have no pulls.
+            mode = getattr(Pin, "PULL_UP" if pull == "up" else "PULL_DOWN", None)
+            try:
+                pin = None if mode is None else Pin(gpio, Pin.IN, pull=mode)
+            except (ValueError, OSError):
+                pass
+            if pin is None:
+                self.log("hw: GPIO%d has no pull-%s: fit an external resistor" % (gpio, pull))
+        return Pin(gpio, Pin.IN) if pin is None else pin
+
+    def dht(self, gpio, kind="dht22"):
+        d = self._dht
+        if d is None:
+            import dht as d
+            self._dht = d
+        dht11 = kind == "dht11"
+        return Dht((d.DHT11 if dht11 else d.DHT22)(self.machine.Pin(gpio)), dht11)

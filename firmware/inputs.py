@@ -1,0 +1,115 @@
+# Debounced, rate-limited digital inputs (buttons, PIRs, reed contacts).
+#
+# The IRQ handler only stores the tick of the last edge and sets a flag: no allocation, no
+# callbacks from interrupt context. A task samples the pin while something is settling and
+# accepts a new level once it has held for `debounce_ms`. Accepted changes then pass a token
+# bucket, so a chattering sensor cannot flood the cloud: `burst` changes go straight out, then
+# one per `refill_ms`; a change held back is not lost, the latest stable level goes out as
+# soon as a token is back (a button press that is over by then is dropped, as it should be).
+
+
+class Input:
+    debounce_ms = 50  # the level must hold this long (README `debounce_ms`)
+    burst = 4  # changes let straight through ...
+    refill_ms = 1000  # ... then one more per refill_ms
+    poll_ms = 10  # sampling period while settling, or always on a pin without IRQ
+
+    def __init__(self, hw, gpio, on_change, active_low=False, pull=None, debounce_ms=None):
+        self._hw = hw
+        self._ticks = hw.ticks_ms
+        self._pin = hw.input(gpio, pull)
+        self.gpio = gpio
+        self._inv = 1 if active_low else 0
+        if debounce_ms is not None:
+            self.debounce_ms = debounce_ms
+        self._on_change = on_change
+        now = self._ticks()
+        self.level = self._read()  # the debounced logical level (True = active)
+        self._sample = self.level  # the last raw sample
+        self._sent = self.level  # the last level handed to on_change
+        self._since = now  # when the raw level last moved
+        self._edge = False
+        self._edge_t = now
+        self._tokens = self.burst
+        self._refill_t = now
+        self._flag = None
+        self.merged = 0  # changes swallowed by the rate limit (the latest level still goes out)
+        Pin = hw.machine.Pin
+        try:
+            self._pin.irq(handler=self._irq, trigger=Pin.IRQ_RISING | Pin.IRQ_FALLING)
+            self.irq = True
+        except Exception:  # noqa: BLE001 - e.g. ESP8266 GPIO16 has no IRQ: poll it
+            self.irq = False
+
+    def _read(self):
+        return bool(self._pin.value() ^ self._inv)
+
+    def _irq(self, _pin):
+        # Interrupt context: store an int and set flags only.
+        self._edge_t = self._ticks()
+        self._edge = True
+        if self._flag is not None:
+            self._flag.set()
+
+    def busy(self):
+        """True while a level is settling or held back by the rate limit."""
+        return self._edge or self._sample != self.level or self._sent != self.level
+
+    def poll(self):
+        """Sample once; calls on_change(level) for an accepted change. Returns busy()."""
+        hw = self._hw
+        now = self._ticks()
+        raw = self._read()
+        if self._edge:
+            self._edge = False
+            self._since = self._edge_t
+        elif raw != self._sample:
+            self._since = now
+        self._sample = raw
+        if raw != self.level and hw.ticks_diff(now, self._since) >= self.debounce_ms:
+            if self._sent != self.level:
+                self.merged += 1  # the previous change never went out: rate limited
+            self.level = raw
+        if self._sent != self.level and self._take(now):
+            self._sent = self.level
+            self._on_change(self.level)
+        return self.busy()
+
+    def _take(self, now):
+        hw = self._hw
+        short = self.burst - self._tokens
+        if short:
+            d = hw.ticks_diff(now, self._refill_t)
+            if d < 0 or d >= short * self.refill_ms:
+                self._tokens = self.burst
+            elif d >= self.refill_ms:
+                n = d // self.refill_ms
+                self._tokens += n
+                self._refill_t = hw.ticks_add(self._refill_t, n * self.refill_ms)
+        if self._tokens == self.burst:
+            self._refill_t = now  # refill time counts from the first token spent
+        if self._tokens:
+            self._tokens -= 1
+            return True
+        return False
+
+    async def run(self):
+        hw = self._hw
+        if self.irq and hw.flag is not None:
+            self._flag = hw.flag()
+        while True:
+            if self._flag is not None and not self.busy():
+                await self._flag.wait()
+            else:
+                await hw.sleep_ms(self.poll_ms)
+            try:
+                self.poll()
+            except Exception as e:  # noqa: BLE001 - a failing handler must not stop the input
+                hw.log("input GPIO%d: %r" % (self.gpio, e))
+
+
+class ButtonInput(Input):
+    """A push button: a press is two changes, and people press faster than PIRs chatter."""
+
+    burst = 8
+    refill_ms = 250

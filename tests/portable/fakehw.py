@@ -1,0 +1,102 @@
+# The simulated board for device tests on both runtimes: the fake machine/dht modules from
+# tools/sim/fakes, an injected tick counter (CPython's time has no ticks_*), and an `out`
+# sink that records what the devices send.
+import sys
+
+from support import FakeTicks
+
+_ROOT = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
+for _p in (_ROOT + "/tools/sim/fakes", ".frozen"):  # .frozen: MicroPython's own asyncio
+    if _p not in sys.path:
+        sys.path.append(_p)
+
+import dht  # noqa: E402
+import machine  # noqa: E402
+
+from firmware.hardware import Hardware  # noqa: E402
+
+
+def fresh():
+    """Forget device modules a previous test file loaded: the whole suite shares one small
+    MicroPython heap, and a board only ever loads the types its config names."""
+    import firmware.devices as pkg
+    pkg.DEVICE_TYPES._classes.clear()
+    for name in list(sys.modules):
+        if name.startswith("firmware.devices.") and name != "firmware.devices.base":
+            del sys.modules[name]
+            short = name.rsplit(".", 1)[1]
+            if short in dir(pkg):
+                delattr(pkg, short)
+    import gc
+    gc.collect()
+
+
+def snapshot():
+    """Every pin's (mode, level, duty): equal snapshots mean nothing moved."""
+    return sorted((g, s.mode, s.value, s.duty_u16) for g, s in machine.PINS.items())
+
+
+class FakeOut:
+    def __init__(self):
+        self.sinric_events = []  # (device name, action, value, cause)
+        self.yango_reports = []  # (device name, type, instance, value)
+        self.changes = 0
+
+    def sinric(self, dev, action, value, cause="PHYSICAL_INTERACTION", instance_id=None):
+        self.sinric_events.append((dev.name, action, value, cause))
+
+    def yango(self, dev, type_, instance, value):
+        self.yango_reports.append((dev.name, type_, instance, value))
+
+    def changed(self, dev):
+        self.changes += 1
+
+    def clear(self):
+        self.sinric_events = []
+        self.yango_reports = []
+        self.changes = 0
+
+
+class Board:
+    """A fresh simulated board: pins reset, ticks from 2^30 - 5 s (wraps during tests)."""
+
+    def __init__(self, start=(1 << 30) - 5000):
+        machine.PINS.clear()
+        dht.READINGS.clear()
+        self.ticks = FakeTicks(start)
+        self.logs = []
+        self.hw = Hardware(machine, dht, self.ticks.ticks_ms, self.ticks.ticks_diff,
+                           self.ticks.ticks_add, self.logs.append)
+        self.out = FakeOut()
+
+    def make(self, cfg, saved=None):
+        from firmware.devices import DEVICE_TYPES
+        return DEVICE_TYPES[cfg["type"]](cfg, self.hw, self.out, saved)
+
+    def pin(self, gpio):
+        return machine.PINS[gpio]
+
+    def level(self, gpio):
+        return machine.PINS[gpio].value
+
+    def drive(self, gpio, level):
+        machine.drive(gpio, level)
+
+    def run(self, ms, *pollers, step=10):
+        """Advance time in steps, polling each device or input after every step."""
+        for _ in range(ms // step):
+            self.ticks.advance(step)
+            for p in pollers:
+                p.poll()
+
+    def press(self, dev, gpio, bounces=0, active_low=True, hold=100):
+        """A press with contact bounce, then a release with bounce."""
+        down, up = (0, 1) if active_low else (1, 0)
+        for level in (down, up):
+            for _ in range(bounces):
+                self.drive(gpio, level)
+                self.run(3, *dev._inputs, step=1)
+                self.drive(gpio, 1 - level)
+                self.run(2, *dev._inputs, step=1)
+            self.drive(gpio, level)
+            self.run(hold, *dev._inputs)
