@@ -3,11 +3,6 @@
 # Devices only ever see this factory, so tests inject fakes and a tick source.
 import time
 
-try:
-    import asyncio
-except ImportError:  # a port without asyncio still gets the synchronous parts
-    asyncio = None
-
 
 class Pwm:
     """A PWM channel: `set(fraction)` takes 0..1, `set_u16(n)` 0..65535; `u16()` reads back
@@ -49,10 +44,6 @@ class Dht:
         return t, h
 
 
-def _sleep_ms(ms):
-    return asyncio.sleep(ms / 1000)
-
-
 class Hardware:
     """The factory devices build their pins from. Everything is injectable for tests:
     `Hardware(machine, dht, ticks_ms, ticks_diff, ticks_add, log)`."""
@@ -67,8 +58,21 @@ class Hardware:
         self.ticks_diff = ticks_diff or time.ticks_diff
         self.ticks_add = ticks_add or time.ticks_add
         self.log = log or print
-        self.sleep_ms = getattr(asyncio, "sleep_ms", None) or _sleep_ms
-        self.flag = getattr(asyncio, "ThreadSafeFlag", None)  # None: inputs poll instead
+
+    @staticmethod
+    def sleep_ms(ms):
+        """An awaitable for the device tasks (asyncio is imported only when tasks run)."""
+        import asyncio
+
+        return asyncio.sleep_ms(ms) if hasattr(asyncio, "sleep_ms") else asyncio.sleep(ms / 1000)
+
+    @staticmethod
+    def flag():
+        """A ThreadSafeFlag an IRQ may set, or None where asyncio lacks it (CPython)."""
+        import asyncio
+
+        f = getattr(asyncio, "ThreadSafeFlag", None)
+        return f() if f else None
 
     def output(self, gpio, active_low=False, on=False):
         """A relay or LED as a machine.Signal: value(True) energises it whatever the wiring.

@@ -24,7 +24,7 @@ class Input:
             self.debounce_ms = debounce_ms
         self._on_change = on_change
         now = self._ticks()
-        self.level = self._read()  # the debounced logical level (True = active)
+        self.level = bool(self._pin.value() ^ self._inv)  # debounced logical level
         self._sample = self.level  # the last raw sample
         self._sent = self.level  # the last level handed to on_change
         self._since = now  # when the raw level last moved
@@ -41,9 +41,6 @@ class Input:
         except Exception:  # noqa: BLE001 - e.g. ESP8266 GPIO16 has no IRQ: poll it
             self.irq = False
 
-    def _read(self):
-        return bool(self._pin.value() ^ self._inv)
-
     def _irq(self, _pin):
         # Interrupt context: store an int and set flags only.
         self._edge_t = self._ticks()
@@ -59,7 +56,7 @@ class Input:
         """Sample once; calls on_change(level) for an accepted change. Returns busy()."""
         hw = self._hw
         now = self._ticks()
-        raw = self._read()
+        raw = bool(self._pin.value() ^ self._inv)
         if self._edge:
             self._edge = False
             self._since = self._edge_t
@@ -70,32 +67,29 @@ class Input:
             if self._sent != self.level:
                 self.merged += 1  # the previous change never went out: rate limited
             self.level = raw
-        if self._sent != self.level and self._take(now):
-            self._sent = self.level
-            self._on_change(self.level)
-        return self.busy()
-
-    def _take(self, now):
-        hw = self._hw
+        if self._sent == self.level:
+            return self.busy()
+        # Token bucket: refill, then spend one on this change or hold it back.
         short = self.burst - self._tokens
         if short:
             d = hw.ticks_diff(now, self._refill_t)
-            if d < 0 or d >= short * self.refill_ms:
+            if d < 0 or d >= short * self.refill_ms:  # d < 0: ticks wrapped in a long quiet
                 self._tokens = self.burst
             elif d >= self.refill_ms:
                 n = d // self.refill_ms
                 self._tokens += n
                 self._refill_t = hw.ticks_add(self._refill_t, n * self.refill_ms)
         if self._tokens == self.burst:
-            self._refill_t = now  # refill time counts from the first token spent
+            self._refill_t = now  # refilling counts from the first token spent
         if self._tokens:
             self._tokens -= 1
-            return True
-        return False
+            self._sent = self.level
+            self._on_change(self.level)
+        return self.busy()
 
     async def run(self):
         hw = self._hw
-        if self.irq and hw.flag is not None:
+        if self.irq:
             self._flag = hw.flag()
         while True:
             if self._flag is not None and not self.busy():

@@ -1,6 +1,7 @@
 # The simulated board for device tests on both runtimes: the fake machine/dht modules from
 # tools/sim/fakes, an injected tick counter (CPython's time has no ticks_*), and an `out`
 # sink that records what the devices send.
+import gc
 import sys
 
 from support import FakeTicks
@@ -15,20 +16,7 @@ import machine  # noqa: E402
 
 from firmware.hardware import Hardware  # noqa: E402
 
-
-def fresh():
-    """Forget device modules a previous test file loaded: the whole suite shares one small
-    MicroPython heap, and a board only ever loads the types its config names."""
-    import firmware.devices as pkg
-    pkg.DEVICE_TYPES._classes.clear()
-    for name in list(sys.modules):
-        if name.startswith("firmware.devices.") and name != "firmware.devices.base":
-            del sys.modules[name]
-            short = name.rsplit(".", 1)[1]
-            if short in dir(pkg):
-                delattr(pkg, short)
-    import gc
-    gc.collect()
+gc.collect()  # the suite shares one small heap: start the tests from a tidy one
 
 
 def snapshot():

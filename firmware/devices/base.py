@@ -1,0 +1,203 @@
+# What every device type shares: the contract the app relies on (handle, yango_entry,
+# yango_state, saved/restore, tasks), request-value checks and Yango discovery helpers.
+#
+# A type subclasses Device (or Powered, for an output that is on or off), builds its pins
+# from `hw` in __init__, answers Sinric actions with `do_<action>(value) -> dict` methods
+# (validate everything first: raise ValueError before any pin moves), and tells the rest of
+# the board through `out`: out.sinric(dev, action, value, cause) for Sinric events,
+# out.yango(dev, type, instance, value) for Yango state reports, out.changed(dev) when
+# saved() would now return something new.
+from firmware.inputs import ButtonInput, Input
+
+ON_OFF = "devices.capabilities.on_off"
+RANGE = "devices.capabilities.range"
+COLOR = "devices.capabilities.color_setting"
+MODE = "devices.capabilities.mode"
+FLOAT = "devices.properties.float"
+EVENT = "devices.properties.event"
+
+
+def number(value, key, lo, hi, action):
+    """value[key] as a number in lo..hi, or ValueError naming the action and the key."""
+    v = value.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+        raise ValueError('%s: "%s" must be a number from %s to %s, got %r'
+                         % (action, key, lo, hi, v))
+    return v
+
+
+def choice(value, key, options, action):
+    v = value.get(key)
+    if v not in options:
+        raise ValueError('%s: "%s" must be one of %s, got %r'
+                         % (action, key, "/".join(options), v))
+    return v
+
+
+def clamp(v, lo, hi):
+    return lo if v < lo else hi if v > hi else v
+
+
+def state_on(value):
+    return choice(value, "state", ("On", "Off"), "setPowerState") == "On"
+
+
+def on_off(on):
+    return {"state": "On" if on else "Off"}
+
+
+def cap(type_, parameters=None, retrievable=True):
+    """A Yango capability or property for discovery (always reportable: we push changes)."""
+    d = {"type": type_, "retrievable": retrievable, "reportable": True}
+    if parameters:
+        d["parameters"] = parameters
+    return d
+
+
+def percent_range(instance):
+    return cap(RANGE, {"instance": instance, "unit": "unit.percent", "random_access": True,
+                       "range": {"min": 0, "max": 100, "precision": 1}})
+
+
+def event_prop(instance, values, retrievable=True):
+    return cap(EVENT, {"instance": instance, "events": [{"value": v} for v in values]},
+               retrievable)
+
+
+class Device:
+    yango_type = "devices.types.other"
+    poll_ms = 0  # > 0: tasks() includes a loop calling self.poll() every poll_ms
+
+    def __init__(self, cfg, hw, out):
+        self.cfg = cfg
+        self.hw = hw
+        self.out = out
+        self.name = cfg["name"]
+        self.sinric_id = cfg.get("sinric_id")
+        self.yango_id = cfg.get("yango_id")
+        self._inputs = []
+
+    def handle(self, action, value, instance_id=None):
+        """Sinric request -> response value dict; None for an action this type lacks."""
+        fn = getattr(self, "do_" + action, None) if isinstance(action, str) else None
+        if fn is None:
+            return None
+        if not isinstance(value, dict):
+            raise ValueError("%s: value must be an object" % action)
+        return fn(value)
+
+    def yango_entry(self):
+        """Yango discovery dict, or None when the device has no yango_id."""
+        if not self.yango_id:
+            return None
+        e = {"id": self.yango_id, "name": self.name, "type": self.yango_type,
+             "capabilities": self.yango_caps(), "properties": self.yango_props()}
+        if self.cfg.get("room"):
+            e["room"] = self.cfg["room"]
+        return e
+
+    def yango_caps(self):
+        return []
+
+    def yango_props(self):
+        return []
+
+    def yango_state(self):
+        """[(type, instance, value)] for every known state; unknown values are left out."""
+        return []
+
+    def saved(self):
+        return {}
+
+    def restore(self, state):
+        pass
+
+    def tasks(self):
+        t = [i.run() for i in self._inputs]
+        if self.poll_ms:
+            t.append(self._loop())
+        return t
+
+    async def _loop(self):
+        while True:
+            await self.hw.sleep_ms(self.poll_ms)
+            try:
+                self.poll()
+            except Exception as e:  # noqa: BLE001 - log it and keep the device alive
+                self.hw.log("%s: poll: %r" % (self.name, e))
+
+    def add_input(self, gpio, on_change, active_low, pull=True, button=False):
+        """A debounced input; pull=True picks pull-up for active-low, pull-down otherwise."""
+        if pull is True:
+            pull = "up" if active_low else "down"
+        i = (ButtonInput if button else Input)(self.hw, gpio, on_change, active_low, pull,
+                                               self.cfg.get("debounce_ms"))
+        self._inputs.append(i)
+        return i
+
+    def add_button(self):
+        """The optional `button` (active low unless button_active_low is false) calls
+        self._button(pressed) on every debounced change."""
+        gpio = self.cfg.get("button")
+        if gpio is not None:
+            self.add_input(gpio, self._button, self.cfg.get("button_active_low", True),
+                           button=True)
+
+    def start(self, saved):
+        """Restore saved state (a corrupt one is logged and ignored), apply the power_on
+        policy ("off" by default, "on", or "restore": the saved power state) to self.on,
+        then drive the outputs."""
+        if saved:
+            try:
+                self.restore(saved)
+            except (KeyError, TypeError, ValueError, AttributeError) as e:
+                self.hw.log("%s: saved state ignored (%r)" % (self.name, e))
+        policy = self.cfg.get("power_on", "off")
+        if policy != "restore":
+            self.on = policy == "on"
+        self.apply()
+
+    def apply(self):
+        """Drive the outputs from the state attributes."""
+
+
+class Powered(Device):
+    """An output that is on or off: Sinric setPowerState (a button press toggles it and
+    sends the event), Yango on_off."""
+
+    def __init__(self, cfg, hw, out):
+        Device.__init__(self, cfg, hw, out)
+        self.on = False
+
+    def do_setPowerState(self, value):
+        return self.set_power(state_on(value))
+
+    def set_power(self, on, physical=False):
+        if on != self.on:
+            self.on = on
+            self.apply()
+            self.out.yango(self, ON_OFF, "on", self.yango_on())
+            self.out.changed(self)
+        if physical:
+            self.out.sinric(self, "setPowerState", on_off(on))
+        return on_off(on)
+
+    def _button(self, pressed):
+        if pressed:
+            self.set_power(not self.on, True)
+
+    def yango_on(self):
+        return self.on
+
+    def yango_caps(self):
+        return [cap(ON_OFF)]
+
+    def yango_state(self):
+        return [(ON_OFF, "on", self.yango_on())]
+
+    def saved(self):
+        return {"on": self.on}
+
+    def restore(self, state):
+        self.on = bool(state["on"])
+        self.apply()

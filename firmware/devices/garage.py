@@ -1,0 +1,79 @@
+# garage: a door opener pulsed by a relay (like its wall button), optionally a contact that
+# closes when the door is shut.
+# Sinric: setMode Open/Close (request; event when the contact changes). A request for the
+# state the door is already in does not pulse (a pulse would move it the other way).
+# Without a contact the state is the last request. Yango: devices.types.openable, on_off
+# (on = open), plus an event property open (opened/closed) when there is a contact.
+# The relay is always off at power-on; a pulse is ended by the device task.
+from firmware.devices.base import EVENT, ON_OFF, Device, cap, choice, event_prop
+
+_MODES = ("Open", "Close")
+
+
+class Garage(Device):
+    yango_type = "devices.types.openable"
+    poll_ms = 20  # pulse resolution
+
+    def __init__(self, cfg, hw, out, saved):
+        Device.__init__(self, cfg, hw, out)
+        self.relay = hw.output(cfg["relay"], cfg.get("relay_active_low", False))
+        self.pulse_ms = cfg.get("pulse_ms", 500)
+        self.contact = None
+        if cfg.get("contact") is not None:
+            self.contact = self.add_input(cfg["contact"], self._moved,
+                                          cfg.get("contact_active_low", True))
+        self.closed = True  # tracked state without a contact
+        self._pulse_end = None
+        if saved and not self.contact:
+            self.closed = bool(saved.get("closed", True))
+
+    def is_closed(self):
+        return self.contact.level if self.contact else self.closed
+
+    def do_setMode(self, value):
+        mode = choice(value, "mode", _MODES, "setMode")
+        close = mode == "Close"
+        if close != self.is_closed():
+            self.pulse()
+            if not self.contact:
+                self.closed = close
+                self._yango()
+                self.out.changed(self)
+        return {"mode": mode}
+
+    def pulse(self):
+        if self._pulse_end is None:
+            self.relay.value(True)
+            self._pulse_end = self.hw.ticks_add(self.hw.ticks_ms(), self.pulse_ms)
+
+    def poll(self):
+        if self._pulse_end is not None and \
+                self.hw.ticks_diff(self.hw.ticks_ms(), self._pulse_end) >= 0:
+            self.relay.value(False)
+            self._pulse_end = None
+
+    def _moved(self, closed):
+        self.out.sinric(self, "setMode", {"mode": "Close" if closed else "Open"})
+        self._yango()
+
+    def _yango(self):
+        closed = self.is_closed()
+        self.out.yango(self, ON_OFF, "on", not closed)
+        if self.contact:
+            self.out.yango(self, EVENT, "open", "closed" if closed else "opened")
+
+    def yango_caps(self):
+        return [cap(ON_OFF)]
+
+    def yango_props(self):
+        return [event_prop("open", ("opened", "closed"))] if self.contact else []
+
+    def yango_state(self):
+        closed = self.is_closed()
+        s = [(ON_OFF, "on", not closed)]
+        if self.contact:
+            s.append((EVENT, "open", "closed" if closed else "opened"))
+        return s
+
+    def saved(self):
+        return {"closed": self.is_closed()}

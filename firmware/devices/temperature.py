@@ -1,0 +1,92 @@
+# temperature: a DHT11/DHT22 read every interval_s.
+# Sinric: currentTemperature events {"temperature": t (0.1), "humidity": h} with cause
+# PERIODIC_POLL, sent when the reading changed, at least every heartbeat_ms, never more
+# often than event_gap_ms (Sinric's 60 s sensor limit). Yango: devices.types.sensor.climate,
+# float properties temperature (unit.temperature.celsius) and humidity (unit.percent).
+# A failed read (timeout, bad checksum, implausible value) is logged and skipped; after
+# max_failures in a row the reading counts as unknown (and is left out of Yango states).
+from firmware.devices.base import FLOAT, Device, cap
+
+
+class Climate:
+    """Periodic DHT readings, shared by the temperature sensor and the thermostat."""
+
+    event_gap_ms = 60000
+    heartbeat_ms = 600000
+    max_failures = 3
+    first_read_ms = 2000  # a DHT needs a moment after power-up
+
+    def __init__(self, dev, cfg):
+        self.dev = dev
+        hw = dev.hw
+        self.sensor = hw.dht(cfg["dht"], cfg.get("dht_type", "dht22"))
+        self.interval_ms = max(2, cfg.get("interval_s", 60)) * 1000  # DHT22: 2 s minimum
+        self.temperature = None
+        self.humidity = None
+        self.failures = 0
+        self._next = hw.ticks_add(hw.ticks_ms(), self.first_read_ms)
+        self._sent = None  # (t, h) last sent to Sinric
+        self._sent_t = 0
+
+    def poll(self):
+        """Read when due; True when a reading (or the loss of one) changed the state."""
+        hw = self.dev.hw
+        now = hw.ticks_ms()
+        if hw.ticks_diff(now, self._next) < 0:
+            return False
+        self._next = hw.ticks_add(now, self.interval_ms)
+        try:
+            t, h = self.sensor.read()
+        except (OSError, ValueError) as e:
+            self.failures += 1
+            hw.log("%s: sensor read failed (%d in a row): %r" % (self.dev.name, self.failures, e))
+            if self.failures >= self.max_failures and self.temperature is not None:
+                self.temperature = self.humidity = None
+                return True
+            return False
+        self.failures = 0
+        t = round(t, 1)
+        h = round(h, 1)
+        dev = self.dev
+        if t != self.temperature:
+            dev.out.yango(dev, FLOAT, "temperature", t)
+        if h != self.humidity:
+            dev.out.yango(dev, FLOAT, "humidity", h)
+        changed = (t, h) != (self.temperature, self.humidity)
+        self.temperature = t
+        self.humidity = h
+        age = hw.ticks_diff(now, self._sent_t)
+        if self._sent is None or (age >= self.event_gap_ms and (
+                (t, h) != self._sent or age >= self.heartbeat_ms)):
+            self._sent = (t, h)
+            self._sent_t = now
+            dev.out.sinric(dev, "currentTemperature", {"temperature": t, "humidity": h},
+                           "PERIODIC_POLL")
+        return changed
+
+    def props(self):
+        return [cap(FLOAT, {"instance": "temperature", "unit": "unit.temperature.celsius"}),
+                cap(FLOAT, {"instance": "humidity", "unit": "unit.percent"})]
+
+    def state(self):
+        if self.temperature is None:
+            return []
+        return [(FLOAT, "temperature", self.temperature), (FLOAT, "humidity", self.humidity)]
+
+
+class Temperature(Device):
+    yango_type = "devices.types.sensor.climate"
+    poll_ms = 500
+
+    def __init__(self, cfg, hw, out, saved):
+        Device.__init__(self, cfg, hw, out)
+        self.climate = Climate(self, cfg)
+
+    def poll(self):
+        return self.climate.poll()
+
+    def yango_props(self):
+        return self.climate.props()
+
+    def yango_state(self):
+        return self.climate.state()
