@@ -1,0 +1,135 @@
+# temperature and thermostat: periodic DHT readings, events, failures, hysteresis, modes.
+from fakehw import Board, dht, snapshot
+from support import raises
+
+FLOAT = "devices.properties.float"
+RANGE = "devices.capabilities.range"
+MODE = "devices.capabilities.mode"
+ON_OFF = "devices.capabilities.on_off"
+TEMP = {"name": "outside", "type": "temperature", "yango_id": "outside", "dht": 15,
+        "interval_s": 10}
+THERMO = {"name": "heating", "type": "thermostat", "yango_id": "heating", "relay": 13, "dht": 4,
+          "target": 21, "hysteresis": 0.5, "interval_s": 10, "power_on": "on"}
+
+
+def sinric_temps(b):
+    return [e[2] for e in b.out.sinric_events if e[1] == "currentTemperature"]
+
+
+def test_readings_become_events_and_reports():
+    b = Board()
+    t = b.make(TEMP)
+    assert t.yango_state() == []
+    dht.set_reading(15, 21.34, 40.06)
+    b.run(2000, t, step=100)
+    assert b.out.sinric_events == [("outside", "currentTemperature",
+                                    {"temperature": 21.3, "humidity": 40.1}, "PERIODIC_POLL")]
+    assert b.out.yango_reports == [("outside", FLOAT, "temperature", 21.3),
+                                   ("outside", FLOAT, "humidity", 40.1)]
+    assert t.yango_state() == [(FLOAT, "temperature", 21.3), (FLOAT, "humidity", 40.1)]
+    dht.set_reading(15, 22.0, 40.06)
+    b.run(50000, t, step=100)  # five readings, changed, but within Sinric's 60 s limit
+    assert len(sinric_temps(b)) == 1 and b.out.yango_reports[-1][2:] == ("temperature", 22.0)
+    b.run(10000, t, step=100)
+    assert sinric_temps(b)[-1] == {"temperature": 22.0, "humidity": 40.1}
+    b.run(200000, t, step=1000)  # unchanged: no events until the heartbeat
+    assert len(sinric_temps(b)) == 2
+    b.run(400000, t, step=1000)
+    assert len(sinric_temps(b)) == 3
+
+
+def test_failing_sensor_is_logged_skipped_and_then_unknown():
+    b = Board()
+    t = b.make(dict(TEMP, dht_type="dht11"))
+    b.run(2000, t, step=100)  # no sensor answering
+    assert b.out.sinric_events == [] and "sensor read failed (1 in a row)" in b.logs[-1]
+    dht.set_reading(15, 19.6, 55)
+    b.run(10000, t, step=100)
+    assert t.yango_state() == [(FLOAT, "temperature", 19), (FLOAT, "humidity", 55)]
+    dht.set_reading(15, 60, 55)  # beyond a DHT11: implausible
+    b.run(20000, t, step=100)
+    assert "implausible" in b.logs[-1] and t.climate.temperature == 19
+    del dht.READINGS[15]
+    b.run(20000, t, step=100)
+    assert t.yango_state() == [] and t.climate.failures == 4
+
+
+def test_thermostat_hysteresis():
+    b = Board()
+    th = b.make(THERMO)
+    assert b.level(13) == 0  # no reading yet: never heat blind
+    steps = ((20.4, 1), (20.6, 1), (21.4, 1), (21.5, 0), (20.6, 0), (20.5, 1))
+    for temp, relay in steps:
+        dht.set_reading(4, temp, 50)
+        b.run(10000, th, step=500)
+        assert b.level(13) == relay, (temp, relay)
+    assert sinric_temps(b)[0] == {"temperature": 20.4, "humidity": 50}
+
+
+def test_thermostat_modes_power_and_target():
+    b = Board()
+    th = b.make(THERMO)
+    dht.set_reading(4, 19.0, 50)
+    b.run(2000, th, step=500)
+    assert b.level(13) == 1
+    r = th.handle("setThermostatMode", {"thermostatMode": "ECO"}, None)
+    assert r == {"thermostatMode": "ECO"} and b.level(13) == 0  # 19 >= 18 + 0.5
+    assert th.handle("targetTemperature", {"temperature": 24}, None) == {"temperature": 24}
+    assert b.level(13) == 1  # eco setpoint 21
+    r = th.handle("adjustTargetTemperature", {"temperature": -1.5}, None)
+    assert r == {"temperature": 22.5}
+    assert th.handle("setThermostatMode", {"thermostatMode": "OFF"}, None)
+    assert b.level(13) == 0 and th.yango_state()[0] == (ON_OFF, "on", False)
+    th.handle("setThermostatMode", {"thermostatMode": "AUTO"}, None)
+    assert b.level(13) == 1
+    assert th.handle("setPowerState", {"state": "Off"}, None) == {"state": "Off"}
+    assert b.level(13) == 0
+    assert th.saved() == {"on": False, "mode": "AUTO", "target": 22.5}
+    assert (MODE, "thermostat", "auto") in th.yango_state()
+    assert ("heating", MODE, "thermostat", "eco") in b.out.yango_reports
+    assert ("heating", RANGE, "temperature", 24) in b.out.yango_reports
+
+
+def test_thermostat_bad_values_and_cool_move_nothing():
+    b = Board()
+    th = b.make(THERMO)
+    dht.set_reading(4, 19.0, 50)
+    b.run(2000, th, step=500)
+    before = snapshot()
+    for action, value in (("setThermostatMode", {"thermostatMode": "COOL"}),
+                          ("setThermostatMode", {"thermostatMode": "heat"}),
+                          ("targetTemperature", {"temperature": 80}),
+                          ("targetTemperature", {"temperature": "21"}),
+                          ("adjustTargetTemperature", {}), ("setPowerState", {"state": 1})):
+        with raises(ValueError, match=action):
+            th.handle(action, value, None)
+    assert snapshot() == before and th.mode == "HEAT" and th.target == 21
+
+
+def test_thermostat_lost_sensor_turns_the_heater_off():
+    b = Board()
+    th = b.make(THERMO)
+    dht.set_reading(4, 18.0, 50)
+    b.run(2000, th, step=500)
+    assert b.level(13) == 1
+    del dht.READINGS[4]
+    b.run(20000, th, step=500)
+    assert b.level(13) == 1  # two misses: keep going on the last reading
+    b.run(10000, th, step=500)
+    assert b.level(13) == 0 and th.climate.temperature is None
+
+
+def test_thermostat_restore_and_discovery():
+    b = Board()
+    th = b.make(dict(THERMO, power_on="restore"), {"on": True, "mode": "ECO", "target": 23})
+    assert (th.on, th.mode, th.target) == (True, "ECO", 23)
+    e = th.yango_entry()
+    assert e["type"] == "devices.types.thermostat"
+    assert e["capabilities"][1]["parameters"]["range"] == {"min": 5, "max": 35, "precision": 0.5}
+    assert e["capabilities"][2]["parameters"]["modes"] == [
+        {"value": "heat"}, {"value": "auto"}, {"value": "eco"}]
+    assert [p["parameters"]["unit"] for p in e["properties"]] == [
+        "unit.temperature.celsius", "unit.percent"]
+    b2 = Board()
+    th = b2.make(dict(THERMO, power_on="restore"), {"on": True, "mode": "COOL", "target": 23})
+    assert th.mode == "HEAT" and "ignored" in b2.logs[0]

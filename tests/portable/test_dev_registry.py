@@ -1,0 +1,98 @@
+# The registry, a user-defined type, and device tasks running under a real asyncio loop.
+import time
+
+from fakehw import Board, Hardware, dht, machine
+from support import raises
+
+from firmware.devices import DEVICE_TYPES
+from firmware.devices.base import Powered
+
+
+def test_registry_knows_the_eleven_types_and_loads_them_on_demand():
+    assert DEVICE_TYPES.names() == ["blinds", "contact", "dimmer", "doorbell", "garage", "light",
+                                    "lock", "motion", "switch", "temperature", "thermostat"]
+    assert "switch" in DEVICE_TYPES and "toaster" not in DEVICE_TYPES
+    assert DEVICE_TYPES.get("toaster") is None
+    with raises(KeyError):
+        DEVICE_TYPES["toaster"]
+    assert DEVICE_TYPES["motion"].__name__ == "Motion"
+
+
+class Fan(Powered):
+    """The README example: a fan on a relay, in a few lines."""
+    yango_type = "devices.types.ventilation.fan"
+
+    def __init__(self, cfg, hw, out, saved):
+        Powered.__init__(self, cfg, hw, out)
+        self.relay = hw.output(cfg["relay"])
+        self.start(saved)
+        self.add_button()
+
+    def apply(self):
+        self.relay.value(self.on)
+
+
+def test_a_user_type_in_a_few_lines():
+    DEVICE_TYPES["fan"] = Fan
+    try:
+        b = Board()
+        fan = b.make({"name": "fan", "type": "fan", "yango_id": "fan", "relay": 2, "button": 3,
+                      "power_on": "restore"}, {"on": True})
+        assert b.level(2) == 1 and "fan" in DEVICE_TYPES.names()
+        assert fan.handle("setPowerState", {"state": "Off"}, None) == {"state": "Off"}
+        assert b.level(2) == 0
+        b.press(fan, 3)
+        assert b.level(2) == 1 and b.out.sinric_events[0][1:3] == ("setPowerState",
+                                                                   {"state": "On"})
+        assert fan.yango_entry()["type"] == "devices.types.ventilation.fan"
+    finally:
+        DEVICE_TYPES._classes.pop("fan")
+
+
+def real_board():
+    """A board on wall-clock ticks, for tasks run by asyncio."""
+    if hasattr(time, "ticks_ms"):
+        ticks = (time.ticks_ms, time.ticks_diff, time.ticks_add)
+    else:  # CPython
+        ticks = (lambda: int(time.monotonic() * 1000), lambda a, b: a - b, lambda a, b: a + b)
+    b = Board()
+    b.hw = Hardware(machine, dht, ticks[0], ticks[1], ticks[2], b.logs.append)
+    return b
+
+
+def test_tasks_debounce_a_press_and_poll_devices_under_asyncio():
+    import asyncio
+
+    b = real_board()
+    sw = b.make({"name": "lamp", "type": "switch", "relay": 5, "button": 0,
+                 "debounce_ms": 20})
+    gd = b.make({"name": "garage", "type": "garage", "relay": 23, "pulse_ms": 50})
+    broken = b.make({"name": "broken", "type": "garage", "relay": 24})
+    broken.poll = lambda: 1 / 0
+
+    async def until(cond):
+        for _ in range(300):  # hang guard only
+            if cond():
+                return True
+            await asyncio.sleep(0.01)
+        return False
+
+    async def scenario():
+        tasks = [asyncio.create_task(c) for d in (sw, gd, broken) for c in d.tasks()]
+        await asyncio.sleep(0.05)
+        for level in (0, 1, 0, 1, 0):  # press with bounce
+            machine.drive(0, level)
+            await asyncio.sleep(0.002)
+        pressed = await until(lambda: b.level(5) == 1)
+        machine.drive(0, 1)
+        gd.handle("setMode", {"mode": "Open"}, None)
+        pulsed = b.level(23) == 1 and await until(lambda: b.level(23) == 0)
+        logged = await until(lambda: any("broken: poll" in x for x in b.logs))
+        for t in tasks:
+            t.cancel()
+        await asyncio.sleep(0)
+        return pressed, pulsed, logged
+
+    assert asyncio.run(scenario()) == (True, True, True)
+    assert b.out.sinric_events == [("lamp", "setPowerState", {"state": "On"},
+                                    "PHYSICAL_INTERACTION")]
