@@ -5,43 +5,20 @@ import time
 
 
 class Pwm:
-    """A PWM channel: `set(fraction)` takes 0..1, `set_u16(n)` 0..65535; `u16()` reads back
-    the logical duty (before the active-low inversion)."""
+    """A PWM channel: `duty(x)` takes a float 0..1 or an int 0..65535; `level` is the
+    logical duty (before the active-low inversion)."""
 
     def __init__(self, pwm, active_low):
         self._pwm = pwm
         self._inv = active_low
-        self._u16 = 0
+        self.level = 0
 
-    def set(self, fraction):
-        self.set_u16(fraction * 65535 + 0.5)
-
-    def set_u16(self, n):
-        n = 0 if n < 0 else 65535 if n > 65535 else int(n)
-        self._u16 = n
-        self._pwm.duty_u16(65535 - n if self._inv else n)
-
-    def u16(self):
-        return self._u16
-
-
-class Dht:
-    """A DHT11/DHT22: `read()` -> (celsius, humidity), or OSError/ValueError. The transfer is
-    bit-banged and takes a few ms, so read at most every few seconds."""
-
-    def __init__(self, sensor, dht11):
-        self._s = sensor
-        self._lo, self._hi = (0, 50) if dht11 else (-40, 80)
-
-    def read(self):
-        s = self._s
-        s.measure()
-        t = s.temperature()
-        h = s.humidity()
-        # A marginal wire can pass the checksum with nonsense; NaN fails both comparisons.
-        if not (self._lo <= t <= self._hi and 0 <= h <= 100):
-            raise ValueError("implausible reading %r C %r %%" % (t, h))
-        return t, h
+    def duty(self, x):
+        if isinstance(x, float):
+            x = x * 65535 + 0.5
+        x = 0 if x < 0 else 65535 if x > 65535 else int(x)
+        self.level = x
+        self._pwm.duty_u16(65535 - x if self._inv else x)
 
 
 class Hardware:
@@ -94,7 +71,6 @@ class Hardware:
         Pin = self.machine.Pin
         pin = None
         if pull:
-            # ESP8266 has no PULL_DOWN at all; ESP32 GPIO34-39 have no pulls.
             mode = getattr(Pin, "PULL_UP" if pull == "up" else "PULL_DOWN", None)
             try:
                 pin = None if mode is None else Pin(gpio, Pin.IN, pull=mode)
@@ -105,9 +81,9 @@ class Hardware:
         return Pin(gpio, Pin.IN) if pin is None else pin
 
     def dht(self, gpio, kind="dht22"):
+        """A dht.DHT11/DHT22 (measure(), temperature(), humidity()); the bit-banged transfer
+        takes a few ms, so read it at most every few seconds."""
         d = self._dht
         if d is None:
             import dht as d
-            self._dht = d
-        dht11 = kind == "dht11"
-        return Dht((d.DHT11 if dht11 else d.DHT22)(self.machine.Pin(gpio)), dht11)
+        return (d.DHT11 if kind == "dht11" else d.DHT22)(self.machine.Pin(gpio))

@@ -16,20 +16,17 @@ class Input:
 
     def __init__(self, hw, gpio, on_change, active_low=False, pull=None, debounce_ms=None):
         self._hw = hw
-        self._ticks = hw.ticks_ms
         self._pin = hw.input(gpio, pull)
-        self.gpio = gpio
         self._inv = 1 if active_low else 0
         if debounce_ms is not None:
             self.debounce_ms = debounce_ms
         self._on_change = on_change
-        now = self._ticks()
+        now = hw.ticks_ms()
         self.level = bool(self._pin.value() ^ self._inv)  # debounced logical level
         self._sample = self.level  # the last raw sample
         self._sent = self.level  # the last level handed to on_change
         self._since = now  # when the raw level last moved
-        self._edge = False
-        self._edge_t = now
+        self._edge_t = None  # tick of the last edge the IRQ saw, until poll() takes it
         self._tokens = self.burst
         self._refill_t = now
         self._flag = None
@@ -42,24 +39,24 @@ class Input:
             self.irq = False
 
     def _irq(self, _pin):
-        # Interrupt context: store an int and set flags only.
-        self._edge_t = self._ticks()
-        self._edge = True
+        # Interrupt context: store a small int and set a flag only.
+        self._edge_t = self._hw.ticks_ms()
         if self._flag is not None:
             self._flag.set()
 
     def busy(self):
         """True while a level is settling or held back by the rate limit."""
-        return self._edge or self._sample != self.level or self._sent != self.level
+        return self._edge_t is not None or self._sample != self.level or self._sent != self.level
 
     def poll(self):
         """Sample once; calls on_change(level) for an accepted change. Returns busy()."""
         hw = self._hw
-        now = self._ticks()
+        now = hw.ticks_ms()
         raw = bool(self._pin.value() ^ self._inv)
-        if self._edge:
-            self._edge = False
-            self._since = self._edge_t
+        t = self._edge_t
+        if t is not None:
+            self._edge_t = None  # an edge after this line sets it again: nothing is lost
+            self._since = t
         elif raw != self._sample:
             self._since = now
         self._sample = raw
@@ -99,7 +96,7 @@ class Input:
             try:
                 self.poll()
             except Exception as e:  # noqa: BLE001 - a failing handler must not stop the input
-                hw.log("input GPIO%d: %r" % (self.gpio, e))
+                hw.log("input %r: %r" % (self._pin, e))
 
 
 class ButtonInput(Input):

@@ -2,8 +2,9 @@
 # yango_state, saved/restore, tasks), request-value checks and Yango discovery helpers.
 #
 # A type subclasses Device (or Powered, for an output that is on or off), builds its pins
-# from `hw` in __init__, answers Sinric actions with `do_<action>(value) -> dict` methods
-# (validate everything first: raise ValueError before any pin moves), and tells the rest of
+# from `hw` in __init__, answers Sinric actions with `do_<action>(value, action) -> dict`
+# methods (validate everything first: raise ValueError before any pin moves; one method may
+# serve a set/adjust pair through a class-level alias), and tells the rest of
 # the board through `out`: out.sinric(dev, action, value, cause) for Sinric events,
 # out.yango(dev, type, instance, value) for Yango state reports, out.changed(dev) when
 # saved() would now return something new.
@@ -34,8 +35,14 @@ def choice(value, key, options, action):
     return v
 
 
-def clamp(v, lo, hi):
-    return lo if v < lo else hi if v > hi else v
+def setting(value, action, key, lo, hi, now, delta_key=None):
+    """A set/adjust pair: value[key] in lo..hi, or for an adjust... action the delta in
+    value[delta_key or key + "Delta"] added to `now` (and clamped)."""
+    if action.startswith("adjust"):
+        span = hi - lo
+        v = now + number(value, delta_key or key + "Delta", -span, span, action)
+        return lo if v < lo else hi if v > hi else v
+    return number(value, key, lo, hi, action)
 
 
 def state_on(value):
@@ -60,8 +67,10 @@ def percent_range(instance):
 
 
 def event_prop(instance, values, retrievable=True):
-    return cap(EVENT, {"instance": instance, "events": [{"value": v} for v in values]},
-               retrievable)
+    events = []
+    for v in values:
+        events.append({"value": v})
+    return cap(EVENT, {"instance": instance, "events": events}, retrievable)
 
 
 class Device:
@@ -84,7 +93,7 @@ class Device:
             return None
         if not isinstance(value, dict):
             raise ValueError("%s: value must be an object" % action)
-        return fn(value)
+        return fn(value, action)
 
     def yango_entry(self):
         """Yango discovery dict, or None when the device has no yango_id."""
@@ -113,7 +122,9 @@ class Device:
         pass
 
     def tasks(self):
-        t = [i.run() for i in self._inputs]
+        t = []
+        for i in self._inputs:
+            t.append(i.run())
         if self.poll_ms:
             t.append(self._loop())
         return t
@@ -169,7 +180,7 @@ class Powered(Device):
         Device.__init__(self, cfg, hw, out)
         self.on = False
 
-    def do_setPowerState(self, value):
+    def do_setPowerState(self, value, action):
         return self.set_power(state_on(value))
 
     def set_power(self, on, physical=False):

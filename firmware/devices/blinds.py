@@ -4,11 +4,11 @@
 # move). No events: the blinds have no inputs. Yango: devices.types.openable.curtain,
 # range open (0-100 %), reported with the target when a move starts and with the real
 # position when a move is stopped early.
-# Interlock: the two relays are never on together; reversing switches both off and waits
-# reverse_pause_ms before the other relay closes. Moves to 0 or 100 run overrun_ms longer
-# so the tracked position re-syncs with the end stops. The position is persisted when a
-# move ends; both relays are always off at power-on (the power_on policy does not apply).
-from firmware.devices.base import RANGE, Device, clamp, number, on_off, percent_range, state_on
+# Interlock: the two relays are never on together, and the motor rests reverse_pause_ms
+# before it runs the other way. Moves to 0 or 100 run overrun_ms longer so the tracked
+# position re-syncs with the end stops. The position is persisted when a move ends; both
+# relays are always off at power-on (the power_on policy does not apply).
+from firmware.devices.base import RANGE, Device, on_off, percent_range, setting, state_on
 
 
 class Blinds(Device):
@@ -24,10 +24,10 @@ class Blinds(Device):
         self.down = hw.output(cfg["down"], al)
         self.travel_ms = cfg["travel_ms"]
         self.position = 0  # percent; 0 with no saved state: the first full move re-syncs
-        self.target = None  # percent while a move is running or waiting for the pause
+        self.target = None  # percent while a move runs or waits out the reversal pause
         self.dir = 0  # +1 opening, -1 closing, 0 stopped
         self._from = 0  # position when the running move started
-        self._t0 = 0  # ticks when the running move (or the reversal pause) started
+        self._t0 = 0  # ticks when the running move started
         self._run_ms = 0  # length of the running move
         self._last = 0  # the way the motor last ran
         self._halt_t = hw.ticks_ms()  # when it last stopped
@@ -37,8 +37,20 @@ class Blinds(Device):
             except (KeyError, TypeError, ValueError) as e:
                 hw.log("%s: saved state ignored (%r)" % (self.name, e))
 
+    def now_position(self):
+        if not self.dir:
+            return self.position
+        run = self.hw.ticks_diff(self.hw.ticks_ms(), self._t0)
+        p = self._from + self.dir * run * 100 / self.travel_ms
+        return 0 if p < 0 else 100 if p > 100 else p
+
     def _drive(self, d):
-        # Whichever relay must open goes first, so both are never closed at once.
+        """Relays for way d (+1, -1, 0): whichever must open goes first. Stopping fixes the
+        position and starts the reversal pause."""
+        if self.dir and not d:
+            self.position = int(self.now_position() + 0.5)
+            self._last = self.dir
+            self._halt_t = self.hw.ticks_ms()
         if d <= 0:
             self.up.value(False)
         if d >= 0:
@@ -47,97 +59,66 @@ class Blinds(Device):
             self.up.value(True)
         elif d < 0:
             self.down.value(True)
-        if self.dir and not d:
-            self._last = self.dir
-            self._halt_t = self.hw.ticks_ms()
         self.dir = d
 
-    def now_position(self):
-        if not self.dir:
-            return self.position
-        run = self.hw.ticks_diff(self.hw.ticks_ms(), self._t0)
-        return clamp(self._from + self.dir * run * 100 / self.travel_ms, 0, 100)
-
-    def do_setRangeValue(self, value):
-        return self.move(number(value, "rangeValue", 0, 100, "setRangeValue"))
-
-    def do_adjustRangeValue(self, value):
-        d = number(value, "rangeValueDelta", -100, 100, "adjustRangeValue")
+    def do_setRangeValue(self, value, action):
         base = self.target if self.target is not None else self.now_position()
-        return self.move(clamp(base + d, 0, 100))
+        target = int(setting(value, action, "rangeValue", 0, 100, base) + 0.5)
+        self.target = target
+        if self.dir:
+            d = self._way(target, self.now_position())
+            if d == self.dir:
+                self._start(d, self.hw.ticks_ms())  # same way: re-aim the running move
+            else:
+                self._drive(0)  # reversing (after the pause) or already there
+        self.poll()
+        self.out.yango(self, RANGE, "open", target)
+        return {"rangeValue": target}
 
-    def do_setPowerState(self, value):
+    do_adjustRangeValue = do_setRangeValue
+
+    def do_setPowerState(self, value, action):
         on = state_on(value)
-        if not on:
-            self.stop()
+        if not on and (self.dir or self.target is not None):
+            self._drive(0)
+            self.target = None
+            self.out.yango(self, RANGE, "open", self.position)
+            self.out.changed(self)
         return on_off(on)
 
     @staticmethod
     def _way(target, pos):
         if target != pos:
             return 1 if target > pos else -1
-        return 1 if target == 100 else -1 if target == 0 else 0  # an end: re-sync
-
-    def move(self, target):
-        target = int(target + 0.5)
-        d = self._way(target, self.now_position())
-        if d == 0:
-            self.stop()
-            self.position = target
-        elif d == self.dir:
-            self.target = target
-            self._start(d)  # same way: re-anchor the running move on the new target
-        else:
-            if self.dir:
-                self._halt()
-            self.target = target
-            if not self._paused(d):
-                self._start(d)  # otherwise poll() starts it after the reversal pause
-        self.out.yango(self, RANGE, "open", target)
-        return {"rangeValue": target}
-
-    def _paused(self, d):
-        hw = self.hw
-        return d == -self._last and \
-            hw.ticks_diff(hw.ticks_ms(), self._halt_t) < self.reverse_pause_ms
-
-    def _start(self, d):
-        pos = self.now_position()
-        run = abs(self.target - pos) * self.travel_ms / 100
-        if self.target in (0, 100):
-            run += self.overrun_ms
-        self._from = pos
-        self._t0 = self.hw.ticks_ms()
-        self._run_ms = int(run)
-        self._drive(d)
-
-    def _halt(self):
-        pos = self.now_position()
-        self._drive(0)
-        self.position = int(pos + 0.5)
-
-    def stop(self):
-        """Both relays off where the blinds are; reports the real position."""
-        if self.dir or self.target is not None:
-            self._halt()
-            self.target = None
-            self.out.yango(self, RANGE, "open", self.position)
-            self.out.changed(self)
+        return 1 if target == 100 else -1 if target == 0 else 0  # at an end: re-sync
 
     def poll(self):
         hw = self.hw
+        now = hw.ticks_ms()
         if self.dir:
-            if hw.ticks_diff(hw.ticks_ms(), self._t0) >= self._run_ms:
+            if hw.ticks_diff(now, self._t0) >= self._run_ms:
                 self._drive(0)
                 self.position = self.target
                 self.target = None
                 self.out.changed(self)
-        elif self.target is not None:
-            d = self._way(self.target, self.position)
-            if not d:
-                self.target = None
-            elif not self._paused(d):
-                self._start(d)
+            return
+        if self.target is None:
+            return
+        d = self._way(self.target, self.position)
+        if not d:
+            self.target = None
+            self.out.changed(self)
+        elif d != -self._last or hw.ticks_diff(now, self._halt_t) >= self.reverse_pause_ms:
+            self._start(d, now)
+
+    def _start(self, d, now):
+        pos = self.now_position()
+        self._from = pos
+        self._t0 = now
+        self._run_ms = int(abs(self.target - pos) * self.travel_ms / 100)
+        if self.target in (0, 100):
+            self._run_ms += self.overrun_ms
+        self._drive(d)
 
     def yango_caps(self):
         return [percent_range("open")]

@@ -3,7 +3,7 @@
 # Yango: devices.types.light, on_off + range brightness (0-100 %).
 # Power and level are independent, as in Sinric's model: a level set while off is kept for
 # the next "on".
-from firmware.devices.base import RANGE, Powered, clamp, number, percent_range
+from firmware.devices.base import RANGE, Powered, percent_range, setting
 
 
 class Dimmer(Powered):
@@ -17,17 +17,10 @@ class Dimmer(Powered):
         self.add_button()
 
     def apply(self):
-        self.pwm.set(self.level / 100 if self.on else 0)
+        self.pwm.duty(self.level / 100 if self.on else 0.0)
 
-    def do_setPowerLevel(self, value):
-        return self.set_level(number(value, "powerLevel", 0, 100, "setPowerLevel"))
-
-    def do_adjustPowerLevel(self, value):
-        d = number(value, "powerLevelDelta", -100, 100, "adjustPowerLevel")
-        return self.set_level(clamp(self.level + d, 0, 100))
-
-    def set_level(self, level):
-        level = int(level + 0.5)
+    def do_setPowerLevel(self, value, action):
+        level = int(setting(value, action, "powerLevel", 0, 100, self.level) + 0.5)
         if level != self.level:
             self.level = level
             self.apply()
@@ -35,11 +28,13 @@ class Dimmer(Powered):
             self.out.changed(self)
         return {"powerLevel": level}
 
+    do_adjustPowerLevel = do_setPowerLevel
+
     def yango_caps(self):
-        return Powered.yango_caps(self) + [percent_range("brightness")]
+        return [Powered.yango_caps(self)[0], percent_range("brightness")]
 
     def yango_state(self):
-        return Powered.yango_state(self) + [(RANGE, "brightness", self.level)]
+        return [Powered.yango_state(self)[0], (RANGE, "brightness", self.level)]
 
     def saved(self):
         return {"on": self.on, "level": self.level}

@@ -30,8 +30,8 @@ class Garage(Device):
     def is_closed(self):
         return self.contact.level if self.contact else self.closed
 
-    def do_setMode(self, value):
-        mode = choice(value, "mode", _MODES, "setMode")
+    def do_setMode(self, value, action):
+        mode = choice(value, "mode", _MODES, action)
         close = mode == "Close"
         if close != self.is_closed():
             self.pulse()

@@ -6,17 +6,9 @@
 # present, temperature_k 2200-7000 K always).
 # The last colour request wins: setColor shows the colour on RGB, setColorTemperature shows
 # white on warm/cold (or a white mixed from RGB when there are no warm/cold pins).
-from firmware.devices.base import COLOR, RANGE, Powered, cap, clamp, number, percent_range
+from firmware.devices.base import COLOR, RANGE, Powered, cap, number, percent_range, setting
 
 TEMPS = (2200, 2700, 4000, 5500, 7000)  # the colour temperatures Alexa steps through
-_KMIN = 2200
-_KMAX = 7000
-
-
-def _mix_white(kelvin):
-    # Candle-ish to daylight-ish on plain RGB LEDs: linear between two white points.
-    t = (kelvin - _KMIN) / (_KMAX - _KMIN)
-    return (255 - 55 * t, 160 + 60 * t, 60 + 195 * t)
 
 
 class Light(Powered):
@@ -39,27 +31,22 @@ class Light(Powered):
         self.add_button()
 
     def apply(self):
-        b = self.brightness / 100 if self.on else 0
+        b = self.brightness / 100 if self.on else 0.0
+        t = (self.kelvin - 2200) / 4800  # 0 warmest .. 1 coldest
         if self.rgb:
-            c = (0, 0, 0) if self.white and self.cw else _mix_white(self.kelvin) if self.white \
-                else self.color
+            c = self.color
+            if self.white:
+                # White on RGB LEDs only when there is no white channel: candle to daylight.
+                c = (0, 0, 0) if self.cw else (255 - 55 * t, 160 + 60 * t, 60 + 195 * t)
             for pwm, v in zip(self.rgb, c):
-                pwm.set(v * b / 255)
+                pwm.duty(v * b / 255)
         if self.cw:
-            t = (self.kelvin - _KMIN) / (_KMAX - _KMIN) if self.white else 0
-            w = b if self.white else 0
-            self.cw[0].set(w * (1 - t))
-            self.cw[1].set(w * t)
+            w = b if self.white else 0.0
+            self.cw[0].duty(w * (1 - t))
+            self.cw[1].duty(w * t)
 
-    def do_setBrightness(self, value):
-        return self.set_brightness(number(value, "brightness", 0, 100, "setBrightness"))
-
-    def do_adjustBrightness(self, value):
-        d = number(value, "brightnessDelta", -100, 100, "adjustBrightness")
-        return self.set_brightness(clamp(self.brightness + d, 0, 100))
-
-    def set_brightness(self, b):
-        b = int(b + 0.5)
+    def do_setBrightness(self, value, action):
+        b = int(setting(value, action, "brightness", 0, 100, self.brightness) + 0.5)
         if b != self.brightness:
             self.brightness = b
             self.apply()
@@ -67,55 +54,57 @@ class Light(Powered):
             self.out.changed(self)
         return {"brightness": b}
 
-    def do_setColor(self, value):
+    do_adjustBrightness = do_setBrightness
+
+    def do_setColor(self, value, action):
         c = value.get("color")
         if not isinstance(c, dict):
             raise ValueError('setColor: "color" must be {"r","g","b"}')
-        rgb = tuple(int(number(c, k, 0, 255, "setColor")) for k in "rgb")
+        rgb = (int(number(c, "r", 0, 255, action)), int(number(c, "g", 0, 255, action)),
+               int(number(c, "b", 0, 255, action)))
         if self.rgb is None:
             raise ValueError("setColor: %s has no RGB channels" % self.name)
         if rgb != self.color or self.white:
             self.color = rgb
             self.white = False
-            self.apply()
-            self.out.yango(self, COLOR, "rgb", rgb[0] << 16 | rgb[1] << 8 | rgb[2])
-            self.out.changed(self)
+            self._changed()
         return {"color": {"r": rgb[0], "g": rgb[1], "b": rgb[2]}}
 
-    def do_setColorTemperature(self, value):
-        k = number(value, "colorTemperature", _KMIN, _KMAX, "setColorTemperature")
-        return self.set_kelvin(int(k))
-
-    def do_increaseColorTemperature(self, value):
-        return self.set_kelvin(next((t for t in TEMPS if t > self.kelvin), _KMAX))
-
-    def do_decreaseColorTemperature(self, value):
-        return self.set_kelvin(next((t for t in reversed(TEMPS) if t < self.kelvin), _KMIN))
-
-    def set_kelvin(self, k):
+    def do_setColorTemperature(self, value, action):
+        k = self.kelvin
+        if action == "setColorTemperature":
+            k = int(number(value, "colorTemperature", 2200, 7000, action))
+        else:  # the next of Alexa's steps up or down
+            up = action == "increaseColorTemperature"
+            k = 7000 if up else 2200
+            for t in TEMPS:
+                if (t > self.kelvin and t < k) if up else (k < t < self.kelvin):
+                    k = t
         if k != self.kelvin or not self.white:
             self.kelvin = k
             self.white = True
-            self.apply()
-            self.out.yango(self, COLOR, "temperature_k", k)
-            self.out.changed(self)
+            self._changed()
         return {"colorTemperature": k}
 
-    def color_state(self):
-        if self.white:
-            return COLOR, "temperature_k", self.kelvin
-        r, g, b = self.color
-        return COLOR, "rgb", r << 16 | g << 8 | b
+    do_increaseColorTemperature = do_setColorTemperature
+    do_decreaseColorTemperature = do_setColorTemperature
+
+    def _changed(self):
+        self.apply()
+        self.out.yango(self, *self.yango_state()[2])
+        self.out.changed(self)
 
     def yango_caps(self):
-        p = {"temperature_k": {"min": _KMIN, "max": _KMAX}}
+        p = {"temperature_k": {"min": 2200, "max": 7000}}
         if self.rgb:
             p["color_model"] = "rgb"
-        return Powered.yango_caps(self) + [percent_range("brightness"), cap(COLOR, p)]
+        return [Powered.yango_caps(self)[0], percent_range("brightness"), cap(COLOR, p)]
 
     def yango_state(self):
-        return Powered.yango_state(self) + [(RANGE, "brightness", self.brightness),
-                                            self.color_state()]
+        r, g, b = self.color
+        return [Powered.yango_state(self)[0], (RANGE, "brightness", self.brightness),
+                (COLOR, "temperature_k", self.kelvin) if self.white else
+                (COLOR, "rgb", r << 16 | g << 8 | b)]
 
     def saved(self):
         return {"on": self.on, "brightness": self.brightness, "color": list(self.color),
@@ -124,8 +113,9 @@ class Light(Powered):
     def restore(self, state):
         b = state["brightness"]
         k = state["kelvin"]
-        c = tuple(int(clamp(v, 0, 255)) for v in state["color"])
-        if len(c) != 3 or not 0 <= b <= 100 or not _KMIN <= k <= _KMAX:
+        r, g, bl = state["color"]
+        c = (int(r), int(g), int(bl))
+        if not (0 <= b <= 100 and 2200 <= k <= 7000 and 0 <= min(c) and max(c) <= 255):
             raise ValueError("light state")
         self.brightness = int(b)
         self.kelvin = int(k)

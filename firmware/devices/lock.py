@@ -38,10 +38,10 @@ class Lock(Device):
         locked = self.contact.level if self.contact else not self.on
         return _LOCKED if locked else _UNLOCKED
 
-    def do_setLockState(self, value):
+    def do_setLockState(self, value, action):
         s = value.get("state")
         s = choice({"state": s.lower() if isinstance(s, str) else s}, "state",
-                   ("lock", "unlock"), "setLockState")
+                   ("lock", "unlock"), action)
         self.on = s == "unlock"
         self.apply()
         self.out.changed(self)

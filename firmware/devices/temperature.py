@@ -1,10 +1,10 @@
 # temperature: a DHT11/DHT22 read every interval_s.
-# Sinric: currentTemperature events {"temperature": t (0.1), "humidity": h} with cause
+# Sinric: currentTemperature events {"temperature": t (0.1), "humidity": h (0.1)} with cause
 # PERIODIC_POLL, sent when the reading changed, at least every heartbeat_ms, never more
 # often than event_gap_ms (Sinric's 60 s sensor limit). Yango: devices.types.sensor.climate,
 # float properties temperature (unit.temperature.celsius) and humidity (unit.percent).
-# A failed read (timeout, bad checksum, implausible value) is logged and skipped; after
-# max_failures in a row the reading counts as unknown (and is left out of Yango states).
+# A failed read (timeout, bad checksum, a value outside the sensor's range) is logged and
+# skipped; after max_failures in a row the reading counts as unknown (left out of states).
 from firmware.devices.base import FLOAT, Device, cap
 
 
@@ -19,7 +19,9 @@ class Climate:
     def __init__(self, dev, cfg):
         self.dev = dev
         hw = dev.hw
-        self.sensor = hw.dht(cfg["dht"], cfg.get("dht_type", "dht22"))
+        kind = cfg.get("dht_type", "dht22")
+        self.sensor = hw.dht(cfg["dht"], kind)
+        self.lo, self.hi = (0, 50) if kind == "dht11" else (-40, 80)
         self.interval_ms = max(2, cfg.get("interval_s", 60)) * 1000  # DHT22: 2 s minimum
         self.temperature = None
         self.humidity = None
@@ -29,30 +31,36 @@ class Climate:
         self._sent_t = 0
 
     def poll(self):
-        """Read when due; True when a reading (or the loss of one) changed the state."""
-        hw = self.dev.hw
+        """Read when due; True when the reading (or its loss) changed the state."""
+        dev = self.dev
+        hw = dev.hw
         now = hw.ticks_ms()
         if hw.ticks_diff(now, self._next) < 0:
             return False
         self._next = hw.ticks_add(now, self.interval_ms)
+        s = self.sensor
         try:
-            t, h = self.sensor.read()
+            s.measure()
+            t = s.temperature()
+            h = s.humidity()
+            # A marginal wire can pass the checksum with nonsense; NaN fails both tests.
+            if not (self.lo <= t <= self.hi and 0 <= h <= 100):
+                raise ValueError("implausible reading %r C %r %%" % (t, h))
         except (OSError, ValueError) as e:
             self.failures += 1
-            hw.log("%s: sensor read failed (%d in a row): %r" % (self.dev.name, self.failures, e))
-            if self.failures >= self.max_failures and self.temperature is not None:
-                self.temperature = self.humidity = None
-                return True
-            return False
+            hw.log("%s: sensor read failed (%d in a row): %r" % (dev.name, self.failures, e))
+            if self.failures < self.max_failures or self.temperature is None:
+                return False
+            self.temperature = self.humidity = None
+            return True
         self.failures = 0
         t = round(t, 1)
         h = round(h, 1)
-        dev = self.dev
         if t != self.temperature:
             dev.out.yango(dev, FLOAT, "temperature", t)
         if h != self.humidity:
             dev.out.yango(dev, FLOAT, "humidity", h)
-        changed = (t, h) != (self.temperature, self.humidity)
+        changed = t != self.temperature or h != self.humidity
         self.temperature = t
         self.humidity = h
         age = hw.ticks_diff(now, self._sent_t)
@@ -83,7 +91,7 @@ class Temperature(Device):
         self.climate = Climate(self, cfg)
 
     def poll(self):
-        return self.climate.poll()
+        self.climate.poll()
 
     def yango_props(self):
         return self.climate.props()

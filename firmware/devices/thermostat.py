@@ -9,7 +9,7 @@
 # between. No reading, a lost sensor (max_failures reads in a row), power off or mode OFF
 # all switch the relay off. Power-on policy applies to power; target and mode are restored
 # from saved state whatever the policy.
-from firmware.devices.base import MODE, RANGE, Powered, cap, choice, clamp, number
+from firmware.devices.base import MODE, ON_OFF, RANGE, Powered, cap, choice, setting
 from firmware.devices.temperature import Climate
 
 _MODES = ("HEAT", "AUTO", "ECO", "OFF")
@@ -27,7 +27,7 @@ class Thermostat(Powered):
         self.relay = hw.output(cfg["relay"], cfg.get("relay_active_low", False))
         self.climate = Climate(self, cfg)
         self.hysteresis = cfg.get("hysteresis", 0.5)
-        self.target = clamp(cfg.get("target", 21), self.min_target, self.max_target)
+        self.target = min(self.max_target, max(self.min_target, cfg.get("target", 21)))
         self.mode = "HEAT"
         self.heating = False
         self.start(saved)
@@ -54,16 +54,9 @@ class Thermostat(Powered):
     def yango_on(self):
         return self.on and self.mode != "OFF"
 
-    def do_targetTemperature(self, value):
-        t = number(value, "temperature", self.min_target, self.max_target, "targetTemperature")
-        return self.set_target(t)
-
-    def do_adjustTargetTemperature(self, value):
-        d = number(value, "temperature", -30, 30, "adjustTargetTemperature")
-        return self.set_target(clamp(self.target + d, self.min_target, self.max_target))
-
-    def set_target(self, t):
-        t = round(t, 1)
+    def do_targetTemperature(self, value, action):
+        t = round(setting(value, action, "temperature", self.min_target, self.max_target,
+                          self.target, "temperature"), 1)
         if t != self.target:
             self.target = t
             self.apply()
@@ -71,12 +64,14 @@ class Thermostat(Powered):
             self.out.changed(self)
         return {"temperature": t}
 
-    def do_setThermostatMode(self, value):
+    do_adjustTargetTemperature = do_targetTemperature
+
+    def do_setThermostatMode(self, value, action):
         m = value.get("thermostatMode")
         if m == "COOL":
             raise ValueError("setThermostatMode: %s only heats, COOL is not supported"
                              % self.name)
-        m = choice(value, "thermostatMode", _MODES, "setThermostatMode")
+        m = choice(value, "thermostatMode", _MODES, action)
         if m != self.mode:
             was_on = self.yango_on()
             self.mode = m
@@ -84,7 +79,7 @@ class Thermostat(Powered):
             if m != "OFF":
                 self.out.yango(self, MODE, "thermostat", m.lower())
             if self.yango_on() != was_on:
-                self.out.yango(self, "devices.capabilities.on_off", "on", self.yango_on())
+                self.out.yango(self, ON_OFF, "on", self.yango_on())
             self.out.changed(self)
         return {"thermostatMode": m}
 

@@ -82,5 +82,5 @@ def test_sensor_discovery():
     assert b.make(MOTION).yango_entry()["type"] == "devices.types.sensor.motion"
     e = b.make(CONTACT).yango_entry()
     assert e["type"] == "devices.types.sensor.open" and e["capabilities"] == []
-    assert e["properties"][0]["parameters"]["events"] == [{"value": "opened"},
-                                                          {"value": "closed"}]
+    assert e["properties"][0]["parameters"]["events"] == [{"value": "closed"},
+                                                          {"value": "opened"}]

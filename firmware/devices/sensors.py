@@ -1,0 +1,78 @@
+# Inputs that only report: motion (PIR), contact (reed switch), doorbell (push button).
+#
+# motion: `pin`, active high by default and driven by the PIR itself (no pull resistor).
+#   Sinric: motion events {"state": "detected"|"notDetected"}.
+#   Yango: devices.types.sensor.motion, event property motion (detected/not_detected).
+# contact: `pin`, closes to ground when the door/window is shut (active low, pull-up).
+#   Sinric: setContactState events {"state": "closed"|"open"}.
+#   Yango: devices.types.sensor.open, event property open (opened/closed).
+# doorbell: `button` (active low by default).
+#   Sinric: DoorbellPress events {"state": "pressed"}; setPowerState is answered (Sinric's
+#   doorbell has a power state) but changes nothing: the bell always rings.
+#   Yango: devices.types.sensor.button, event property button (click), momentary:
+#   retrievable false and never in a state query.
+from firmware.devices.base import EVENT, Device, event_prop, on_off, state_on
+
+
+class Edge(Device):
+    """A debounced input whose both levels are events; subclasses only name them."""
+
+    active_low = False
+    pull = None  # pull resistor: None, or True for the one that fits active_low
+    action = ""  # Sinric event
+    states = ()  # Sinric values for (active, idle)
+    instance = ""  # Yango event instance
+    events = ()  # Yango values for (active, idle)
+
+    def __init__(self, cfg, hw, out, saved):
+        Device.__init__(self, cfg, hw, out)
+        self.input = self.add_input(cfg["pin"], self._edge,
+                                    cfg.get("active_low", self.active_low), self.pull)
+
+    def _edge(self, active):
+        i = 0 if active else 1
+        self.out.sinric(self, self.action, {"state": self.states[i]})
+        self.out.yango(self, EVENT, self.instance, self.events[i])
+
+    def yango_props(self):
+        return [event_prop(self.instance, self.events)]
+
+    def yango_state(self):
+        return [(EVENT, self.instance, self.events[0 if self.input.level else 1])]
+
+
+class Motion(Edge):
+    yango_type = "devices.types.sensor.motion"
+    action = "motion"
+    states = ("detected", "notDetected")
+    instance = "motion"
+    events = ("detected", "not_detected")
+
+
+class Contact(Edge):
+    yango_type = "devices.types.sensor.open"
+    active_low = True
+    pull = True
+    action = "setContactState"
+    states = ("closed", "open")
+    instance = "open"
+    events = ("closed", "opened")
+
+
+class Doorbell(Device):
+    yango_type = "devices.types.sensor.button"
+
+    def __init__(self, cfg, hw, out, saved):
+        Device.__init__(self, cfg, hw, out)
+        self.add_button()
+
+    def _button(self, pressed):
+        if pressed:
+            self.out.sinric(self, "DoorbellPress", {"state": "pressed"})
+            self.out.yango(self, EVENT, "button", "click")
+
+    def do_setPowerState(self, value, action):
+        return on_off(state_on(value))
+
+    def yango_props(self):
+        return [event_prop("button", ("click",), False)]
