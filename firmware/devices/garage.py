@@ -33,8 +33,7 @@ class Garage(Device):
     def do_setMode(self, value, action):
         mode = choice(value, "mode", _MODES, action)
         close = mode == "Close"
-        if close != self.is_closed():
-            self.pulse()
+        if close != self.is_closed() and self.pulse():
             if not self.contact:
                 self.closed = close
                 self._yango()
@@ -42,9 +41,12 @@ class Garage(Device):
         return {"mode": mode}
 
     def pulse(self):
-        if self._pulse_end is None:
-            self.relay.value(True)
-            self._pulse_end = self.hw.ticks_add(self.hw.ticks_ms(), self.pulse_ms)
+        """Close the relay for pulse_ms; False while a pulse is still running."""
+        if self._pulse_end is not None:
+            return False
+        self.relay.value(True)
+        self._pulse_end = self.hw.ticks_add(self.hw.ticks_ms(), self.pulse_ms)
+        return True
 
     def poll(self):
         if self._pulse_end is not None and \

@@ -1,5 +1,5 @@
 # temperature: a DHT11/DHT22 read every interval_s.
-# Sinric: currentTemperature events {"temperature": t (0.1), "humidity": h (0.1)} with cause
+# Sinric: currentTemperature events {"temperature": t (0.1), "humidity": h (0.01)} with cause
 # PERIODIC_POLL, sent when the reading changed, at least every heartbeat_ms, never more
 # often than event_gap_ms (Sinric's 60 s sensor limit). Yango: devices.types.sensor.climate,
 # float properties temperature (unit.temperature.celsius) and humidity (unit.percent).
@@ -55,7 +55,7 @@ class Climate:
             return True
         self.failures = 0
         t = round(t, 1)
-        h = round(h, 1)
+        h = round(h, 2)
         if t != self.temperature:
             dev.out.yango(dev, FLOAT, "temperature", t)
         if h != self.humidity:

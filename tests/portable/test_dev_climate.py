@@ -20,18 +20,18 @@ def test_readings_become_events_and_reports():
     b = Board()
     t = b.make(TEMP)
     assert t.yango_state() == []
-    dht.set_reading(15, 21.34, 40.06)
+    dht.set_reading(15, 21.34, 40.061)
     b.run(2000, t, step=100)
     assert b.out.sinric_events == [("outside", "currentTemperature",
-                                    {"temperature": 21.3, "humidity": 40.1}, "PERIODIC_POLL")]
+                                    {"temperature": 21.3, "humidity": 40.06}, "PERIODIC_POLL")]
     assert b.out.yango_reports == [("outside", FLOAT, "temperature", 21.3),
-                                   ("outside", FLOAT, "humidity", 40.1)]
-    assert t.yango_state() == [(FLOAT, "temperature", 21.3), (FLOAT, "humidity", 40.1)]
+                                   ("outside", FLOAT, "humidity", 40.06)]
+    assert t.yango_state() == [(FLOAT, "temperature", 21.3), (FLOAT, "humidity", 40.06)]
     dht.set_reading(15, 22.0, 40.06)
     b.run(50000, t, step=100)  # five readings, changed, but within Sinric's 60 s limit
     assert len(sinric_temps(b)) == 1 and b.out.yango_reports[-1][2:] == ("temperature", 22.0)
     b.run(10000, t, step=100)
-    assert sinric_temps(b)[-1] == {"temperature": 22.0, "humidity": 40.1}
+    assert sinric_temps(b)[-1] == {"temperature": 22.0, "humidity": 40.06}
     b.run(200000, t, step=1000)  # unchanged: no events until the heartbeat
     assert len(sinric_temps(b)) == 2
     b.run(400000, t, step=1000)

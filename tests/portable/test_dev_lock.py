@@ -113,6 +113,8 @@ def test_garage_without_contact_tracks_requests():
     assert gd.yango_state() == [(ON_OFF, "on", True)] and gd.yango_props() == []
     gd.handle("setMode", {"mode": "Close"}, None)
     assert b.level(23) == 1 and gd.saved() == {"closed": True} and b.out.changes == 1
+    gd.handle("setMode", {"mode": "Open"}, None)  # mid-pulse: ignored, state unchanged
+    assert gd.saved() == {"closed": True} and b.out.changes == 1
     b.run(600, gd)
     assert b.level(23) == 0
     before = snapshot()
