@@ -55,7 +55,7 @@ class Input:
         raw = bool(self._pin.value() ^ self._inv)
         t = self._edge_t
         if t is not None:
-            self._edge_t = None  # an edge after this line sets it again: nothing is lost
+            self._edge_t = None  # (an edge landing between these two lines only shortens one wait)
             self._since = t
         elif raw != self._sample:
             self._since = now

@@ -24,8 +24,8 @@ class Garage(Device):
                                           cfg.get("contact_active_low", True))
         self.closed = True  # tracked state without a contact
         self._pulse_end = None
-        if saved and not self.contact:
-            self.closed = bool(saved.get("closed", True))
+        if saved:
+            self.restore(saved)
 
     def is_closed(self):
         return self.contact.level if self.contact else self.closed
@@ -79,3 +79,7 @@ class Garage(Device):
 
     def saved(self):
         return {"closed": self.is_closed()}
+
+    def restore(self, state):
+        if not self.contact:  # with one, the contact knows better
+            self.closed = not (isinstance(state, dict) and state.get("closed") is False)

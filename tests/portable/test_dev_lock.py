@@ -122,3 +122,5 @@ def test_garage_without_contact_tracks_requests():
         with raises(ValueError, match="setMode"):
             gd.handle("setMode", value, None)
     assert snapshot() == before
+    assert b.make({"name": "g2", "type": "garage", "relay": 25}, ["junk"]).saved() == {
+        "closed": True}
