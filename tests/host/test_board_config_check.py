@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -215,3 +216,42 @@ def test_sinric_and_yango_may_be_absent_and_open_wifi_is_allowed():
     del c["sinric"], c["yango"], c["board"]
     c["wifi"]["password"] = ""
     assert problems(c) == []
+
+
+def _readme_tables():
+    text = (cc.ROOT / "README.md").read_text()
+    section = text.split("## Configuration (`config.json`)", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return [[c.strip() for c in row.strip("|").split("|")] for row in rows]
+
+
+def _names(cell):
+    return re.findall(r"`([a-z_.\[\]]+)`", re.sub(r"\([^)]*\)", "", cell))
+
+
+def test_readme_documents_exactly_the_schemas_fields():
+    schema = cc.load_schema()
+    top, common, types = set(), set(), {}
+    for cells in _readme_tables():
+        first = _names(cells[0])
+        if first and first[0] in schema["$defs"]["device"]["properties"]["type"]["enum"]:
+            types[first[0]] = set(_names(cells[1]) + _names(cells[2]))
+        elif "." in first[0] or first[0] == "devices[]":
+            top.update(n.replace("[]", "") for n in first)
+        else:
+            common.update(first)
+    want_top = {"devices"} | {"%s.%s" % (s, k) for s, v in schema["properties"].items()
+                              if s != "devices" for k in v["properties"]}
+    assert top == want_top
+    assert common == set(schema["$defs"]["device"]["properties"])
+    assert set(types) == set(schema["$defs"]["device"]["properties"]["type"]["enum"])
+    for dtype, fields in types.items():
+        assert fields == set(schema["$defs"][dtype]["properties"]), dtype
+
+
+def test_every_type_in_the_example_and_every_field_used_somewhere():
+    schema = cc.load_schema()
+    used = {}
+    for d in EXAMPLE["devices"]:
+        used.setdefault(d["type"], set()).update(d)
+    assert set(used) == set(schema["$defs"]["device"]["properties"]["type"]["enum"])
