@@ -148,6 +148,9 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    for name in ("firmware", "config"):  # make passes them quoted: expand ~ here
+        if getattr(args, name, None):
+            setattr(args, name, os.path.expanduser(getattr(args, name)))
     try:
         if args.command == "flash":
             run_flash(args.port, args.chip, args.firmware, args.baud, not args.no_erase,

@@ -219,3 +219,11 @@ def test_flash_cli_missing_port_lists_ports(capsys):
 def test_erase_argv():
     assert board.run_erase("/dev/null", "ESP32", runner=Runner(), log=lambda s: None)[3:] == [
         "--chip", "esp32", "--port", "/dev/null", "--baud", "460800", "erase-flash"]
+
+
+def test_a_quoted_tilde_in_firmware_is_expanded(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "fw.bin").write_bytes(esp8266_image())
+    assert board.main(["flash", "--port", "/dev/null", "--chip", "esp8266", "--firmware",
+                       "~/fw.bin", "--dry-run"]) == 0
+    assert "0x0 %s" % (tmp_path / "fw.bin") in capsys.readouterr().out
