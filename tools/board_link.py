@@ -1,0 +1,154 @@
+"""Talk to a board's raw REPL through the mpremote CLI.
+
+Everything the host tools do on a board goes through `mpremote connect PORT ...`, so a user
+can replay any step by hand. Scripts that run on the board are plain MicroPython (ESP8266
+too: small buffers, no f-strings needed) and print one result line after MARK.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+MARK = "@@result "
+
+
+class BoardError(Exception):
+    """A failure to show the user as it is (one or a few lines, no traceback)."""
+
+
+def mpremote_path():
+    here = Path(sys.executable).parent / "mpremote"
+    return str(here) if here.exists() else (shutil.which("mpremote") or "mpremote")
+
+
+def _is_device_path(port):
+    return "://" not in port and (port.startswith("/") or port.startswith("COM"))
+
+
+def check_port(port):
+    """Fail early, listing the serial ports there are, when a device path does not exist."""
+    if not port:
+        raise BoardError("no serial port given: pass PORT=/dev/ttyUSB0 (or the board's port)"
+                         + _seen_ports())
+    if _is_device_path(port) and not port.startswith("COM") and not os.path.exists(port):
+        raise BoardError("serial port %s does not exist: is the board plugged in?%s"
+                         % (port, _seen_ports()))
+
+
+def _seen_ports():
+    try:
+        from serial.tools.list_ports import comports
+
+        ports = sorted(p.device for p in comports())
+    except Exception:  # noqa: BLE001 - listing is a courtesy only
+        ports = []
+    if not ports:
+        return "\n  no serial ports found (check the USB cable: some carry power only)"
+    return "\n  serial ports found: " + ", ".join(ports)
+
+
+class Link:
+    """One board behind `port`; `resume` skips mpremote's soft reset (the unix port needs it).
+
+    Without `resume` mpremote soft-resets the board when it enters the raw REPL: the running
+    app stops and its memory is freed, and main.py does not run again until a reset.
+    """
+
+    def __init__(self, port, resume=False, mpremote=None, timeout=300):
+        check_port(port)
+        self.port = port
+        self.resume = resume
+        self.mpremote = mpremote or mpremote_path()
+        self.timeout = timeout
+
+    def argv(self, *commands):
+        """mpremote argv for commands, each a list of words, chained with '+'."""
+        out = [self.mpremote, "connect", self.port]
+        if self.resume:
+            out.append("resume")
+        for i, cmd in enumerate(commands):
+            if i:
+                out.append("+")
+            out.extend(cmd)
+        return out
+
+    def run(self, *commands):
+        argv = self.argv(*commands)
+        try:
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout)
+        except subprocess.TimeoutExpired as e:
+            raise BoardError("mpremote did not finish in %d s on %s: is the board busy?"
+                             % (self.timeout, self.port)) from e
+        if p.returncode != 0:
+            tail = (p.stdout + p.stderr).strip().splitlines()[-6:]
+            raise BoardError("mpremote failed on %s (exit %d):\n  %s"
+                             % (self.port, p.returncode, "\n  ".join(tail) or "no output"))
+        return p.stdout
+
+    def call(self, script, *more):
+        """Run a board script that prints MARK + JSON; returns the decoded value.
+
+        `more` are mpremote commands chained after the script in the same session.
+        """
+        out = self.run(["exec", script], *more)
+        for line in out.splitlines():
+            if line.startswith(MARK):
+                return json.loads(line[len(MARK):])
+        raise BoardError("no answer from the board script on %s; it printed:\n  %s"
+                         % (self.port, "\n  ".join(out.strip().splitlines()[-6:])))
+
+
+# Hashes files on the board in 512-byte pieces (small heaps). Prints MARK + JSON.
+HASH_FUNCS = """
+import os, hashlib, binascii, json, sys
+def _h(p):
+    d = hashlib.sha256()
+    b = bytearray(512)
+    m = memoryview(b)
+    try:
+        f = open(p, 'rb')
+    except OSError:
+        return None
+    try:
+        while True:
+            n = f.readinto(b)
+            if not n:
+                break
+            d.update(m[:n])
+    finally:
+        f.close()
+    return binascii.hexlify(d.digest()).decode()
+def _walk(d, out):
+    try:
+        it = list(os.ilistdir(d))
+    except OSError:
+        return
+    for e in it:
+        p = d + '/' + e[0]
+        if e[1] & 0x4000:
+            _walk(p, out)
+        else:
+            out.append(p)
+"""
+
+
+def info_script(paths=(), walk=()):
+    """Board facts plus the sha256 of `paths` and every file under the `walk` folders."""
+    return HASH_FUNCS + """
+_files = []
+for _d in %r:
+    _walk(_d, _files)
+_m = ''
+try:
+    _m = os.uname().machine
+except Exception:
+    pass
+print(%r + json.dumps({
+    'mpy': getattr(sys.implementation, '_mpy', 0),
+    'version': list(sys.implementation.version[:3]),
+    'machine': _m, 'platform': sys.platform,
+    'hashes': dict((p, _h(p)) for p in list(%r) + _files)}))
+""" % (list(walk), MARK, list(paths))
