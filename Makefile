@@ -6,7 +6,7 @@ MP := $(BIN)/micropython
 HEAP ?= 38wK
 # Files that go to the board: everything here must pass mpy-cross.
 BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name '*.py' 2>/dev/null)
-MP_PATH := lib:.:tests/portable
+MP_PATH := lib:.:tests/portable:.frozen
 
 .PHONY: help venv test lint syntax pytest mptest clean
 
