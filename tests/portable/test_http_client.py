@@ -1,4 +1,5 @@
-from http_client import HttpError, HttpTimeout, Response, _der, parse_url
+from http_client import HttpError, HttpTimeout, Response, parse_url
+from http_tls import der as _der
 from support import raises
 
 
