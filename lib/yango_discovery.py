@@ -161,21 +161,21 @@ def device_entry(id, name, type, capabilities=(), properties=(), room=None, desc
         _no("device %r: name must be a non-empty string" % id, name)
     if not isinstance(type, str) or not known(DEVICE_TYPES, type[len(TYPE_PREFIX):]):
         _no("device %r: unknown type" % id, type)
-    e = {"id": id, "name": name, "type": type, "capabilities": list(capabilities),
-         "properties": list(properties)}
-    for k, v in (("room", room), ("description", description), ("custom_data", custom_data),
+    e = {"id": id, "name": name, "type": type}
+    for k, v in (("capabilities", list(capabilities)), ("properties", list(properties)),
+                 ("room", room), ("description", description), ("custom_data", custom_data),
                  ("device_info", device_info)):
-        if v is not None:
+        if v is not None and v != []:
             e[k] = v
     from yango_payloads import pairs
 
     seen = []
-    for d in e["capabilities"] + e["properties"]:
+    for d in e.get("capabilities", []) + e.get("properties", []):
         for t, inst, _k in pairs(d):
             if (t, inst) in seen:
                 _no("device %r: declared twice" % id, t + " " + inst)
             seen.append((t, inst))
-    if not seen and not e["capabilities"]:
+    if not seen and "capabilities" not in e:
         _no("device %r declares nothing to report or control" % id, e)
     return e
 

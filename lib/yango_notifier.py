@@ -180,7 +180,9 @@ class YangoNotifier:
         what = "yango: %s (%d states)" % (kind, len(batch)) if batch else "yango: " + kind
         if status is None:
             st["errors"] += 1
-            st["last_error"] = str(body)
+            if isinstance(body, Exception):
+                body = "%s: %s" % (type(body).__name__, body)
+            st["last_error"] = body
             return self._retry(req, now, "%s failed: %s" % (what, body))
         v, st["last_request_id"], text = classify(status, body)
         st["last_status"] = status
@@ -243,10 +245,14 @@ class YangoNotifier:
         return r.status, r.body
 
     async def run(self):
-        """Forever: wait until state is due, send it, apply the policy to the answer."""
+        """Forever: wait until state is due, send it, apply the policy to the answer.
+        Nothing escapes: a failure (say a MemoryError) is logged and retried later."""
         self._wake = w = asyncio.Event()
         while True:
-            req = self.poll()
+            try:
+                req = self.poll()
+            except Exception as e:  # noqa: BLE001 - take() leaves the state pending
+                req = self._crash("poll", e)
             if req is None or isinstance(req, int):
                 w.clear()
                 self._until = self._add(self._ticks(), (1 << 28) if req is None else req)
@@ -259,8 +265,22 @@ class YangoNotifier:
             try:
                 status, body = await self._post(req[1], req[2], self._headers)
             except Exception as e:  # noqa: BLE001 - any transport failure is retryable
-                status, body = None, "%s: %s" % (type(e).__name__, e)
-            self.complete(req, status, body)
+                status, body = None, e
+            try:
+                self.complete(req, status, body)
+            except Exception as e:  # noqa: BLE001 - keep the batch: a repeat is harmless
+                self.in_flight = False
+                self.states.restore(req[3])
+                self._not_before = self._add(self._ticks(), self.BACKOFF_MS)
+                self._crash("complete", e)
+
+    def _crash(self, where, e):
+        self.stats["errors"] += 1
+        try:
+            self._log("yango: ERROR in %s: %s: %s" % (where, type(e).__name__, e))
+        except Exception:  # noqa: BLE001, S110 - out of memory even for the log line
+            pass
+        return self.BACKOFF_MS
 
 
 def discovery_reply(user_id, entries, request_id):

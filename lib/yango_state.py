@@ -126,9 +126,10 @@ class PendingStates:
                 d = devices[s[DEV]] = {"id": s[DEV]}
             d.setdefault("properties" if s[KIND] >= K_FLOAT else "capabilities", []).append(st)
             batch.append((s, s[T]))
-            s[PEND] = False
         body = dumps({"ts": ts, "payload": {"user_id": user_id,
                                             "devices": list(devices.values())}})
+        for s, _t in batch:  # only now: a MemoryError above leaves everything pending
+            s[PEND] = False
         return body, batch
 
     def restore(self, batch):
