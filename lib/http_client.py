@@ -85,30 +85,37 @@ async def _send(conn, host, port, ctx, sni, head, body):
         conn.stream, w = await asyncio.open_connection(host, port, **kw)
         conn.sock = w
     # drain() waits until the socket is writable: connected (and the TLS handshake on).
+    # Each piece goes on its own: MicroPython's Stream.write would concatenate them.
     w.write(head)
-    if body:
-        w.write(body)
     await w.drain()
+    for p in body or ():
+        w.write(p.encode() if isinstance(p, str) else p)
+        await w.drain()
 
 
 async def request(method, url, body=None, headers=None, *, timeout=TIMEOUT_S,
                   max_response=MAX_RESPONSE, ssl=None, cadata=None, server_hostname=None):
-    """One HTTP/1.1 exchange; body: bytes or str. Returns a Response for any status.
+    """One HTTP/1.1 exchange. body: bytes, str, or pieces sent one after another with
+    no contiguous copy of the whole body: a list of str/bytes, or an iterable with .size
+    (its total length in bytes). Returns a Response for any status.
 
     ValueError for an unusable URL or header; HttpTimeout when connecting+sending, or
     reading the response, takes longer than timeout seconds (each phase); HttpError for
     every other failure. ssl: a ready client context for https (else one is made from
     cadata); server_hostname: SNI and certificate name, by default the URL's host."""
     tls, host, port, path = parse_url(url)
-    if isinstance(body, str):
-        body = body.encode()
+    if isinstance(body, (str, bytes)):
+        body = [body]
     ctx = (ssl or tls_context(cadata)) if tls else None
     h = ["%s %s HTTP/1.1\r\nHost: %s" % (method, path, host)]
     if port != (443 if tls else 80):
         h.append(":%d" % port)
     h.append("\r\nConnection: close\r\n")
     if body is not None:
-        h.append("Content-Length: %d\r\n" % len(body))
+        size = getattr(body, "size", None)
+        if size is None:
+            size = sum(len(p.encode()) if isinstance(p, str) else len(p) for p in body)
+        h.append("Content-Length: %d\r\n" % size)
     for k in headers or ():
         v = str(headers[k])
         if "\n" in k or "\r" in k or "\n" in v or "\r" in v:
@@ -137,7 +144,7 @@ async def request(method, url, body=None, headers=None, *, timeout=TIMEOUT_S,
 
 
 async def post_json(url, body, headers=None, **kw):
-    """POST a JSON body (str/bytes, already encoded) with Content-Type: application/json."""
+    """POST a JSON body (str/bytes or pieces, already encoded), Content-Type JSON."""
     h = {"Content-Type": "application/json"}
     for k in headers or ():
         h[k] = headers[k]

@@ -9,7 +9,7 @@ except ImportError:  # CPython
         return x
 
 
-_CHUNK = const(512)
+_CHUNK = const(256)  # per read: small blocks fit a fragmented heap
 
 
 class HttpError(Exception):

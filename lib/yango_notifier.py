@@ -34,7 +34,7 @@ class YangoNotifier:
     JITTER_MS = (60000, 900000)  # INITIAL + HEARTBEAT + a random pick in this range
     SYNC_POLL_MS = 1000  # how often an unsynced clock is looked at
     DISCOVERY_TRIES = 3
-    MAX_BODY = 2048  # bytes per body; what does not fit goes in the next request
+    MAX_BODY = 2048  # bytes per request body; what does not fit goes in the next request
     TIMEOUT_S = 5  # HTTP connect and response timeouts
 
     def __init__(self, url, skill_id, token, user_id, clock, *, post=None, log=None,
@@ -120,7 +120,8 @@ class YangoNotifier:
 
     def poll(self, now=None):
         """A request to send now as (kind, url, body, batch, ticks), else the ms to wait
-        (None: until woken). Sets in_flight until complete()."""
+        (None: until woken). Sets in_flight until complete(). The body is a list or a
+        yango_state.Body of str pieces whose concatenation is the JSON text."""
         if now is None:
             now = self._ticks()
         if self.stopped or self.in_flight:
@@ -135,7 +136,7 @@ class YangoNotifier:
             if gap > 0:
                 return gap
             body = dumps({"ts": self._clock.now(), "payload": {"user_id": self._user}})
-            return self._start(("discovery", self._base + "discovery", body, (), now))
+            return self._start(("discovery", self._base + "discovery", [body], (), now))
         if self._initial_at is not None:
             w = self._diff(self._initial_at, now)
             if w > 0:
@@ -264,15 +265,19 @@ class YangoNotifier:
                 continue
             try:
                 status, body = await self._post(req[1], req[2], self._headers)
+            except MemoryError as e:  # local, not the network's fault: no backoff growth
+                status, body = -1, e
             except Exception as e:  # noqa: BLE001 - any transport failure is retryable
                 status, body = None, e
             try:
+                if status == -1:
+                    raise body
                 self.complete(req, status, body)
             except Exception as e:  # noqa: BLE001 - keep the batch: a repeat is harmless
                 self.in_flight = False
                 self.states.restore(req[3])
                 self._not_before = self._add(self._ticks(), self.BACKOFF_MS)
-                self._crash("complete", e)
+                self._crash("post" if status == -1 else "complete", e)
 
     def _crash(self, where, e):
         self.stats["errors"] += 1

@@ -1,6 +1,6 @@
 # Pending Yango state: one slot per declared (device, type, instance), newest value wins,
 # so a request never carries two entries for one instance (yango.md §6.1, dext0r #406).
-from canonical_json import dumps
+from canonical_json import dumps, encode_str
 from yango_payloads import K_CAP, K_EVENT, K_FLOAT, K_MOMENT, normalize, pairs
 
 try:
@@ -27,8 +27,7 @@ class PendingStates:
 
     def __init__(self, ticks_diff):
         self._diff = ticks_diff
-        self.slots = []
-        self._index = {}  # device id -> type -> instance -> slot
+        self.slots = []  # scanned per report: a few dozen at most, and no index dicts
 
     def declare(self, entry):
         """Index a discovery entry's pairs (replacing an earlier one with the same id,
@@ -36,9 +35,7 @@ class PendingStates:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise ValueError("discovery entry needs a string id")
         dev = entry["id"]
-        old = self._index.get(dev, {})
-        types = {}
-        slots = [s for s in self.slots if s[DEV] != dev]
+        new = []
         for key in ("capabilities", "properties"):
             items = entry.get(key)
             if items is None:
@@ -51,18 +48,24 @@ class PendingStates:
                 if d.get("reportable") is False:
                     continue
                 for t, inst, kind in pairs(d):
-                    p = old.get(t, {}).get(inst)
-                    s = [dev, t, inst, d.get("parameters"), kind,
-                         p[VAL] if p is not None and p[KIND] == kind else None, False, 0]
-                    types.setdefault(t, {})[inst] = s
-                    slots.append(s)
-        self.slots = slots
-        self._index[dev] = types
+                    p = self._find(dev, t, inst)
+                    new.append([dev, t, inst, d.get("parameters"), kind,
+                                p[VAL] if p is not None and p[KIND] == kind else None,
+                                False, 0])
+        self.slots = [s for s in self.slots if s[DEV] != dev] + new
+
+    def _find(self, dev, t, inst):
+        for s in self.slots:
+            if s[INST] == inst and s[DEV] == dev and s[TYPE] == t:
+                return s
+        return None
 
     def report(self, dev, t, inst, value, now):
         """Record a value. Returns the ms until it is due (0 for events), or None when
         nothing is to be sent. ValueError/KeyError for an undeclared pair or bad value."""
-        s = self._index[dev][t][inst]
+        s = self._find(dev, t, inst)
+        if s is None:
+            raise KeyError(inst)
         v = normalize(t, inst, s[PARAMS], value)
         kind = s[KIND]
         if kind != K_MOMENT:
@@ -106,28 +109,27 @@ class PendingStates:
         return due
 
     def take(self, user_id, ts, max_body):
-        """(body, batch): every pending slot that fits in max_body bytes, as one
-        callback/state body; batch = [(slot, its T)] for restore(). The rest stays."""
-        size = 40 + len(user_id) + len(str(ts))
-        devices = {}
+        """(body, batch): every pending slot that fits in max_body bytes, as a Body;
+        batch = [(slot, its T)] for restore(). The rest stays pending."""
+        size = 50 + len(user_id)
+        items = []  # (device, is a property, state JSON), grouped per device like slots
         batch = []
+        last = None
         for s in self.slots:
             if not s[PEND]:
                 continue
-            st = {"type": s[TYPE], "state": {"instance": s[INST], "value": s[VAL]}}
-            n = len(dumps(st)) + 1
-            d = devices.get(s[DEV])
-            if d is None:
-                n += 40 + len(s[DEV])
+            v = s[VAL]
+            js = '{"state":{"instance":%s,"value":%s},"type":%s}' % (
+                encode_str(s[INST]), "true" if v is True else "false" if v is False
+                else encode_str(v) if isinstance(v, str) else dumps(v), encode_str(s[TYPE]))
+            n = len(js) + 1 + (44 + len(s[DEV]) if s[DEV] != last else 0)
             if batch and size + n > max_body:
-                continue
+                continue  # stays pending: the next request takes it
             size += n
-            if d is None:
-                d = devices[s[DEV]] = {"id": s[DEV]}
-            d.setdefault("properties" if s[KIND] >= K_FLOAT else "capabilities", []).append(st)
+            last = s[DEV]
+            items.append((s[DEV], s[KIND] >= K_FLOAT, js))
             batch.append((s, s[T]))
-        body = dumps({"ts": ts, "payload": {"user_id": user_id,
-                                            "devices": list(devices.values())}})
+        body = Body(items, '],"user_id":%s},"ts":%d}' % (encode_str(user_id), ts))
         for s, _t in batch:  # only now: a MemoryError above leaves everything pending
             s[PEND] = False
         return body, batch
@@ -142,3 +144,48 @@ class PendingStates:
 
     def pending(self):
         return sum(1 for s in self.slots if s[PEND])
+
+
+class Body:
+    """A callback/state body as small pieces: iterating yields strings whose concatenation
+    is the canonical JSON text; .size is its length in bytes. A fragmented board heap
+    often has no contiguous block the size of the whole body; the HTTP client writes the
+    pieces one by one."""
+
+    def __init__(self, items, tail):
+        self._items = items
+        self._tail = tail
+        self.size = 0
+        for p in self:
+            self.size += len(p.encode())
+
+    def __iter__(self):
+        yield '{"payload":{"devices":['
+        dev = None
+        mode = 0  # 1: inside "capabilities", 2: inside "properties"
+        for d, prop, js in self._items:
+            if d != dev:
+                if dev is not None:
+                    yield _close(dev, mode)
+                    yield ",{"
+                else:
+                    yield "{"
+                dev = d
+                mode = 0
+            if not prop:
+                yield ('"capabilities":[' if mode == 0 else ",") + js
+                mode = 1
+            elif mode == 2:
+                yield "," + js
+            else:
+                yield '%s"id":%s,"properties":[%s' % ("]," if mode else "", encode_str(d), js)
+                mode = 2
+        if dev is not None:
+            yield _close(dev, mode)
+        yield self._tail
+
+
+def _close(dev, mode):
+    # keys in canonical order: capabilities, id, properties
+    return '],"id":%s}' % encode_str(dev) if mode == 1 else "]}"
+

@@ -166,3 +166,14 @@ def test_tls_handshake_that_never_finishes_times_out(server):
     for runtime in RUNTIMES:
         got = drive(runtime, [{"url": url, "body": "{}", "timeout": 1}])[0]
         assert got["error"] == "HttpTimeout" and "connect timed out" in got["msg"], got
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_body_in_pieces(server, runtime):
+    server.requests.clear()
+    r = drive(runtime, [{"url": "http://127.0.0.1:%d/ok" % server.port,
+                         "body": ['{"name":', '"caf\u00e9",', '"n":1}']}])
+    assert r[0]["status"] == 202
+    head, body = server.requests[0]
+    assert body == '{"name":"caf\u00e9","n":1}'.encode()
+    assert b"Content-Length: %d\r\n" % len(body) in head

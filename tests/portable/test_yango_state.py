@@ -33,6 +33,8 @@ def make():
 
 
 def body_states(body):
+    if not isinstance(body, str):  # take() gives the body as pieces
+        body = "".join(body)
     out = []
     for d in json.loads(body)["payload"]["devices"]:
         for key in ("capabilities", "properties"):
@@ -49,7 +51,8 @@ def test_newest_value_wins_one_entry_per_instance():
         assert p.report("lamp", ON, "on", i % 2 == 0, now) == 1000
     p.report("lamp", "devices.capabilities.range", "brightness", 30, now)
     p.report("lamp", "devices.capabilities.range", "brightness", 70, now)
-    body, batch = p.take("u1", 1735689600, 2048)
+    parts, batch = p.take("u1", 1735689600, 2048)
+    body = "".join(parts)
     assert sorted(body_states(body)) == [("lamp", "on_off", "on", True),
                                          ("lamp", "range", "brightness", 70)]
     assert len(batch) == 2 and p.pending() == 0
@@ -129,7 +132,8 @@ def test_body_cap_splits_batches_without_losing_anything():
         p.report(i, ON, "on", True, ft.ticks_ms())
     seen = []
     while p.pending():
-        body, batch = p.take("u", 1735689600, 512)
+        parts, batch = p.take("u", 1735689600, 512)
+        body = "".join(parts)
         assert len(body) <= 512, len(body)
         seen.extend(s[0] for s in body_states(body))
     assert sorted(seen) == ids
@@ -160,3 +164,34 @@ def test_redeclare_keeps_values_and_rejects_junk():
                 {"id": "x", "capabilities": ["on_off"]}):
         with raises(ValueError):
             p.declare(bad)
+
+
+def test_body_is_canonical_json_in_small_pieces():
+    from canonical_json import dumps
+
+    p, ft = make()
+    now = ft.ticks_ms()
+    p.declare({"id": 'q"uote\u00e9', "capabilities": [
+        {"type": "devices.capabilities.color_setting",
+         "parameters": {"color_model": "hsv", "color_scene": {"scenes": [{"id": "night"}]}}},
+        {"type": ON}], "properties": [
+        {"type": "devices.properties.float", "parameters": {"instance": "power"}}]})
+    p.report('q"uote\u00e9', "devices.capabilities.color_setting", "hsv",
+             {"h": 10, "s": 20.4, "v": 30}, now)
+    p.report('q"uote\u00e9', "devices.capabilities.color_setting", "scene", "night", now)
+    p.report('q"uote\u00e9', ON, "on", False, now)
+    p.report('q"uote\u00e9', "devices.properties.float", "power", 0.000015, now)
+    p.report("lamp", "devices.properties.float", "temperature", -5.5, now)
+    p.report("door", EV, "button", "click", now)
+    parts, batch = p.take("user \\ 1", 1735689600, 4096)
+    assert max(len(x) for x in parts) < 120  # small pieces, never the whole body
+    body = "".join(parts)
+    assert parts.size == len(body.encode())  # bytes: the id has a non-ASCII letter
+    assert len(batch) == 6
+    assert body == dumps(json.loads(body))  # byte-identical to the canonical encoder
+    j = json.loads(body)
+    assert j["payload"]["user_id"] == "user \\ 1"
+    assert [d["id"] for d in j["payload"]["devices"]] == ["lamp", "door", 'q"uote\u00e9']
+    assert j["payload"]["devices"][0] == {"id": "lamp", "properties": [
+        {"type": "devices.properties.float",
+         "state": {"instance": "temperature", "value": -5.5}}]}
