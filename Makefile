@@ -10,11 +10,15 @@ BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name 
 MPY_BUILD := build/mpy
 MP_PATH := $(MPY_BUILD):lib:.:tests/portable:.frozen
 
-.PHONY: help venv test lint syntax pytest mptest mpy clean
+.PHONY: help venv test lint syntax pytest mptest mpy clean yango-server yango-devices yango-bench
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
 	@echo "make clean   - remove the venv and build output"
+	@echo "make yango-server [YANGO_PORT=8787] [CONFIG=config.json] [YANGO_FAIL=503:3]"
+	@echo "             - the Yango callback double, standalone (control: POST /_control/fail)"
+	@echo "make yango-devices [CONFIG=config.json] - print the GET /v1.0/user/devices reply"
+	@echo "make yango-bench - burst of 100 state changes through the notifier on MicroPython"
 
 venv: $(VENV)/.installed
 
@@ -47,3 +51,15 @@ mptest: venv mpy
 
 clean:
 	rm -rf $(VENV) build
+
+# Yango: the callback double, the discovery reply, the notifier benchmark
+YANGO_PORT ?= 8787
+yango-server: venv
+	$(BIN)/python tools/yango_server.py --port $(YANGO_PORT) $(if $(CONFIG),--config $(CONFIG)) \
+	  $(foreach f,$(YANGO_FAIL),--fail $(f))
+
+yango-devices: venv
+	@$(BIN)/python tools/yango_devices.py $(or $(CONFIG),config.example.json)
+
+yango-bench: venv
+	$(BIN)/python tests/host/bench_yango.py

@@ -24,6 +24,8 @@ except ImportError:  # CPython: a millisecond counter that never wraps
 
 
 class YangoNotifier:
+    FLUSH_MS = 1000  # window for capabilities and float properties (events: at once);
+    # read when constructed, later changes go to .states.FLUSH_MS
     GAP_MS = 1000  # floor between the starts of two requests
     BACKOFF_MS = 2000  # first retry delay; doubles per failure ...
     BACKOFF_MAX_MS = 60000  # ... up to this, then stays: stateful state is never given up
@@ -50,6 +52,7 @@ class YangoNotifier:
         self._cadata = cadata
         self._ctx = None
         self.states = PendingStates(self._diff)
+        self.states.FLUSH_MS = self.FLUSH_MS
         self.stats = {"requests": 0, "ok": 0, "errors": 0, "retries": 0, "dropped": 0,
                       "invalid": 0, "last_status": None, "last_request_id": None,
                       "last_error": None}

@@ -280,7 +280,8 @@ class YangoDouble:
     def _dispatch(self, method, target, headers, body, t):
         if target.startswith("/_control"):
             return self._control(method, target, body) + (None,)
-        rec = {"n": len(self.requests) + 1, "t": t, "method": method, "path": target,
+        rec = {"n": len(self.requests) + 1, "t": t, "wall": time.time(), "method": method,
+               "path": target,
                "kind": None, "status": None, "request_id": None, "fault": None, "body": None,
                "error": None, "states": []}
         status, ctype, payload, hold = self._callback(rec, method, target, headers, body)

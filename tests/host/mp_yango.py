@@ -5,16 +5,20 @@
 #   {"declare": entry, "state": [[type, instance, value], ...]}
 #   {"report": [device, type, instance, value]}     {"sleep_ms": n}
 #   {"burst": [[device, type, instance, value], ...], "gap_ms": n}
-#   {"configure": {"token": ...}}                   {"mark": "text"} (prints MARK text)
+#   {"configure": {"token": ...}}            {"mark": "text"} (prints MARK text <time_ns>)
 #   {"idle": max_ms}: until nothing is pending or in flight (bounded)
 # Prints LOG <line> per notifier log line, then RESULT <json>: stats, heap, marks.
-import asyncio
 import gc
-import json
-import sys
 
-from clock import Clock
-from yango_notifier import YangoNotifier
+gc.collect()
+START_FREE = gc.mem_free() if hasattr(gc, "mem_free") else None  # before any import
+
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+
+from clock import Clock  # noqa: E402
+from yango_notifier import YangoNotifier  # noqa: E402
 
 try:
     from time import ticks_add, ticks_diff, ticks_ms
@@ -25,6 +29,8 @@ heap = {"min_free": None}
 
 
 def note_heap():
+    if heap.get("sample"):  # live heap: collect first (changes GC timing; bench only)
+        gc.collect()
     if hasattr(gc, "mem_free"):
         f = gc.mem_free()
         if heap["min_free"] is None or f < heap["min_free"]:
@@ -56,7 +62,9 @@ async def main(sc):
     import time
 
     gc.collect()
+    heap["start"] = START_FREE
     heap["after_import"] = gc.mem_free() if hasattr(gc, "mem_free") else None
+    heap["sample"] = sc.get("heap_sample", False)
     clock = Clock(ticks_ms, ticks_diff, ticks_add)
     n = YangoNotifier(sc["url"], sc.get("skill_id", "skill-1"), sc.get("token", "token-1"),
                       sc.get("user_id", "user-1"), clock, log=log,
@@ -89,7 +97,7 @@ async def main(sc):
         elif "configure" in st:
             n.configure(**st["configure"])
         elif "mark" in st:
-            print("MARK " + st["mark"])
+            print("MARK %s %d" % (st["mark"], time.time_ns()))
         elif "idle" in st:
             idle_ok = await idle(n, st["idle"]) and idle_ok
         st = line = None
