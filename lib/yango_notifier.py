@@ -1,0 +1,313 @@
+# Pushes device state to Yango's callback/state with the policy of yango.md §6: batched
+# flushes, >= GAP_MS between request starts, one request in flight, retries rebuilt from
+# the latest state, 400 dropped, 401/403 stop. run() drives the synchronous core
+# (poll/complete), which tests drive directly with injected ticks.
+import asyncio
+
+from canonical_json import dumps
+from yango_answer import OK, RETRY, STOP, UNKNOWN_USER, classify
+from yango_state import DEV, INST, VAL, PendingStates
+
+try:
+    from time import ticks_add, ticks_diff, ticks_ms
+except ImportError:  # CPython: a millisecond counter that never wraps
+    from time import monotonic as _mono
+
+    def ticks_ms():
+        return int(_mono() * 1000)
+
+    def ticks_diff(a, b):
+        return a - b
+
+    def ticks_add(a, b):
+        return a + b
+
+
+class YangoNotifier:
+    FLUSH_MS = 1000  # window for capabilities and float properties (events: at once);
+    # read when constructed, later changes go to .states.FLUSH_MS
+    GAP_MS = 1000  # floor between the starts of two requests
+    BACKOFF_MS = 2000  # first retry delay; doubles per failure ...
+    BACKOFF_MAX_MS = 60000  # ... up to this, then stays: stateful state is never given up
+    ERROR_AFTER = 5  # consecutive failures before the "unreachable" error line
+    EVENT_MAX_AGE_MS = 10000  # momentary events older than this are dropped
+    INITIAL_DELAY_MS = 2000  # after the clock syncs: the full report; nothing before it
+    HEARTBEAT_MS = 3600000  # re-send float properties this often; the first one comes
+    JITTER_MS = (60000, 900000)  # INITIAL + HEARTBEAT + a random pick in this range
+    SYNC_POLL_MS = 1000  # how often an unsynced clock is looked at
+    DISCOVERY_TRIES = 3
+    MAX_BODY = 2048  # bytes per request body; what does not fit goes in the next request
+    TIMEOUT_S = 5  # HTTP connect and response timeouts
+
+    def __init__(self, url, skill_id, token, user_id, clock, *, post=None, log=None,
+                 ticks_ms=None, ticks_diff=None, ticks_add=None, discovery=False,
+                 cadata=None, rand=None):
+        self._clock = clock
+        self._post = post or self._http_post
+        self._log = log or print
+        self._ticks = ticks_ms or _tms
+        self._diff = ticks_diff or _tdiff
+        self._add = ticks_add or _tadd
+        self._rand = rand or _rand
+        self._cadata = cadata
+        self._ctx = None
+        self.states = PendingStates(self._diff)
+        self.states.FLUSH_MS = self.FLUSH_MS
+        self.stats = {"requests": 0, "ok": 0, "errors": 0, "retries": 0, "dropped": 0,
+                      "invalid": 0, "last_status": None, "last_request_id": None,
+                      "last_error": None}
+        self.stopped = None  # reason after a 401/403, until configure()
+        self.in_flight = False
+        self._fails = 0  # consecutive retryable failures
+        self._uu = 0  # consecutive UNKNOWN_USER answers
+        self._not_before = None  # ticks before which no request may start
+        self._synced = False
+        self._initial_at = None  # ticks of the initial full report while still ahead
+        self._hb_at = None  # ticks of the next heartbeat
+        self._disc = self.DISCOVERY_TRIES if discovery else 0  # tries left
+        self._wake = None
+        self._until = None  # ticks the run loop sleeps until (report() may wake it)
+        self.configure(url, skill_id, token, user_id)
+
+    def configure(self, url=None, skill_id=None, token=None, user_id=None):
+        """Change target/credentials (None keeps a value); lifts a 401/403 stop."""
+        if url is not None or not hasattr(self, "_url"):
+            if not isinstance(url, str) or url[:7] != "http://" and url[:8] != "https://":
+                raise ValueError("yango url must be http:// or https://: %r" % (url,))
+            self._url = url.rstrip("/")
+            self._ctx = None
+        self._skill = skill_id or getattr(self, "_skill", None)
+        self._token = token or getattr(self, "_token", None)
+        self._user = user_id or getattr(self, "_user", None)
+        for name, v in (("skill_id", self._skill), ("token", self._token),
+                        ("user_id", self._user)):
+            if not isinstance(v, str):
+                raise ValueError("yango %s must be a non-empty string" % name)
+        self._headers = {"Authorization": "OAuth " + self._token,
+                         "Content-Type": "application/json"}
+        self._base = "%s/api/v1/skills/%s/callback/" % (self._url, self._skill)
+        self.stopped = None
+        self._uu = self._fails = 0
+        self._not_before = None
+        self._kick()
+
+    def declare(self, entry, state=None):
+        """Index a device's discovery entry: only its pairs are ever sent. ValueError if
+        malformed. state: optional [(type, instance, value)], as report() for each."""
+        self.states.declare(entry)
+        for t, inst, v in state or ():
+            self.report(entry["id"], t, inst, v)
+
+    def report(self, device_id, type, instance, value):
+        """A device's new value for one declared instance. Never blocks, never raises."""
+        now = self._ticks()
+        try:
+            due = self.states.report(device_id, type, instance, value, now)
+        except KeyError:
+            due = "not declared"
+        except (ValueError, TypeError) as e:
+            due = str(e)
+        if isinstance(due, str):
+            self.stats["invalid"] += 1
+            self._log("yango: %s %s %s ignored: %s" % (device_id, type, instance, due))
+        elif due is not None and self._until is not None \
+                and self._diff(self._add(now, due), self._until) < 0:
+            self._kick()
+
+    def report_all(self):
+        """Queue every known capability and float property again (a full report)."""
+        self.states.mark(self._ticks())
+        self._kick()
+
+    # --- the synchronous core ------------------------------------------------------------
+
+    def poll(self, now=None):
+        """A request to send now as (kind, url, body, batch, ticks), else the ms to wait
+        (None: until woken). Sets in_flight until complete(). The body is a list or a
+        yango_state.Body of str pieces whose concatenation is the JSON text."""
+        if now is None:
+            now = self._ticks()
+        if self.stopped or self.in_flight:
+            return None
+        if not self._clock.synced:
+            return self.SYNC_POLL_MS
+        if not self._synced:
+            self._synced = True
+            self._initial_at = self._add(now, self.INITIAL_DELAY_MS)
+        gap = 0 if self._not_before is None else self._diff(self._not_before, now)
+        if self._disc:
+            if gap > 0:
+                return gap
+            body = dumps({"ts": self._clock.now(), "payload": {"user_id": self._user}})
+            return self._start(("discovery", self._base + "discovery", [body], (), now))
+        if self._initial_at is not None:
+            w = self._diff(self._initial_at, now)
+            if w > 0:
+                return w
+            self._initial_at = None
+            j0, j1 = self.JITTER_MS
+            self._hb_at = self._add(now, self.HEARTBEAT_MS + j0 + self._rand(j1 - j0 + 1))
+            self.states.mark(now)
+        hb = None
+        if self._hb_at is not None:
+            hb = self._diff(self._hb_at, now)
+            if hb <= 0:
+                self._hb_at = self._add(self._hb_at, self.HEARTBEAT_MS)
+                hb = self.HEARTBEAT_MS + hb
+                self.states.mark(now, True)
+        due = self.states.due(now, self.EVENT_MAX_AGE_MS, self._aged)
+        if due is None:
+            return hb
+        w = due if due > gap else gap
+        if w > 0:
+            return w if hb is None or w < hb else hb
+        body, batch = self.states.take(self._user, self._clock.now(), self.MAX_BODY)
+        return self._start(("state", self._base + "state", body, batch, now))
+
+    def _start(self, req):
+        self.in_flight = True
+        self.stats["requests"] += 1
+        return req
+
+    def _aged(self, s):
+        self.stats["dropped"] += 1
+        self._log("yango: %s %s %r dropped: older than %d s"
+                  % (s[DEV], s[INST], s[VAL], self.EVENT_MAX_AGE_MS // 1000))
+
+    def complete(self, req, status, body):
+        """Apply the answer to req: status None is a network error/timeout (body: why)."""
+        kind, _url, _body, batch, t0 = req
+        now = self._ticks()
+        self.in_flight = False
+        self._not_before = self._add(t0, self.GAP_MS)
+        st = self.stats
+        what = "yango: %s (%d states)" % (kind, len(batch)) if batch else "yango: " + kind
+        if status is None:
+            st["errors"] += 1
+            if isinstance(body, Exception):
+                body = "%s: %s" % (type(body).__name__, body)
+            st["last_error"] = body
+            return self._retry(req, now, "%s failed: %s" % (what, body))
+        v, st["last_request_id"], text = classify(status, body)
+        st["last_status"] = status
+        line = "%s: %s" % (what, text)
+        if v == OK:
+            st["ok"] += 1
+            self._fails = self._uu = 0
+            if kind == "discovery":
+                self._disc = 0
+            return self._log(line)
+        st["errors"] += 1
+        st["last_error"] = text
+        if v == UNKNOWN_USER:
+            self._uu += 1
+            if self._uu == 1:  # seen transiently on the platform (dext0r #683)
+                return self._retry(req, now, line + " (tolerated once)")
+            self._log("yango: ERROR: user_id %r unknown to the skill %d times in a row: "
+                      "relink the account or fix yango.user_id" % (self._user, self._uu))
+        elif v == STOP:
+            self.stopped = "HTTP %d" % status
+            self.states.restore(batch)
+            self._log(line)
+            return self._log("yango: ERROR: config: check yango.token%s; sending stopped "
+                             "until the config changes or the board restarts"
+                             % ("" if status == 401 else " and skill_id"))
+        elif v == RETRY:
+            return self._retry(req, now, line)
+        st["dropped"] += len(batch)
+        if kind == "discovery":
+            self._disc = 0
+        self._log(line + "; dropped, not retried")
+
+    def _retry(self, req, now, line):
+        self._fails += 1
+        self.stats["retries"] += 1
+        back = self.BACKOFF_MS << min(self._fails - 1, 10)
+        back = back if back < self.BACKOFF_MAX_MS else self.BACKOFF_MAX_MS
+        self._not_before = self._add(now, back)
+        if req[0] == "discovery":
+            self._disc -= 1
+        self.states.restore(req[3])
+        self._log("%s; retry in %d s (failure %d)" % (line, back // 1000, self._fails))
+        if self._fails == self.ERROR_AFTER:
+            self._log("yango: ERROR: %d failures in a row; still retrying every <= %d s"
+                      % (self._fails, self.BACKOFF_MAX_MS // 1000))
+
+    # --- the asyncio driver ---------------------------------------------------------------
+
+    def _kick(self):
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _http_post(self, url, body, headers):
+        import http_client
+
+        if self._ctx is None and url[:8] == "https://":
+            self._ctx = http_client.tls_context(self._cadata)
+        r = await http_client.request("POST", url, body, headers, timeout=self.TIMEOUT_S,
+                                      ssl=self._ctx)
+        return r.status, r.body
+
+    async def run(self):
+        """Forever: wait until state is due, send it, apply the policy to the answer.
+        Nothing escapes: a failure (say a MemoryError) is logged and retried later."""
+        self._wake = w = asyncio.Event()
+        while True:
+            try:
+                req = self.poll()
+            except Exception as e:  # noqa: BLE001 - take() leaves the state pending
+                req = self._crash("poll", e)
+            if req is None or isinstance(req, int):
+                w.clear()
+                self._until = self._add(self._ticks(), (1 << 28) if req is None else req)
+                try:
+                    await (w.wait() if req is None else _wait_ms(w.wait(), req))
+                except asyncio.TimeoutError:
+                    pass
+                self._until = None
+                continue
+            try:
+                status, body = await self._post(req[1], req[2], self._headers)
+            except MemoryError as e:  # local, not the network's fault: no backoff growth
+                status, body = -1, e
+            except Exception as e:  # noqa: BLE001 - any transport failure is retryable
+                status, body = None, e
+            try:
+                if status == -1:
+                    raise body
+                self.complete(req, status, body)
+            except Exception as e:  # noqa: BLE001 - keep the batch: a repeat is harmless
+                self.in_flight = False
+                self.states.restore(req[3])
+                self._not_before = self._add(self._ticks(), self.BACKOFF_MS)
+                self._crash("post" if status == -1 else "complete", e)
+
+    def _crash(self, where, e):
+        self.stats["errors"] += 1
+        try:
+            self._log("yango: ERROR in %s: %s: %s" % (where, type(e).__name__, e))
+        except Exception:  # noqa: BLE001, S110 - out of memory even for the log line
+            pass
+        return self.BACKOFF_MS
+
+
+def discovery_reply(user_id, entries, request_id):
+    """The GET /v1.0/user/devices reply for these entries (see yango_discovery)."""
+    from yango_discovery import discovery_reply as reply
+
+    return reply(user_id, entries, request_id)
+
+
+_tms, _tdiff, _tadd = ticks_ms, ticks_diff, ticks_add
+
+
+def _wait_ms(aw, ms):
+    if hasattr(asyncio, "wait_for_ms"):  # MicroPython: no float on the way
+        return asyncio.wait_for_ms(aw, ms)
+    return asyncio.wait_for(aw, ms / 1000)
+
+
+def _rand(n):
+    import random
+
+    return random.getrandbits(30) % n if n > 1 else 0

@@ -1,0 +1,191 @@
+# Pending Yango state: one slot per declared (device, type, instance), newest value wins,
+# so a request never carries two entries for one instance (yango.md §6.1, dext0r #406).
+from canonical_json import dumps, encode_str
+from yango_payloads import K_CAP, K_EVENT, K_FLOAT, K_MOMENT, normalize, pairs
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
+# slot fields: a small list per pair
+DEV = const(0)
+TYPE = const(1)
+INST = const(2)
+PARAMS = const(3)
+KIND = const(4)
+VAL = const(5)  # latest normalised value, None while unknown
+PEND = const(6)  # waiting to be sent
+T = const(7)  # ticks when it turned pending: window start, event age
+
+
+class PendingStates:
+    FLUSH_MS = 1000  # window for capabilities and float properties; events go at once
+
+    def __init__(self, ticks_diff):
+        self._diff = ticks_diff
+        self.slots = []  # scanned per report: a few dozen at most, and no index dicts
+
+    def declare(self, entry):
+        """Index a discovery entry's pairs (replacing an earlier one with the same id,
+        keeping known values). Items marked reportable: false are left out."""
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise ValueError("discovery entry needs a string id")
+        dev = entry["id"]
+        new = []
+        for key in ("capabilities", "properties"):
+            items = entry.get(key)
+            if items is None:
+                items = ()
+            elif not isinstance(items, list):
+                raise ValueError("device %r: %s must be a list" % (dev, key))
+            for d in items:
+                if not isinstance(d, dict) or not isinstance(d.get("type"), str):
+                    raise ValueError("device %r: bad item in %s" % (dev, key))
+                if d.get("reportable") is False:
+                    continue
+                for t, inst, kind in pairs(d):
+                    p = self._find(dev, t, inst)
+                    new.append([dev, t, inst, d.get("parameters"), kind,
+                                p[VAL] if p is not None and p[KIND] == kind else None,
+                                False, 0])
+        self.slots = [s for s in self.slots if s[DEV] != dev] + new
+
+    def _find(self, dev, t, inst):
+        for s in self.slots:
+            if s[INST] == inst and s[DEV] == dev and s[TYPE] == t:
+                return s
+        return None
+
+    def report(self, dev, t, inst, value, now):
+        """Record a value. Returns the ms until it is due (0 for events), or None when
+        nothing is to be sent. ValueError/KeyError for an undeclared pair or bad value."""
+        s = self._find(dev, t, inst)
+        if s is None:
+            raise KeyError(inst)
+        v = normalize(t, inst, s[PARAMS], value)
+        kind = s[KIND]
+        if kind != K_MOMENT:
+            old = s[VAL]
+            s[VAL] = v
+            if old is None and kind == K_EVENT:
+                return None  # the first stateful event value is a baseline, not an event
+            if v == old and not s[PEND]:
+                return None  # unchanged since sent (or queued)
+        else:
+            s[VAL] = v  # a repeated click is a new click
+        if kind == K_MOMENT or not s[PEND]:
+            s[PEND] = True
+            s[T] = now
+        return 0 if kind >= K_EVENT else self.FLUSH_MS
+
+    def mark(self, now, floats_only=False):
+        """Queue every known capability (unless floats_only) and float property value."""
+        for s in self.slots:
+            k = s[KIND]
+            if s[VAL] is not None and not s[PEND] and (k == K_FLOAT or
+                                                       k == K_CAP and not floats_only):
+                s[PEND] = True
+                s[T] = now
+
+    def due(self, now, max_age, dropped):
+        """ms until the earliest pending slot is due (<= 0: now), None if none pends.
+        Momentary events older than max_age ms are dropped first (dropped(slot))."""
+        due = None
+        for s in self.slots:
+            if not s[PEND]:
+                continue
+            age = self._diff(now, s[T])
+            if s[KIND] == K_MOMENT and age > max_age:
+                s[PEND] = False
+                dropped(s)
+                continue
+            d = (self.FLUSH_MS if s[KIND] < K_EVENT else 0) - age
+            if due is None or d < due:
+                due = d
+        return due
+
+    def take(self, user_id, ts, max_body):
+        """(body, batch): every pending slot that fits in max_body bytes, as a Body;
+        batch = [(slot, its T)] for restore(). The rest stays pending."""
+        size = 50 + len(user_id)
+        items = []  # (device, is a property, state JSON), grouped per device like slots
+        batch = []
+        last = None
+        for s in self.slots:
+            if not s[PEND]:
+                continue
+            v = s[VAL]
+            js = '{"state":{"instance":%s,"value":%s},"type":%s}' % (
+                encode_str(s[INST]), "true" if v is True else "false" if v is False
+                else encode_str(v) if isinstance(v, str) else dumps(v), encode_str(s[TYPE]))
+            n = len(js) + 1 + (44 + len(s[DEV]) if s[DEV] != last else 0)
+            if batch and size + n > max_body:
+                continue  # stays pending: the next request takes it
+            size += n
+            last = s[DEV]
+            items.append((s[DEV], s[KIND] >= K_FLOAT, js))
+            batch.append((s, s[T]))
+        body = Body(items, '],"user_id":%s},"ts":%d}' % (encode_str(user_id), ts))
+        for s, _t in batch:  # only now: a MemoryError above leaves everything pending
+            s[PEND] = False
+        return body, batch
+
+    def restore(self, batch):
+        """Back to pending, unless a newer report re-queued the slot meanwhile: a retry
+        always sends the latest value, never a stale body."""
+        for s, t in batch:
+            if not s[PEND]:
+                s[PEND] = True
+                s[T] = t
+
+    def pending(self):
+        return sum(1 for s in self.slots if s[PEND])
+
+
+class Body:
+    """A callback/state body as small pieces: iterating yields strings whose concatenation
+    is the canonical JSON text; .size is its length in bytes. A fragmented board heap
+    often has no contiguous block the size of the whole body; the HTTP client writes the
+    pieces one by one."""
+
+    def __init__(self, items, tail):
+        self._items = items
+        self._tail = tail
+        self.size = 0
+        for p in self:
+            self.size += len(p.encode())
+
+    def __iter__(self):
+        yield '{"payload":{"devices":['
+        dev = None
+        mode = 0  # 1: inside "capabilities", 2: inside "properties"
+        for d, prop, js in self._items:
+            if d != dev:
+                if dev is not None:
+                    yield _close(dev, mode)
+                    yield ",{"
+                else:
+                    yield "{"
+                dev = d
+                mode = 0
+            if not prop:
+                yield ('"capabilities":[' if mode == 0 else ",") + js
+                mode = 1
+            elif mode == 2:
+                yield "," + js
+            else:
+                yield '%s"id":%s,"properties":[%s' % ("]," if mode else "", encode_str(d), js)
+                mode = 2
+        if dev is not None:
+            yield _close(dev, mode)
+        yield self._tail
+
+
+def _close(dev, mode):
+    # keys in canonical order: capabilities, id, properties
+    return '],"id":%s}' % encode_str(dev) if mode == 1 else "]}"
+
