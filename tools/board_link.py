@@ -94,14 +94,34 @@ class Link:
         `more` are mpremote commands chained after the script in the same session.
         """
         out = self.run(["exec", script], *more)
-        for line in out.splitlines():
-            if line.startswith(MARK):
-                return json.loads(line[len(MARK):])
+        try:
+            return parse_answer(out)
+        except ValueError:
+            pass
         raise BoardError("no answer from the board script on %s; it printed:\n  %s"
                          % (self.port, "\n  ".join(out.strip().splitlines()[-6:])))
 
 
-# Hashes files on the board in 512-byte pieces (small heaps). Prints MARK + JSON.
+def parse_answer(out):
+    """The MARK + JSON value a board script printed, with its HASH_MARK lines as "hashes"."""
+    result = None
+    hashes = {}
+    for line in out.splitlines():
+        if line.startswith(MARK) and result is None:
+            result = json.loads(line[len(MARK):])
+        elif line.startswith(HASH_MARK):
+            digest, path = line[len(HASH_MARK):].split(" ", 1)
+            hashes[path] = None if digest == "-" else digest
+    if result is None:
+        raise ValueError("no answer")
+    if isinstance(result, dict) and "hashes" in result:
+        result["hashes"] = hashes
+    return result
+
+
+# Hashes files on the board in 512-byte pieces (small heaps), one line per file so that
+# no answer grows with the number of files. Prints MARK + JSON, then HASH_MARK lines.
+HASH_MARK = "@@hash "
 HASH_FUNCS = """
 import os, hashlib, binascii, json, sys
 def _h(p):
@@ -149,6 +169,7 @@ except Exception:
 print(%r + json.dumps({
     'mpy': getattr(sys.implementation, '_mpy', 0),
     'version': list(sys.implementation.version[:3]),
-    'machine': _m, 'platform': sys.platform,
-    'hashes': dict((p, _h(p)) for p in list(%r) + _files)}))
-""" % (list(walk), MARK, list(paths))
+    'machine': _m, 'platform': sys.platform, 'hashes': 1}))
+for _p in list(%r) + _files:
+    print(%r + (_h(_p) or '-') + ' ' + _p)
+""" % (list(walk), MARK, list(paths), HASH_MARK)

@@ -135,10 +135,10 @@ class PtyBoard:
         if self.fs == "dir":
             return {p.relative_to(self.dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                     for p in self.dir.rglob("*") if p.is_file()}
-        from tools.board_link import info_script
+        from tools.board_link import info_script, parse_answer
 
         out = self.mpremote("exec", info_script((), ("",))).stdout
-        hashes = json.loads(out.split("@@result ", 1)[1])["hashes"]
+        hashes = parse_answer(out)["hashes"]
         return {k.lstrip("/"): v for k, v in hashes.items()}
 
     def __enter__(self):
