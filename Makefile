@@ -6,7 +6,7 @@ MP := $(BIN)/micropython
 HEAP ?= 38wK
 # Files that go to the board: everything here must pass mpy-cross.
 BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name '*.py' 2>/dev/null)
-MP_PATH := lib:.:tests/portable
+MP_PATH := lib:.:tests/portable:.frozen
 
 .PHONY: help venv test lint syntax pytest mptest clean
 
@@ -33,8 +33,13 @@ syntax: venv
 pytest: venv
 	$(BIN)/python -m pytest
 
+# One interpreter per test module: each gets the whole small heap (interned names pile up).
 mptest: venv
-	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
+	@fail=0; for t in tests/portable/test_*.py; do \
+	  printf '%-32s ' $$(basename $$t .py); \
+	  MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py $$(basename $$t) \
+	    || fail=1; \
+	done; exit $$fail
 
 clean:
 	rm -rf $(VENV) build
