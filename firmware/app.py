@@ -92,15 +92,16 @@ def _hardware():
         return None
 
 
-def _unload(name):
-    """Drop a module used once (config validation) to give its RAM back."""
-    sys.modules.pop("firmware." + name, None)
-    try:
-        import firmware
+def _unload_config():
+    """Drop the config modules (used once, at boot) to give their RAM back."""
+    import firmware
 
-        delattr(firmware, name)
-    except (AttributeError, TypeError):
-        pass
+    for name in ("config", "config_types"):
+        sys.modules.pop("firmware." + name, None)
+        try:
+            delattr(firmware, name)
+        except (AttributeError, KeyError):  # MicroPython raises KeyError
+            pass
     gc.collect()
 
 
@@ -262,12 +263,12 @@ def _config():
         pin = config.safe_led(raw) if raw else None
         low = pin is not None and raw["board"].get("status_led_active_low") is True
         log("config: %s" % (e,) if isinstance(e, config.ConfigError) else "config: %r" % (e,))
-        _unload("config")
+        _unload_config()
         mode = "config_error"
         log("app: not started; fix config.json and reset (the REPL is free)")
         _idle("config_error", pin, low)
         return None
-    _unload("config")
+    _unload_config()
     return cfg
 
 
@@ -288,7 +289,7 @@ def _safe_mode(count, last):
         del raw
     except Exception:  # noqa: BLE001,S110 - no LED then
         pass
-    _unload("config")
+    _unload_config()
     _idle("safe_mode", pin, low)
 
 

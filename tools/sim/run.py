@@ -65,9 +65,17 @@ def heap_bytes(heap):
     return int(h) * mult
 
 
+_compile_lock = threading.Lock()
+
+
 def compile_mpy(cache=CACHE):
     """mpy-cross the board and sim modules into cache (only what changed); returns the
-    MICROPYPATH entries for it."""
+    MICROPYPATH entries for it. Safe to call from several threads and processes."""
+    with _compile_lock:
+        return _compile_mpy(cache)
+
+
+def _compile_mpy(cache):
     want = set()
     for src, dst, recursive in COMPILED:
         base = ROOT / src
@@ -79,12 +87,12 @@ def compile_mpy(cache=CACHE):
             if out.exists() and out.stat().st_mtime >= py.stat().st_mtime:
                 continue
             out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_name("%s.%d.tmp" % (out.name, os.getpid()))
+            tmp = out.with_name("%s.%d-%d.tmp" % (out.name, os.getpid(), threading.get_ident()))
             subprocess.run([str(MPY_CROSS), "-o", str(tmp), "-s", str(py.relative_to(ROOT)),
                             str(py)], check=True, capture_output=True)
             os.replace(tmp, out)
     for old in cache.rglob("*.mpy"):
-        if old not in want:
+        if old not in want and old.suffix == ".mpy":
             old.unlink(missing_ok=True)  # its source is gone
     return [str(cache / "sim"), str(cache / "lib"), str(cache)]
 
@@ -243,7 +251,7 @@ class SimBoard:
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.board = self
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         self._say("control port 127.0.0.1:%d" % self.port)
         self._thread = threading.Thread(target=self._supervise, daemon=True)
         self._thread.start()
