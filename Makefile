@@ -8,10 +8,11 @@ HEAP ?= 38wK
 BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name '*.py' 2>/dev/null)
 MP_PATH := lib:.:tests/portable:.frozen
 
-.PHONY: help venv test lint syntax pytest mptest clean
+.PHONY: help venv test lint syntax pytest mptest clean sim
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
+	@echo "make sim CONFIG=path - run the firmware on the simulated board (control port, REPL)"
 	@echo "make clean   - remove the venv and build output"
 
 venv: $(VENV)/.installed
@@ -40,6 +41,11 @@ mptest: venv
 	  MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py $$(basename $$t) \
 	    || fail=1; \
 	done; exit $$fail
+
+# The unchanged firmware on the simulated board; the board's files live in build/sim/<name>.
+CONFIG ?= config.example.json
+sim: venv
+	$(BIN)/python tools/sim/run.py $(CONFIG)
 
 clean:
 	rm -rf $(VENV) build

@@ -188,8 +188,9 @@ class Wifi:
     async def wait_online(self):
         await self.up.wait()
 
-    async def run(self, checkin=None):
+    async def run(self, watchdog=None):
+        """Forever; checks in with watchdog (as "wifi") on every step."""
         while True:
-            if checkin:
-                checkin()
+            if watchdog is not None:
+                watchdog.checkin("wifi")
             await asyncio.sleep_ms(self.poll())

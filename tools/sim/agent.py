@@ -48,10 +48,10 @@ def _op(w):
         d = {"app": a.mode if a else None, "free": gc.mem_free(), "alloc": gc.mem_alloc(),
              "uptime_ms": time.ticks_diff(time.ticks_ms(), _T0),
              "reset_cause": machine.reset_cause(), "link": network._link_up}
-        ctx = a and a.app and a.app.ctx
-        if ctx:
-            d["wifi"] = ctx.wifi.state
-            d["led"] = a.app.led.state
+        run = a and a.app
+        if run and run.wifi:
+            d["wifi"] = run.wifi.state
+            d["led"] = run.led.state
         return d
     if op == "r":
         asyncio.create_task(_reset())
