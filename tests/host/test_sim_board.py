@@ -216,3 +216,22 @@ def test_a_stable_run_clears_the_crash_count():
         sim.wait_boot(2)
     with board(svc="wifi_watch", knobs=knobs) as sim:
         sim.wait_for("app: stable for 2 s; crash count cleared", timeout=20)
+
+
+def test_ctrl_c_stops_the_app_saves_state_and_frees_the_repl():
+    with board(config(state_write_interval_s=60), svc="record,wifi_watch") as sim:
+        sim.wait_for("svc: phase 2 recorded")
+        assert sim.interrupt() == {"interrupt": True}
+        i = sim.wait_for("app: stopped by Ctrl-C; the REPL is free")
+        sim.wait_for("sim: main.py returned", since=i)
+        assert json.loads(sim.path("state.json").read_text()) == {
+            "rec": {"boots": 1, "phase": 2}}  # the coalesced write was flushed
+        assert sim.info()["app"] == "stopped"
+        since = len(sim.lines)
+        sim.wifi(False)  # the app's tasks are stopped: nobody notices
+        sim.repl("print('at the repl')")
+        sim.wait_for("at the repl", since=since)
+        time.sleep(1.5)
+        assert "wifi: link lost" not in "\n".join(sim.lines[since:])
+        assert sim.command("interrupt") == '{"error": "the app is not running"}'
+        assert len(sim.boots) == 1

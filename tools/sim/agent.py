@@ -37,6 +37,11 @@ async def _reset():
     machine.reset()
 
 
+async def _interrupt():
+    await asyncio.sleep_ms(50)  # let the reply go out first
+    raise KeyboardInterrupt  # ends the firmware's asyncio.run, as Ctrl-C does on a board
+
+
 def _op(w):
     """One control operation (already checked by the runner) -> a dict for the reply."""
     op = w[0]
@@ -56,6 +61,12 @@ def _op(w):
     if op == "r":
         asyncio.create_task(_reset())
         return {"reset": True}
+    if op == "c":
+        a = sys.modules.get("firmware.app")
+        if _repl[0] or not a or a.mode != "running":
+            return {"error": "the app is not running"}
+        asyncio.create_task(_interrupt())
+        return {"interrupt": True}
     if op == "w":
         network.set_link(w[1] == "1")
         return {"wifi": "up" if w[1] == "1" else "down"}
@@ -183,4 +194,8 @@ def main(f0):
         print("KeyboardInterrupt")
     _repl[0] = True
     print("sim: main.py returned; the REPL is free (Python lines on stdin)")
+    # a board at the REPL runs no loop: the firmware's tasks stay stopped
+    asyncio.new_event_loop()
+    asyncio.create_task(_timers())
+    asyncio.create_task(_agent())
     asyncio.run(_idle())

@@ -8,8 +8,9 @@ The board's filesystem is a directory (config.json is copied in, state files lan
 When the firmware resets (machine.reset(), the fake watchdog firing, the interpreter dying)
 the runner boots it again and passes the reset cause on, so restarts, the power-on policy and
 safe mode work end to end. The control port (DESIGN.md: set/get/pins/dht, plus wifi, reset,
-info, help) is served here on 127.0.0.1 and stays the same across reboots; each command is
-carried to the board's agent (tools/sim/launcher.py) over its stdin. Ctrl-C stops it cleanly.
+interrupt, info, help) is served here on 127.0.0.1 and stays the same across reboots; each
+command is carried to the board's agent (tools/sim/agent.py) over its stdin. Ctrl-C stops it
+cleanly.
 """
 
 import argparse
@@ -48,7 +49,7 @@ AGENT = "@sim:"
 FAST = {"firmware.app.RESTART_DELAY_S": 1}
 MAX_LINE = 200
 HELP = ["set <gpio> <0|1>", "get <gpio>", "pins", "dht <gpio> <celsius> <humidity>",
-        "dht <gpio> fail", "wifi <up|down>", "reset", "info", "help"]
+        "dht <gpio> fail", "wifi <up|down>", "reset", "interrupt", "info", "help"]
 
 
 def heap_bytes(heap):
@@ -129,7 +130,7 @@ def parse_command(line):
     cmd, args = words[0].lower(), words[1:]
     usage = {"set": (2, "set <gpio> <0|1>"), "get": (1, "get <gpio>"), "pins": (0, "pins"),
              "wifi": (1, "wifi <up|down>"), "reset": (0, "reset"), "info": (0, "info"),
-             "help": (0, "help")}
+             "interrupt": (0, "interrupt"), "help": (0, "help")}
     if cmd == "dht":
         if len(args) == 2 and args[1] == "fail":
             return "d %d" % _int(args[0], "gpio", 0, 48)
@@ -150,7 +151,7 @@ def parse_command(line):
         if args[0] not in ("up", "down"):
             raise CommandError("usage: wifi <up|down>")
         return "w %d" % (args[0] == "up")
-    return {"pins": "p", "reset": "r", "info": "i", "help": "?"}[cmd]
+    return {"pins": "p", "reset": "r", "info": "i", "interrupt": "c", "help": "?"}[cmd]
 
 
 class Boot:
@@ -525,6 +526,10 @@ class SimBoard:
     def reset(self):
         """A deliberate restart through the firmware (pending state saved first)."""
         return self.query("reset")
+
+    def interrupt(self):
+        """Ctrl-C at the board's console: stops the running app, which returns to the REPL."""
+        return self.query("interrupt")
 
     def repl(self, line):
         """Type one line at the board's REPL (answered once main.py has returned)."""
