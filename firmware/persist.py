@@ -120,8 +120,8 @@ class StateStore:
             with open(self.tmp, "w") as f:
                 f.write(json.dumps(self._data))
             self._rename(self.tmp, self.path)
-        except OSError as e:
-            self._log("state: write failed (%s), retry in %d s" % (e, self.interval_ms // 1000))
+        except (OSError, MemoryError) as e:  # a full flash or a tight heap: try again later
+            self._log("state: write failed (%r), retry in %d s" % (e, self.interval_ms // 1000))
             return False
         self._dirty = False
         self.writes += 1

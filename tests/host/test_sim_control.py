@@ -91,3 +91,16 @@ def test_several_commands_on_one_connection(b):
         f.flush()
         replies = [json.loads(f.readline()) for _ in range(20)]
     assert all(r["gpio"] == 2 for r in replies)
+
+
+def test_a_busy_port_fails_start_cleanly():
+    from tools.sim.run import SimBoard
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        sim = SimBoard({"wifi": {"ssid": "x", "password": ""}}, port=s.getsockname()[1])
+        with pytest.raises(OSError):
+            sim.start()
+        assert sim.stopped.is_set() or sim._thread is None
+        assert not sim.board_dir.exists()

@@ -89,8 +89,12 @@ def _compile_mpy(cache):
                 continue
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = out.with_name("%s.%d-%d.tmp" % (out.name, os.getpid(), threading.get_ident()))
-            subprocess.run([str(MPY_CROSS), "-o", str(tmp), "-s", str(py.relative_to(ROOT)),
-                            str(py)], check=True, capture_output=True)
+            r = subprocess.run([str(MPY_CROSS), "-o", str(tmp), "-s",
+                                str(py.relative_to(ROOT)), str(py)], capture_output=True,
+                               text=True)
+            if r.returncode:
+                raise RuntimeError("mpy-cross %s: %s" % (py.relative_to(ROOT),
+                                                         (r.stderr or r.stdout).strip()))
             os.replace(tmp, out)
     for old in cache.rglob("*.mpy"):
         if old not in want and old.suffix == ".mpy":
@@ -237,6 +241,7 @@ class SimBoard:
         self._pending = {}  # request id -> [threading.Event, reply]
         self._thread = None
         self._server = None
+        self._serving = False
         self._stopping = False
         self._next_cause = PWRON_RESET
         self._power_cut = False
@@ -245,6 +250,13 @@ class SimBoard:
     # -- life cycle -------------------------------------------------------------------------
     def start(self, timeout=20):
         """Power the board on and open the control port; returns self once booted."""
+        try:
+            return self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout):
         self.board_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
         self._mpy_path = compile_mpy()
@@ -253,6 +265,7 @@ class SimBoard:
         self._server.board = self
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self._serving = True
         self._say("control port 127.0.0.1:%d" % self.port)
         self._thread = threading.Thread(target=self._supervise, daemon=True)
         self._thread.start()
@@ -265,9 +278,11 @@ class SimBoard:
         self._kill()
         if self._thread is not None:
             self._thread.join(10)
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        srv, self._server = self._server, None
+        if srv is not None:
+            if self._serving:
+                srv.shutdown()
+            srv.server_close()
         shutil.rmtree(self._private, ignore_errors=True)
         if self._own_dir:
             shutil.rmtree(self.board_dir, ignore_errors=True)
