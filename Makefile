@@ -10,7 +10,7 @@ BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name 
 MPY_BUILD := build/mpy
 MP_PATH := $(MPY_BUILD):lib:.:tests/portable:.frozen
 
-.PHONY: help venv test lint syntax pytest mptest mpy clean yango-server yango-devices yango-bench
+.PHONY: help venv test lint syntax pytest mptest mpy clean sim yango-server yango-devices yango-bench
 
 # A real board (tools/board.py): make flash|erase|deploy|config|repl|logs PORT=/dev/ttyUSB0
 PORT ?=
@@ -25,6 +25,7 @@ BOARD_LINK = --port "$(PORT)" $(if $(RESUME),--resume)
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
+	@echo "make sim CONFIG=path - run the firmware on the simulated board (control port, REPL)"
 	@echo "make clean   - remove the venv and build output"
 	@echo "make flash PORT=/dev/ttyUSB0 [FIRMWARE=x.bin] [CHIP=esp32]  - erase + write MicroPython"
 	@echo "make deploy PORT=…   - compile and copy the changed board files (mpy-cross, mpremote)"
@@ -62,6 +63,11 @@ mpy: venv
 # mp_run gives every test module a fresh board-sized heap, as each board runs one config
 mptest: venv mpy
 	MP_HEAP=$(HEAP) MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
+
+# The unchanged firmware on the simulated board; the board's files live in build/sim/<name>.
+# CONFIG given on the command line wins; otherwise the example config.
+sim: venv
+	$(BIN)/python tools/sim/run.py $(if $(filter command line,$(origin CONFIG)),$(CONFIG),config.example.json)
 
 clean:
 	rm -rf $(VENV) build

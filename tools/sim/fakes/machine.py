@@ -1,10 +1,12 @@
 # Fake `machine` for the simulated board (MicroPython unix port). Pins keep their state in
 # PINS so the control port (tools/sim) can drive inputs and read outputs.
+import os
 import time
 
 PINS = {}  # gpio -> _PinState
 IDLE, SOFT_RESET, PWRON_RESET, HARD_RESET, WDT_RESET, DEEPSLEEP_RESET = 0, 5, 1, 2, 3, 4
-_reset_cause = PWRON_RESET
+# The sim runner (tools/sim/run.py) restarts the board after a reset and passes the cause on.
+_reset_cause = int(os.getenv("SIM_RESET_CAUSE") or PWRON_RESET)
 _wdt = None
 
 
@@ -149,6 +151,126 @@ def unique_id():
 
 def reset_cause():
     return _reset_cause
+
+
+def reset():
+    """Ends the process at once, like a board reset (no finally blocks, no cleanup): SIGUSR1
+    tells the sim runner to boot again with SOFT_RESET as the cause."""
+    print("machine.reset()")
+    os.system("kill -USR1 $PPID")
+    time.sleep_ms(1000)
+    raise SystemExit(RESET_EXIT)  # only if the signal did not land
+
+
+RESET_EXIT = 75  # fallback exit status of reset(); the runner treats it like SIGUSR1
+
+
+def soft_reset():
+    reset()
+
+
+class WDT:
+    """A watchdog that really fires: a thread watches the feed time, because the asyncio loop
+    it guards may be the thing that is blocked. On expiry it kills the process with SIGKILL;
+    the sim runner boots it again with WDT_RESET as the cause. Cannot be stopped (as on the
+    boards); a second WDT() is the same watchdog."""
+
+    def __new__(cls, id=0, timeout=5000):
+        global _wdt
+        if _wdt is None:
+            _wdt = object.__new__(cls)
+            _wdt._timeout = timeout
+            _wdt._last = [time.ticks_ms()]
+            import _thread
+
+            _thread.start_new_thread(_wdt._watch, ())
+        return _wdt
+
+    def __init__(self, id=0, timeout=5000):
+        pass
+
+    def feed(self):
+        self._last[0] = time.ticks_ms()
+
+    def _watch(self):
+        last = self._last
+        while True:
+            time.sleep_ms(50)
+            if time.ticks_diff(time.ticks_ms(), last[0]) > self._timeout:
+                print("machine.WDT: not fed for %d ms: watchdog reset" % self._timeout)
+                os.system("kill -9 $PPID")
+                time.sleep_ms(1000)
+
+
+class RTC:
+    """RTC with user memory that survives resets but not power cuts: the runner keeps it in
+    the file named by SIM_RTC and deletes that file on a power cycle."""
+
+    def __init__(self, id=0):
+        pass
+
+    def memory(self, data=None):
+        path = os.getenv("SIM_RTC")
+        if data is None:
+            if not path:
+                return _rtc_mem[0]
+            try:
+                with open(path, "rb") as f:
+                    return f.read()
+            except OSError:
+                return b""
+        if len(data) > 2048:
+            raise ValueError("RTC memory is 2048 bytes")
+        _rtc_mem[0] = bytes(data)
+        if path:
+            with open(path, "wb") as f:
+                f.write(data)
+
+    def datetime(self, dt=None):
+        t = time.localtime()
+        return (t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0)
+
+
+_rtc_mem = [b""]
+TIMERS = []  # active Timer objects; the sim launcher calls run_timers() from a task
+
+
+class Timer:
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id=-1, **kw):
+        self._cb = None
+        if kw:
+            self.init(**kw)
+
+    def init(self, mode=PERIODIC, period=1000, callback=None, freq=None):
+        if freq:
+            period = 1000 // freq
+        self._mode = mode
+        self._period = period
+        self._cb = callback
+        self._due = time.ticks_add(time.ticks_ms(), period)
+        if self not in TIMERS:
+            TIMERS.append(self)
+
+    def deinit(self):
+        if self in TIMERS:
+            TIMERS.remove(self)
+
+
+def run_timers():
+    """Fire the timers that are due (what the hardware does on a board)."""
+    now = time.ticks_ms()
+    for t in list(TIMERS):
+        if time.ticks_diff(now, t._due) >= 0:
+            if t._mode == Timer.PERIODIC:
+                t._due = time.ticks_add(t._due, t._period)
+                if time.ticks_diff(now, t._due) >= 0:
+                    t._due = time.ticks_add(now, t._period)  # fell behind: skip, no burst
+            else:
+                t.deinit()
+            t._cb(t)
 
 
 def freq():

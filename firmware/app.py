@@ -1,0 +1,295 @@
+# The application: boot-loop check, config, watchdog, status LED, persistence and Wi-Fi, then
+# the services (devices, cloud clients) through SERVICES. main.py calls main().
+#
+# Never locks a user out: a bad config or safe mode returns to the REPL (firmware/idle.py); a
+# crash is logged and the board restarts after RESTART_DELAY_S (Ctrl-C in that window gives the
+# REPL); repeated quick crashes end in safe mode (firmware/safemode.py).
+import asyncio
+import gc
+import sys
+import time
+
+RESTART_DELAY_S = 10
+CONFIG_PATH = "config.json"  # relative: the board's cwd is the filesystem root
+STATE_PATH = "state.json"
+TASK_LIMIT_MS = 10000  # the app's own tasks must check in with the watchdog this often
+MONITOR_MS = 500
+
+# The seam: services in start order, as (name, factory). factory(ctx) returns
+#   None                        nothing to run (e.g. that cloud is not configured);
+#   an object with async run()  run as a task; if it has .connected, False there shows
+#                               "cloud down" on the status LED;
+#   a coroutine                 run as a task.
+# What it returns (if not None) is kept in ctx.services[name] for the factories after it.
+# Factories run before Wi-Fi starts, so devices set their power-on levels first. A factory
+# that raises, or a task that dies with an exception, is logged and restarts the board.
+SERVICES = []
+
+mode = "starting"  # starting, running, config_error, safe_mode, crashed, stopped
+app = None  # the running App (for the REPL and the simulator)
+
+
+def log(msg):
+    print(msg)
+
+
+class App:
+    """The running firmware, and the context (ctx) every service factory gets:
+    ctx.config    the validated config.json, README defaults filled in
+    ctx.clock     lib/clock.Clock (the Sinric client syncs it)
+    ctx.wifi      firmware.wifi.Wifi: .state .online .is_online() .up .down .subscribe(cb)
+    ctx.hw        the firmware.hardware module when present, else None
+    ctx.store     firmware.persist.StateStore: .get(name) .put(name, dict)
+    ctx.watchdog  firmware.watchdog.Watchdog: .watch(name, limit_ms) .checkin(name)
+    ctx.log       log(str)
+    ctx.services  name -> what the earlier factories returned
+    ctx.task(coro), ctx.while_online(factory, name), ctx.restart(reason), ctx.info()
+    """
+
+    def __init__(self, config, counter, boot_count):
+        self.config = config
+        self.log = log
+        self.services = {}
+        self.clock = self.wifi = self.hw = self.store = self.watchdog = self.led = None
+        self._counter = counter
+        self._boot_count = boot_count  # the crash count before this boot
+        self._wdt = None
+        self._error = None
+        self._crash = None
+
+    # -- for services ----------------------------------------------------------------------
+    def task(self, coro):
+        return asyncio.create_task(coro)
+
+    def while_online(self, factory, name="service"):
+        """A coroutine that runs factory() while Wi-Fi is up: cancelled when the link goes,
+        started afresh when it returns (for clients without a net_ready hook)."""
+        return self._while_online(factory, name)
+
+    async def _while_online(self, factory, name):
+        while True:
+            await self.wifi.up.wait()
+            t = asyncio.create_task(factory())
+            await self.wifi.down.wait()
+            t.cancel()
+            log("app: %s stopped: Wi-Fi down" % name)
+
+    def restart(self, reason):
+        """A deliberate restart: saves pending state first; not counted as a crash."""
+        import machine
+
+        log("app: restart (%s)" % reason)
+        self._flush()
+        if self._counter.read()[0] > self._boot_count:  # undo this boot's own count
+            self._counter.write(self._boot_count)
+        machine.reset()
+
+    def info(self):
+        """ip, mac, platform, firmwareVersion (what the Sinric handshake reports)."""
+        d = {"platform": sys.platform}
+        ip, mac = self.wifi.ip(), self.wifi.mac()
+        if ip:
+            d["ip"] = ip
+        if mac:
+            d["mac"] = mac
+        s = self.config.get("sinric")
+        if s:
+            d["firmwareVersion"] = s["firmware_version"]
+        return d
+
+    # -- the run ---------------------------------------------------------------------------
+    def _on_error(self, loop, context):
+        # asyncio calls this for a task that died with nobody awaiting it
+        if self._error is None:
+            e = context.get("exception")
+            self._error = e if e is not None else RuntimeError(context.get("message"))
+        self._crash.set()
+
+    async def run(self, services):
+        global mode
+        import machine
+        import network
+        from clock import Clock
+
+        from firmware.persist import StateStore
+        from firmware.status_led import StatusLed
+        from firmware.watchdog import Watchdog
+        from firmware.wifi import Wifi
+
+        board = self.config["board"]
+        self._crash = asyncio.Event()
+        asyncio.get_event_loop().set_exception_handler(self._on_error)
+        if board["watchdog_s"]:  # first, so a factory that hangs resets the board too
+            self._wdt = machine.WDT(timeout=board["watchdog_s"] * 1000)
+        self.watchdog = wd = Watchdog(self._wdt, log)
+        wd.feed()
+        pin = board.get("status_led")
+        self.led = StatusLed(None if pin is None else machine.Pin(pin, machine.Pin.OUT),
+                             board["status_led_active_low"])
+        self.led.set("connecting")
+        self.store = StateStore(STATE_PATH, board["state_write_interval_s"], log)
+        self.store.load()
+        w = self.config["wifi"]
+        wlan = network.WLAN(network.STA_IF)
+        fails = tuple(getattr(network, n) for n in ("STAT_WRONG_PASSWORD", "STAT_NO_AP_FOUND",
+                                                     "STAT_CONNECT_FAIL") if hasattr(network, n))
+        self.wifi = Wifi(wlan, w["ssid"], w["password"], hostname=w.get("hostname"),
+                         timeout_s=w["timeout_s"], set_hostname=_hostname_setter(network, wlan),
+                         fail_status=fails, log=log)
+        self.clock = Clock(time.ticks_ms, time.ticks_diff, time.ticks_add)
+        self.hw = _hardware()
+        for name, factory in services:
+            obj = factory(self)
+            wd.feed()
+            if obj is not None:
+                self.services[name] = obj
+                run = getattr(obj, "run", None)
+                asyncio.create_task(run() if run is not None else obj)
+        wd.watch("app", TASK_LIMIT_MS)
+        wd.watch("wifi", TASK_LIMIT_MS)
+        for coro in (wd.run(), self.wifi.run(wd), self.led.run(), self.store.run(),
+                     self._monitor()):
+            asyncio.create_task(coro)
+        gc.collect()
+        mode = "running"
+        log("app: running %d service(s), %d bytes free" % (len(self.services), gc.mem_free()))
+        await self._crash.wait()
+        raise self._error
+
+    async def _monitor(self):
+        """Status LED, watchdog check-in, and the stable-run mark of the crash counter."""
+        from firmware import safemode
+
+        t0 = time.ticks_ms()
+        stable = False
+        while True:
+            self.watchdog.checkin("app")
+            if not self.wifi.online:
+                self.led.set("connecting")
+            else:
+                down = False
+                for s in self.services.values():
+                    if getattr(s, "connected", True) is False:
+                        down = True
+                self.led.set("cloud_down" if down else "online")
+            if not stable and time.ticks_diff(time.ticks_ms(), t0) >= safemode.STABLE_S * 1000:
+                stable = True
+                self._counter.clear()
+                log("app: stable for %d s; crash count cleared" % safemode.STABLE_S)
+            await asyncio.sleep_ms(MONITOR_MS)
+
+    def _flush(self):
+        if self.store is not None:
+            try:
+                self.store.flush()
+            except Exception as e:  # noqa: BLE001 - a reset must still happen
+                log("app: state not saved: %r" % (e,))
+
+    def crashed(self, e):
+        global mode
+        mode = "crashed"
+        log("app: crashed: %r" % (e,))
+        sys.print_exception(e)
+        self._counter.write(self._counter.read()[0], repr(e))
+        self._flush()
+
+
+def _hardware():
+    try:
+        from firmware import hardware
+
+        return hardware
+    except ImportError:
+        return None
+
+
+def _hostname_setter(network, wlan):
+    if hasattr(network, "hostname"):  # MicroPython 1.20+
+        return network.hostname
+    return lambda h: wlan.config(dhcp_hostname=h)
+
+
+def _load_config():
+    """The validated config, or None once the config-error idle has started."""
+    global mode
+    from firmware import config
+
+    try:
+        return config.load(CONFIG_PATH)
+    except Exception as e:  # noqa: BLE001 - ConfigError, or MemoryError on a huge file
+        from firmware import idle
+
+        mode = "config_error"
+        idle.config_error(e)
+        return None
+    finally:
+        # used once: give the RAM back (MicroPython raises KeyError for a missing attribute)
+        import firmware
+
+        for name in ("config", "config_types"):
+            sys.modules.pop("firmware." + name, None)
+            try:
+                delattr(firmware, name)
+            except (AttributeError, KeyError):
+                pass
+        gc.collect()
+
+
+def _reset_after(delay_s, wdt):
+    import machine
+
+    log("app: restarting in %d s (Ctrl-C now for the REPL)" % delay_s)
+    for _ in range(delay_s * 10):
+        if wdt is not None:
+            wdt.feed()
+        time.sleep_ms(100)
+    machine.reset()
+
+
+def main(services=None):
+    """Start the board. services defaults to SERVICES."""
+    global mode, app
+    import machine
+
+    from firmware import safemode
+
+    counter = safemode.counter()
+    stored, last = counter.read()
+    user = (getattr(machine, "PWRON_RESET", -1), getattr(machine, "HARD_RESET", -1))
+    n, note = safemode.decide(stored, machine.reset_cause(), user,
+                              getattr(machine, "WDT_RESET", -1))
+    if note:
+        last = note
+        log("app: the watchdog reset the board")
+    if n == 0 and stored:
+        counter.clear()
+    if safemode.in_safe_mode(n):
+        from firmware import idle
+
+        mode = "safe_mode"
+        idle.safe_mode(n, last, CONFIG_PATH)
+        return
+    if n:
+        log("app: quick restart %d of %d before safe mode (last: %s)"
+            % (n, safemode.CRASH_LIMIT, last or "unknown"))
+    cfg = _load_config()
+    if cfg is None:
+        return
+    counter.write(n + 1, last)
+    app = App(cfg, counter, n)
+    try:
+        asyncio.run(app.run(SERVICES if services is None else services))
+    except KeyboardInterrupt:
+        mode = "stopped"
+        app._flush()
+        log("app: stopped by Ctrl-C; the REPL is free")
+        return
+    except Exception as e:  # noqa: BLE001 - anything that ends the app is a crash
+        try:
+            app.crashed(e)
+        except Exception:  # noqa: BLE001,S110 - even logging may fail when out of memory
+            pass
+    try:
+        _reset_after(RESTART_DELAY_S, app._wdt)
+    except KeyboardInterrupt:
+        log("app: restart cancelled; the REPL is free")

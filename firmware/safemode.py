@@ -1,0 +1,93 @@
+# Boot-loop protection. Every boot that starts the app counts as "unproven" until it has run
+# STABLE_S seconds; a crash, a watchdog reset or a panic before that leaves the count up.
+# After CRASH_LIMIT unproven boots in a row the board enters safe mode: the app is not
+# started and the REPL stays free. A power-on or reset-button start clears the count (a
+# person is at the board), and so does leave() from the REPL.
+# The count lives in RTC memory where the port has it (survives resets, not power cuts, no
+# flash wear), else in a small file.
+try:
+    from micropython import const
+except ImportError:  # CPython
+    const = lambda x: x  # noqa: E731
+
+CRASH_LIMIT = 3
+STABLE_S = 120
+FILE = "crashes.txt"
+_MAGIC = b"SMc1"
+_MAX_REASON = const(100)
+
+
+class CrashCounter:
+    """(count, last reason) in RTC memory (rtc with .memory()) or in a file."""
+
+    def __init__(self, rtc=None, path=FILE):
+        self._rtc = rtc if rtc is not None and hasattr(rtc, "memory") else None
+        self._path = path
+
+    def _raw(self):
+        if self._rtc is not None:
+            return bytes(self._rtc.memory())
+        try:
+            with open(self._path, "rb") as f:
+                return f.read(4 * _MAX_REASON + 8)
+        except OSError:
+            return b""
+
+    def read(self):
+        raw = self._raw()
+        if len(raw) < 5 or raw[:4] != _MAGIC:
+            return 0, ""  # never written, or RTC memory garbage after power-up
+        try:
+            reason = raw[5:].decode()
+        except UnicodeError:
+            reason = ""
+        return raw[4], reason
+
+    def write(self, count, reason=""):
+        data = _MAGIC + bytes((min(count, 255),)) + reason[:_MAX_REASON].encode()
+        if self._rtc is not None:
+            self._rtc.memory(data)
+            return
+        try:
+            with open(self._path, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            print("safemode: cannot write %s: %s" % (self._path, e))
+
+    def clear(self):
+        if self.read() != (0, ""):
+            self.write(0)
+
+
+def decide(count, reset_cause, user_causes, wdt_cause):
+    """(count to use, note) at boot. A person's reset clears the count; a watchdog reset
+    is noted because nothing could record it."""
+    if reset_cause in user_causes:
+        return 0, None
+    if reset_cause == wdt_cause:
+        return count, "watchdog reset"
+    return count, None
+
+
+def in_safe_mode(count):
+    return count >= CRASH_LIMIT
+
+
+def counter():
+    """The board's counter: RTC memory when available, else the file."""
+    try:
+        import machine
+
+        return CrashCounter(machine.RTC())
+    except (ImportError, AttributeError, OSError, ValueError):
+        return CrashCounter()
+
+
+def leave(reset=True):
+    """Leave safe mode from the REPL: clears the count and (by default) resets."""
+    counter().write(0)
+    print("safemode: cleared; the app starts on the next boot")
+    if reset:
+        import machine
+
+        machine.reset()

@@ -1,0 +1,196 @@
+# Wi-Fi station supervision: connect with a timeout, reconnect with jittered exponential
+# backoff, set the hostname, and tell the rest of the firmware about the state:
+#   .state        CONNECTING, ONLINE or DOWN
+#   .up / .down   asyncio Events (set while online / while not)
+#   .subscribe(cb)  cb(state) on every change (cloud clients drop and redial on ONLINE)
+#   .generation   how many times the link came up (a cheap "did it come back?" check)
+# The WLAN object is passed in (network.WLAN(network.STA_IF) on the board), so the state
+# machine runs against fakes in tests; poll() is the whole state machine and returns how long
+# to wait before the next call.
+import time
+
+try:
+    import asyncio
+except ImportError:  # pragma: no cover
+    asyncio = None
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+    const = lambda x: x  # noqa: E731
+
+CONNECTING = "connecting"
+ONLINE = "online"
+DOWN = "down"
+
+_IDLE = const(0)  # not trying: wait for _next, then dial
+_DIALING = const(1)
+_UP = const(2)
+
+
+def _rand10():
+    """10 random bits for the backoff jitter."""
+    try:
+        import os
+
+        b = os.urandom(2)
+        return (b[0] << 8 | b[1]) & 1023
+    except (ImportError, AttributeError, NotImplementedError):
+        return 512
+
+
+class Wifi:
+    poll_ms = 200  # while dialing
+    check_ms = 1000  # while online
+    backoff_min_ms = 1000
+    backoff_max_ms = 60000
+
+    def __init__(self, wlan, ssid, password, *, hostname=None, timeout_s=20, set_hostname=None,
+                 fail_status=(), log=print, ticks_ms=None, ticks_diff=None, rand10=_rand10):
+        self._wlan = wlan
+        self._ssid = ssid
+        self._password = password
+        self.hostname = hostname
+        self._set_hostname = set_hostname
+        self._timeout_ms = timeout_s * 1000
+        self._fail = fail_status  # wlan.status() values that end an attempt early
+        self._log = log
+        self._ms = ticks_ms or time.ticks_ms
+        self._diff = ticks_diff or time.ticks_diff
+        self._rand10 = rand10
+        self.state = DOWN
+        self.generation = 0
+        self.failures = 0  # attempts failed in a row
+        self.losses = 0  # times an established link dropped
+        self._phase = _IDLE
+        self._t0 = 0  # dial start, or when IDLE started
+        self._wait = 0  # IDLE: ms to wait from _t0
+        self._backoff = self.backoff_min_ms
+        self._subs = []
+        if asyncio:
+            self.up = asyncio.Event()
+            self.down = asyncio.Event()
+            self.down.set()
+
+    @property
+    def online(self):
+        return self.state == ONLINE
+
+    def is_online(self):  # a plain callable for net_ready= hooks
+        return self.state == ONLINE
+
+    def subscribe(self, cb):
+        self._subs.append(cb)
+
+    def _set(self, state):
+        if state == self.state:
+            return
+        self.state = state
+        if asyncio:
+            if state == ONLINE:
+                self.down.clear()
+                self.up.set()
+            else:
+                self.up.clear()
+                self.down.set()
+        for cb in self._subs:
+            try:
+                cb(state)
+            except Exception as e:  # noqa: BLE001 - a bad subscriber must not stop Wi-Fi
+                self._log("wifi: subscriber failed: %r" % (e,))
+
+    def ip(self):
+        try:
+            return self._wlan.ifconfig()[0]
+        except (OSError, AttributeError):
+            return None
+
+    def mac(self):
+        try:
+            return ":".join("%02x" % b for b in self._wlan.config("mac"))
+        except (OSError, ValueError, AttributeError, TypeError):
+            return None
+
+    def _dial(self, now):
+        w = self._wlan
+        if self.hostname and self._set_hostname:
+            try:
+                self._set_hostname(self.hostname)
+            except Exception as e:  # noqa: BLE001 - old ports spell it differently
+                self._log("wifi: cannot set hostname: %r" % (e,))
+        try:
+            w.active(True)
+            w.connect(self._ssid, self._password)
+        except OSError as e:
+            self._log("wifi: connect failed: %s" % (e,))
+            return self._retry(now, "error")
+        self._phase = _DIALING
+        self._t0 = now
+        self._set(CONNECTING)
+        self._log("wifi: connecting to %s" % self._ssid)
+        return self.poll_ms
+
+    def _retry(self, now, why):
+        self.failures += 1
+        try:
+            self._wlan.disconnect()
+        except OSError:
+            pass
+        # jitter 0.75x-1.25x so boards after a power cut do not hit the router in step
+        wait = self._backoff * (768 + (self._rand10() >> 1)) >> 10
+        self._backoff = min(self._backoff * 2, self.backoff_max_ms)
+        self._phase = _IDLE
+        self._t0 = now
+        self._wait = wait
+        self._set(DOWN)
+        self._log("wifi: %s; retry in %d ms" % (why, wait))
+        return wait
+
+    def poll(self):
+        """One step of the state machine; returns ms until it wants to run again."""
+        now = self._ms()
+        w = self._wlan
+        if self._phase == _UP:
+            if w.isconnected():
+                return self.check_ms
+            self.losses += 1
+            self._log("wifi: link lost")
+            try:
+                w.disconnect()  # stop the driver's own retries before dialing again
+            except OSError:
+                pass
+            self._backoff = self.backoff_min_ms
+            self._phase = _IDLE
+            self._wait = 0
+            self._set(DOWN)
+            return self._dial(now)
+        if self._phase == _DIALING:
+            if w.isconnected():
+                self._phase = _UP
+                self.failures = 0
+                self._backoff = self.backoff_min_ms
+                self.generation += 1
+                self._set(ONLINE)
+                self._log("wifi: online as %s after %d ms"
+                          % (self.ip(), self._diff(now, self._t0)))
+                return self.check_ms
+            st = w.status()
+            if st in self._fail:
+                return self._retry(now, "connect failed (status %s)" % st)
+            if self._diff(now, self._t0) >= self._timeout_ms:
+                return self._retry(now, "no connection within %d s" % (self._timeout_ms // 1000))
+            return self.poll_ms
+        left = self._wait - self._diff(now, self._t0)
+        if left > 0:
+            return left if left < self.check_ms else self.check_ms
+        return self._dial(now)
+
+    async def wait_online(self):
+        await self.up.wait()
+
+    async def run(self, watchdog=None):
+        """Forever; checks in with watchdog (as "wifi") on every step."""
+        while True:
+            if watchdog is not None:
+                watchdog.checkin("wifi")
+            await asyncio.sleep_ms(self.poll())

