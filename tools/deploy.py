@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools.board_link import HASH_FUNCS, MARK, BoardError, info_script
+from tools.board_link import HASH_FUNCS, HASH_MARK, MARK, BoardError, info_script
 
 ROOT = Path(__file__).resolve().parents[1]
 BOARD_DIRS = ("lib", "firmware")
@@ -141,7 +141,8 @@ for _d in %r:
 """
 
 _COMMIT = HASH_FUNCS + """
-for _t in %r:
+_c = %r
+for _t in _c:
     os.rename(_t + '.tmp', _t)
 for _p in %r:
     try:
@@ -150,7 +151,9 @@ for _p in %r:
         pass
 if hasattr(os, 'sync'):
     os.sync()
-print(%r + json.dumps(dict((_t, _h(_t)) for _t in %r)))
+print(%r + '{"hashes": 1}')
+for _t in _c:
+    print(%r + (_h(_t) or '-') + ' ' + _t)
 """
 
 
@@ -167,7 +170,10 @@ def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print
     root = Path(root)
     targets = [target_of(r, compiled) for r in board_files(root)]
     forms = [f for f in (other_form(t) for t in targets) if f]
-    info = link.call(info_script(targets + forms, BOARD_DIRS))
+    # Files under BOARD_DIRS are found by the board's own walk: naming them all again would
+    # make a script too big to compile in a small heap.
+    top = [t for t in targets + forms if t.split("/", 1)[0] not in BOARD_DIRS]
+    info = link.call(info_script(top, BOARD_DIRS))
     log("deploy: board runs " + describe(info))
     if tuple(info["version"]) < MIN_VERSION:
         log("deploy: warning: the firmware needs MicroPython %s or newer; `make flash` "
@@ -192,7 +198,7 @@ def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print
     if p["copy"]:
         cps = [["fs", "cp", str(files[t][0]), ":%s.tmp" % t] for t in p["copy"]]
         link.run(["exec", _PREPARE % _dirs(p["copy"])], *cps)
-    got = link.call(_COMMIT % (p["copy"], p["remove"], MARK, p["copy"]))
+    got = link.call(_COMMIT % (p["copy"], p["remove"], MARK, HASH_MARK))["hashes"]
     bad = [t for t in p["copy"] if got.get(t) != files[t][1]]
     if bad:
         raise DeployError("the board's copy of %s differs from the local one after the "
