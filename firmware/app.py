@@ -23,6 +23,8 @@ MONITOR_MS = 500
 # What it returns (if not None) is kept in ctx.services[name] for the factories after it.
 # Factories run before Wi-Fi starts, so devices set their power-on levels first. A factory
 # that raises, or a task that dies with an exception, is logged and restarts the board.
+# Left empty, the product's own list in firmware/services.py runs (devices, Sinric, Yango);
+# the simulator's tests put their own services here instead.
 SERVICES = []
 
 mode = "starting"  # starting, running, config_error, safe_mode, crashed, stopped
@@ -278,7 +280,11 @@ def main(services=None):
     counter.write(n + 1, last)
     app = App(cfg, counter, n)
     try:
-        asyncio.run(app.run(SERVICES if services is None else services))
+        if services is None:
+            services = SERVICES
+            if not services:
+                from firmware.services import SERVICES as services
+        asyncio.run(app.run(services))
     except KeyboardInterrupt:
         mode = "stopped"
         app._flush()

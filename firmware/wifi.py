@@ -105,9 +105,18 @@ class Wifi:
         except (OSError, AttributeError):
             return None
 
+    def rssi(self):
+        """Signal strength in dBm while online, else None."""
+        if not self.online:
+            return None
+        try:
+            return self._wlan.status("rssi")
+        except Exception:  # noqa: BLE001 - a port without it
+            return None
+
     def mac(self):
         try:
-            return ":".join("%02x" % b for b in self._wlan.config("mac"))
+            return ":".join("%02X" % b for b in self._wlan.config("mac"))  # as sinricpro.md §2.1
         except (OSError, ValueError, AttributeError, TypeError):
             return None
 

@@ -69,7 +69,7 @@ def test_connects_sets_the_hostname_and_reports_online():
     assert w.up.is_set() and not w.down.is_set()
     assert states == [CONNECTING, ONLINE]
     assert logs[-1] == "wifi: online as 192.168.1.7 after 400 ms"
-    assert w.ip() == "192.168.1.7" and w.mac() == "24:6f:28:aa:bb:cc"
+    assert w.ip() == "192.168.1.7" and w.mac() == "24:6F:28:AA:BB:CC"
 
 
 def test_timeout_then_exponential_backoff_to_a_cap():
