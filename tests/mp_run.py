@@ -19,6 +19,7 @@ def main():
     sys.path.insert(0, PORTABLE)
     passed = failed = 0
     for name in modules(sys.argv[1:]):
+        before = set(sys.modules)
         mod = __import__(name)
         for fn in sorted(n for n in dir(mod) if n.startswith("test_")):
             f = getattr(mod, fn)
@@ -32,7 +33,10 @@ def main():
                 print("FAIL %s.%s" % (name, fn))
                 sys.print_exception(e)
             gc.collect()
-        del sys.modules[name]
+        # Unload what this test module imported, so each one starts from the same heap.
+        for m in [m for m in sys.modules if m not in before]:
+            del sys.modules[m]
+        mod = f = None
         gc.collect()
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)

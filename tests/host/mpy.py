@@ -12,7 +12,9 @@ DEFAULT_PATH = ["lib", ".", "tests/portable"]
 
 def mp_env(extra_path=(), env=None):
     e = dict(os.environ)
-    e["MICROPYPATH"] = ":".join(str(ROOT / p) for p in list(extra_path) + DEFAULT_PATH)
+    # ".frozen" keeps the modules built into the interpreter (asyncio) importable.
+    e["MICROPYPATH"] = ":".join([str(ROOT / p) for p in list(extra_path) + DEFAULT_PATH]
+                                + [".frozen"])
     if env:
         e.update(env)
     return e

@@ -1,0 +1,89 @@
+import os
+
+import ws_frame as F
+from support import raises
+from ws_handshake import parse_url
+from ws_tls import der
+
+
+def naive_mask(buf, key, start):
+    for i in range(start, len(buf)):
+        buf[i] ^= key[(i - start) & 3]
+
+
+def test_mask_matches_the_byte_loop_at_every_size_and_offset():
+    sizes = list(range(0, 20)) + [63, 64, 65, 255, 256, 257, 511, 512, 513, 1000, 4100]
+    for n in sizes:
+        for start in (0, 2, 6, 14):
+            key = os.urandom(4)
+            data = bytearray(os.urandom(start + n))
+            want = bytearray(data)
+            naive_mask(want, key, start)
+            got = bytearray(data)
+            F.mask(got, key, start)
+            assert got == want, (n, start)
+            F.mask(got, key, start)
+            assert got == data  # the same call unmasks
+
+
+def test_header_length_classes():
+    assert F.header(F.OP_TEXT, 0) == b"\x81\x80"
+    assert F.header(F.OP_TEXT, 125) == b"\x81\xfd"
+    assert F.header(F.OP_TEXT, 126) == b"\x81\xfe\x00\x7e"
+    assert F.header(F.OP_BINARY, 65535) == b"\x82\xfe\xff\xff"
+    assert F.header(F.OP_BINARY, 65536) == b"\x82\xff\x00\x00\x00\x00\x00\x01\x00\x00"
+    assert F.header(F.OP_CONT, 5, fin=False) == b"\x00\x85"
+    assert F.header(F.OP_PING, 3, masked=False) == b"\x89\x03"
+
+
+def test_ext_length():
+    assert F.ext_length(126, b"\x01\x00") == 256
+    assert F.ext_length(127, b"\x00\x00\x00\x01\x00\x00\x00\x05") == (1 << 32) + 5
+    assert F.ext_length(127, b"\x80\x00\x00\x00\x00\x00\x00\x00") is None
+
+
+def test_encode_is_masked_and_decodes_back():
+    for n in (0, 5, 125, 126, 300, 4000):
+        payload = bytes(i & 0xFF for i in range(n))
+        key = b"\x11\x22\x33\x44"
+        frame = F.encode(F.OP_BINARY, payload, key)
+        h = F.header(F.OP_BINARY, n)
+        assert bytes(frame[: len(h)]) == h
+        assert bytes(frame[len(h) : len(h) + 4]) == key
+        body = bytearray(frame[len(h) + 4 :])
+        if n > 4:
+            assert body != payload
+        F.mask(body, key)
+        assert body == payload
+
+
+def test_close_payloads():
+    assert F.close_payload(1000) == b"\x03\xe8"
+    assert F.close_payload(1009, "too big") == b"\x03\xf1too big"
+    assert len(F.close_payload(1000, "x" * 200)) == 125  # control frames stay <= 125 bytes
+    assert F.parse_close(b"") == (1005, "")
+    assert F.parse_close(b"\x0f\xa1bye") == (4001, "bye")
+    for bad in (b"\x03", b"\x03\xed", b"\x00\x10", b"\x07\xd0", b"\x03\xe8\xff"):
+        with raises(ValueError):
+            F.parse_close(bad)
+
+
+def test_accept_key_rfc_example():
+    # RFC 6455 section 1.3
+    assert F.accept_key(b"dGhlIHNhbXBsZSBub25jZQ==") == b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_parse_url():
+    assert parse_url("wss://ws.sinric.pro") == (True, "ws.sinric.pro", 443, "/")
+    assert parse_url("ws://127.0.0.1:8765/") == (False, "127.0.0.1", 8765, "/")
+    assert parse_url("ws://h:81/a/b?c=d") == (False, "h", 81, "/a/b?c=d")
+    assert parse_url("ws://[::1]:9000/") == (False, "::1", 9000, "/")
+    for bad in ("http://x/", "ws://", "ws:///path"):
+        with raises(ValueError):
+            parse_url(bad)
+
+
+def test_pem_to_der():
+    pem = "-----BEGIN CERTIFICATE-----\nAAEC\nAwQ=\n-----END CERTIFICATE-----\n"
+    assert der(pem) == b"\x00\x01\x02\x03\x04"
+    assert der(b"\x30\x82") == b"\x30\x82"
