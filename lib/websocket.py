@@ -5,23 +5,26 @@
 import asyncio
 import os
 
-import ws_frame as F
-from ws_handshake import (  # noqa: F401 - re-exported: callers catch these from here
-    ConnectionClosed,
-    HandshakeError,
-    WebSocketError,
-    handshake,
-    parse_url,
-)
+from ws_frame import close_payload, encode, parse_close
+from ws_handshake import ConnectionClosed, HandshakeError, handshake, parse_url
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
 
 
-async def _within(aw, timeout):
-    # Wraps any awaitable in a coroutine: MicroPython's wait_for takes only coroutines.
-    return await asyncio.wait_for(_await(aw), timeout)
-
-
-async def _await(aw):
-    return await aw
+_OP_CONT = const(0)
+_OP_TEXT = const(1)
+_OP_BINARY = const(2)
+_OP_CLOSE = const(8)
+_OP_PING = const(9)
+_OP_PONG = const(10)
+_NO_STATUS = const(1005)
+_LOST = const(1006)
+_PROTOCOL = const(1002)
 
 
 async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
@@ -53,7 +56,7 @@ async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
 
 
 class WebSocket:
-    """A client connection made by connect(). Not for concurrent recv() calls.
+    """A client connection made by connect(). One task may be in recv() at a time.
 
     Knobs (class attributes, seconds): read_timeout bounds the rest of a frame once its
     first bytes arrived, write_timeout a send, close_timeout the closing handshake.
@@ -70,12 +73,12 @@ class WebSocket:
         self.closed = False
         self.close_code = None
         self.close_reason = ""
+        self.response_headers = None
         self._r = self._w = None
         self._close_sent = False
         self._reading = False
         self._done = asyncio.Event()
         self._lock = asyncio.Lock()
-        self.response_headers = {}
 
     async def _open(self, host, port, path, headers, ssl, sni):
         if ssl is None:
@@ -100,13 +103,19 @@ class WebSocket:
                 return await self._recv()
             return await asyncio.wait_for(self._recv(), timeout)
         except asyncio.TimeoutError:
-            self._gone(F.CLOSE_ABNORMAL, "no message within %s s" % timeout)
+            self._gone(_LOST, "no message within %s s" % timeout)
         except (OSError, EOFError) as e:
-            self._gone(F.CLOSE_ABNORMAL, "connection lost (%s)" % (e,))
+            self._gone(_LOST, "connection lost (%s)" % (e,))
         finally:
             self._reading = False
 
-    async def _read(self, n):
+    async def _read(self, n, timeout=None):
+        # Exactly n bytes; with a timeout, the rest of a started frame must come in time.
+        if timeout is not None:
+            try:
+                return await asyncio.wait_for(self._read(n), timeout)
+            except asyncio.TimeoutError:
+                self._gone(_LOST, "frame stalled for %s s" % timeout)
         r = self._r
         if not hasattr(r, "readinto"):  # CPython StreamReader
             return await r.readexactly(n)
@@ -122,94 +131,82 @@ class WebSocket:
             got += k
         return buf
 
-    async def _read_rest(self, n):
-        # The rest of a started frame must arrive within read_timeout.
-        try:
-            return await asyncio.wait_for(self._read(n), self.read_timeout)
-        except asyncio.TimeoutError:
-            self._gone(F.CLOSE_ABNORMAL, "frame stalled for %s s" % self.read_timeout)
-
     async def _recv(self):
         msg = None  # bytearray of a fragmented message being reassembled
         msg_op = 0
+        t = self.read_timeout
         while True:
             hdr = await self._r.readexactly(2)
             b0, b1 = hdr[0], hdr[1]
             fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
             if b0 & 0x70:
-                await self._fail(F.CLOSE_PROTOCOL, "reserved bits set")
+                await self._fail(_PROTOCOL, "reserved bits set")
             if b1 & 0x80:
-                await self._fail(F.CLOSE_PROTOCOL, "masked frame from the server")
-            if n >= 126:
-                n = F.ext_length(n, await self._read_rest(2 if n == 126 else 8))
-                if n is None:
-                    await self._fail(F.CLOSE_PROTOCOL, "64-bit length with the top bit set")
-            if op >= 8:
-                await self._control(op, fin, n)
+                await self._fail(_PROTOCOL, "masked frame from the server")
+            if n == 126:
+                n = int.from_bytes(await self._read(2, t), "big")
+            elif n == 127:
+                n = int.from_bytes(await self._read(8, t), "big")
+                if n >> 63:
+                    await self._fail(_PROTOCOL, "64-bit length with the top bit set")
+            if op >= 8:  # control frame, may come between fragments
+                if not fin or n > 125:
+                    await self._fail(_PROTOCOL, "fragmented or oversize control frame")
+                payload = bytes(await self._read(n, t)) if n else b""
+                if op == _OP_PING:
+                    if not self._close_sent:
+                        await self._send(_OP_PONG, payload)
+                elif op == _OP_PONG:
+                    if self.on_pong is not None:
+                        self.on_pong(payload)
+                elif op == _OP_CLOSE:
+                    try:
+                        code, reason = parse_close(payload)
+                    except ValueError as e:
+                        await self._fail(_PROTOCOL, str(e))
+                    if not self._close_sent:  # echo the code, then drop the link
+                        try:
+                            await self._send(_OP_CLOSE, close_payload(code)
+                                             if code != _NO_STATUS else b"")
+                        except (OSError, ConnectionClosed):
+                            pass
+                    self._gone(code, reason or "closed by the server")
+                else:
+                    await self._fail(_PROTOCOL, "unknown opcode %d" % op)
                 continue
-            if op == F.OP_CONT:
+            if op == _OP_CONT:
                 if msg is None:
-                    await self._fail(F.CLOSE_PROTOCOL, "continuation without a message")
-            elif op in (F.OP_TEXT, F.OP_BINARY):
+                    await self._fail(_PROTOCOL, "continuation without a message")
+            elif op == _OP_TEXT or op == _OP_BINARY:
                 if msg is not None:
-                    await self._fail(F.CLOSE_PROTOCOL, "new message inside a fragmented one")
+                    await self._fail(_PROTOCOL, "new message inside a fragmented one")
                 msg_op = op
             else:
-                await self._fail(F.CLOSE_PROTOCOL, "unknown opcode %d" % op)
+                await self._fail(_PROTOCOL, "unknown opcode %d" % op)
             total = n + (len(msg) if msg is not None else 0)
             if total > self.max_size:
                 # Refused before reading: the payload is never allocated.
-                await self._fail(F.CLOSE_TOO_BIG, "message of %d%s bytes exceeds %d" % (
-                    total, "+" if not fin else "", self.max_size))
-            data = await self._read_rest(n) if n else b""
-            if msg is None:
-                if fin:
-                    return self._deliver(msg_op, data)
-                msg = bytearray(data)
-            else:
+                await self._fail(1009, "message of %d%s bytes exceeds %d" % (
+                    total, "" if fin else "+", self.max_size))
+            data = await self._read(n, t) if n else b""
+            if msg is not None:
                 msg.extend(data)
-                if fin:
-                    return self._deliver(msg_op, msg)
-
-    def _deliver(self, op, data):
-        if op == F.OP_TEXT and self.decode_text:
-            try:
-                return str(data, "utf-8")
-            except UnicodeError:
-                self._gone(F.CLOSE_BAD_DATA, "text message is not UTF-8")
-        return data if isinstance(data, bytes) else bytes(data)
-
-    async def _control(self, op, fin, n):
-        if not fin or n > 125:
-            await self._fail(F.CLOSE_PROTOCOL, "fragmented or oversize control frame")
-        payload = await self._read_rest(n) if n else b""
-        if op == F.OP_PING:
-            if not self._close_sent:
-                await self._send_frame(F.OP_PONG, payload)
-        elif op == F.OP_PONG:
-            if self.on_pong is not None:
-                self.on_pong(bytes(payload))
-        elif op == F.OP_CLOSE:
-            try:
-                code, reason = F.parse_close(payload)
-            except ValueError as e:
-                await self._fail(F.CLOSE_PROTOCOL, str(e))
-            if not self._close_sent:
-                # Echo the code (none if the server sent none), then drop the link.
-                echo = b"" if code == F.CLOSE_NO_STATUS else F.close_payload(code)
-                try:
-                    await self._send_frame(F.OP_CLOSE, echo)
-                except (OSError, WebSocketError):
-                    pass
-            self._gone(code, reason or "closed by the server")
-        else:
-            await self._fail(F.CLOSE_PROTOCOL, "unknown control opcode %d" % op)
+                data = msg
+            elif not fin:
+                msg = bytearray(data)
+            if fin:
+                if msg_op == _OP_TEXT and self.decode_text:
+                    try:
+                        return str(data, "utf-8")
+                    except UnicodeError:
+                        await self._fail(1007, "text message is not UTF-8")
+                return data if isinstance(data, bytes) else bytes(data)
 
     async def _fail(self, code, reason):
-        # Our side ends the connection because of what the server sent.
+        # We end the connection because of what the server sent.
         try:
-            await self._send_frame(F.OP_CLOSE, F.close_payload(code))
-        except (OSError, WebSocketError):
+            await self._send(_OP_CLOSE, close_payload(code))
+        except (OSError, ConnectionClosed):
             pass
         self._gone(code, reason)
 
@@ -221,32 +218,33 @@ class WebSocket:
     async def send(self, data):
         """Send a text (str) or binary (bytes/bytearray) message as one masked frame."""
         if isinstance(data, str):
-            await self._send_frame(F.OP_TEXT, data.encode())
+            await self._send(_OP_TEXT, data.encode())
         else:
-            await self._send_frame(F.OP_BINARY, data)
+            await self._send(_OP_BINARY, data)
 
     async def ping(self, payload=b""):
-        await self._send_frame(F.OP_PING, payload)
+        await self._send(_OP_PING, payload)
 
-    async def _send_frame(self, op, payload):
-        if self.closed or (self._close_sent and op != F.OP_CLOSE):
-            raise ConnectionClosed(self.close_code or F.CLOSE_ABNORMAL, "already closing")
-        frame = F.encode(op, payload, os.urandom(4))
-        if op == F.OP_CLOSE:
+    async def _send(self, op, payload):
+        if self.closed or (self._close_sent and op != _OP_CLOSE):
+            raise ConnectionClosed(self.close_code or _LOST, "already closing")
+        frame = encode(op, payload, os.urandom(4))
+        if op == _OP_CLOSE:
             self._close_sent = True
-        async with self._lock:
+        async with self._lock:  # two drains at once would trip MicroPython's IO queue
             try:
                 self._w.write(frame)
                 await asyncio.wait_for(self._w.drain(), self.write_timeout)
             except asyncio.TimeoutError:
-                self.abort(F.CLOSE_ABNORMAL, "send timed out")
-                raise ConnectionClosed(F.CLOSE_ABNORMAL, "send timed out") from None
+                why = "send timed out"
             except (OSError, EOFError) as e:
-                self.abort(F.CLOSE_ABNORMAL, "send failed (%s)" % (e,))
-                raise ConnectionClosed(F.CLOSE_ABNORMAL, "send failed (%s)" % (e,)) from None
+                why = "send failed (%s)" % (e,)
+            else:
+                return
+        self._gone(_LOST, why)
 
     # -- closing ----------------------------------------------------------------------
-    async def close(self, code=F.CLOSE_NORMAL, reason=""):
+    async def close(self, code=1000, reason=""):
         """Closing handshake: send close, wait (close_timeout) for the server's, drop the link.
 
         If another task is inside recv(), that task sees the server's close frame.
@@ -255,24 +253,19 @@ class WebSocket:
             return
         try:
             if not self._close_sent:
-                await self._send_frame(F.OP_CLOSE, F.close_payload(code, reason))
+                await self._send(_OP_CLOSE, close_payload(code, reason))
             if self._reading:
-                await _within(self._done.wait(), self.close_timeout)
+                await asyncio.wait_for(self._done.wait(), self.close_timeout)
             else:
-                await asyncio.wait_for(self._until_close(), self.close_timeout)
-        except (asyncio.TimeoutError, OSError, EOFError, WebSocketError):
+                for _ in range(16):  # messages after our close are dropped
+                    await asyncio.wait_for(self._recv(), self.close_timeout)
+        except (asyncio.TimeoutError, OSError, EOFError, ConnectionClosed):
             pass
         self.abort(code, reason)
 
-    async def _until_close(self):
-        try:
-            while True:
-                await self._recv()  # messages after our close are dropped
-        except ConnectionClosed:
-            pass
-
-    def abort(self, code=F.CLOSE_ABNORMAL, reason="aborted"):
-        """Drop the TCP connection now (no handshake). Safe to call more than once."""
+    def abort(self, code=_LOST, reason="aborted"):
+        """Drop the TCP connection now (no handshake). Safe to call more than once.
+        On MicroPython, cancel tasks waiting on this socket first."""
         if self.closed:
             return
         self.closed = True

@@ -7,15 +7,11 @@ from ws_frame import accept_key
 MAX_HEADER_LINES = 48
 
 
-class WebSocketError(Exception):
-    pass
-
-
-class HandshakeError(WebSocketError):
+class HandshakeError(Exception):
     """The connection or the HTTP upgrade failed; str() says why."""
 
 
-class ConnectionClosed(WebSocketError):
+class ConnectionClosed(Exception):
     """The connection is gone: .code is the close code (1006 when it was lost), .reason."""
 
     def __init__(self, code=1006, reason=""):
