@@ -4,9 +4,9 @@
 # except the idle wait for the next frame (recv(timeout) bounds that too).
 import asyncio
 import os
+import sys
 
-from ws_frame import close_payload, encode, parse_close
-from ws_handshake import ConnectionClosed, HandshakeError, handshake, parse_url
+from ws_frame import close_payload, head, mask, parse_close
 
 try:
     from micropython import const
@@ -27,6 +27,19 @@ _LOST = const(1006)
 _PROTOCOL = const(1002)
 
 
+class HandshakeError(Exception):
+    """The connection or the HTTP upgrade failed; str() says why."""
+
+
+class ConnectionClosed(Exception):
+    """The connection is gone: .code is the close code (1006 when it was lost), .reason."""
+
+    def __init__(self, code=_LOST, reason=""):
+        super().__init__("%d %s" % (code, reason) if reason else str(code))
+        self.code = code
+        self.reason = reason
+
+
 async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
                   server_hostname=None, ssl=None):
     """Open a WebSocket; raises HandshakeError (with the reason) on any failure.
@@ -34,15 +47,14 @@ async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
     headers: dict or (name, value) pairs added to the upgrade request. timeout (s) covers
     DNS, TCP, TLS and the upgrade. server_hostname overrides the SNI/certificate name.
     """
-    tls, host, port, path = parse_url(url)
-    if tls and ssl is None:
-        from ws_tls import ssl_context  # only wss:// pays for it
+    # The opening handshake lives in ws_connect, loaded for the connect and dropped after:
+    # a few KB less held while the link is up on a 38 KB ESP8266 heap.
+    import ws_connect
 
-        ssl = ssl_context(cadata)
     ws = WebSocket(max_size)
     try:
-        await asyncio.wait_for(ws._open(host, port, path, headers, ssl if tls else None,
-                                        server_hostname or host), timeout)
+        await asyncio.wait_for(ws_connect.open_ws(ws, url, headers or (), cadata,
+                                                  server_hostname, ssl), timeout)
     except asyncio.TimeoutError:
         ws.abort()
         raise HandshakeError("no WebSocket upgrade within %s s" % timeout) from None
@@ -52,6 +64,9 @@ async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
     except (OSError, EOFError, ValueError) as e:
         ws.abort()
         raise HandshakeError("%s: %s" % (type(e).__name__, e)) from None
+    finally:
+        for m in ("ws_connect", "ws_tls"):
+            sys.modules.pop(m, None)
     return ws
 
 
@@ -73,20 +88,9 @@ class WebSocket:
         self.closed = False
         self.close_code = None
         self.close_reason = ""
-        self.response_headers = None
         self._r = self._w = None
         self._close_sent = False
-        self._reading = False
-        self._done = asyncio.Event()
         self._lock = asyncio.Lock()
-
-    async def _open(self, host, port, path, headers, ssl, sni):
-        if ssl is None:
-            self._r, self._w = await asyncio.open_connection(host, port)
-        else:
-            self._r, self._w = await asyncio.open_connection(host, port, ssl=ssl,
-                                                             server_hostname=sni)
-        self.response_headers = await handshake(self._r, self._w, host, port, path, headers)
 
     # -- receiving --------------------------------------------------------------------
     async def recv(self, timeout=None):
@@ -97,7 +101,6 @@ class WebSocket:
         """
         if self.closed:
             raise ConnectionClosed(self.close_code, self.close_reason)
-        self._reading = True
         try:
             if timeout is None:
                 return await self._recv()
@@ -106,30 +109,14 @@ class WebSocket:
             self._gone(_LOST, "no message within %s s" % timeout)
         except (OSError, EOFError) as e:
             self._gone(_LOST, "connection lost (%s)" % (e,))
-        finally:
-            self._reading = False
 
-    async def _read(self, n, timeout=None):
-        # Exactly n bytes; with a timeout, the rest of a started frame must come in time.
-        if timeout is not None:
-            try:
-                return await asyncio.wait_for(self._read(n), timeout)
-            except asyncio.TimeoutError:
-                self._gone(_LOST, "frame stalled for %s s" % timeout)
-        r = self._r
-        if not hasattr(r, "readinto"):  # CPython StreamReader
-            return await r.readexactly(n)
-        buf = bytearray(n)  # MicroPython: one buffer filled in place, not grown by +=
-        mv = memoryview(buf)
-        got = 0
-        while got < n:
-            k = await r.readinto(mv[got:])
-            if k is None:
-                continue  # TLS record not complete yet
-            if not k:
-                raise EOFError("EOF after %d of %d bytes" % (got, n))
-            got += k
-        return buf
+    async def _read(self, n, timeout):
+        # The rest of a started frame must come within timeout. A payload that arrives in
+        # one piece is one allocation (MicroPython's b"" + chunk is the chunk itself).
+        try:
+            return await asyncio.wait_for(self._r.readexactly(n), timeout)
+        except asyncio.TimeoutError:
+            self._gone(_LOST, "frame stalled for %s s" % timeout)
 
     async def _recv(self):
         msg = None  # bytearray of a fragmented message being reassembled
@@ -140,19 +127,19 @@ class WebSocket:
             b0, b1 = hdr[0], hdr[1]
             fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
             if b0 & 0x70:
-                await self._fail(_PROTOCOL, "reserved bits set")
+                await self._fail(_PROTOCOL, "reserved bits")
             if b1 & 0x80:
-                await self._fail(_PROTOCOL, "masked frame from the server")
+                await self._fail(_PROTOCOL, "masked frame")
             if n == 126:
                 n = int.from_bytes(await self._read(2, t), "big")
             elif n == 127:
                 n = int.from_bytes(await self._read(8, t), "big")
                 if n >> 63:
-                    await self._fail(_PROTOCOL, "64-bit length with the top bit set")
+                    await self._fail(_PROTOCOL, "bad length")
             if op >= 8:  # control frame, may come between fragments
                 if not fin or n > 125:
-                    await self._fail(_PROTOCOL, "fragmented or oversize control frame")
-                payload = bytes(await self._read(n, t)) if n else b""
+                    await self._fail(_PROTOCOL, "bad control frame")
+                payload = await self._read(n, t) if n else b""
                 if op == _OP_PING:
                     if not self._close_sent:
                         await self._send(_OP_PONG, payload)
@@ -170,23 +157,23 @@ class WebSocket:
                                              if code != _NO_STATUS else b"")
                         except (OSError, ConnectionClosed):
                             pass
-                    self._gone(code, reason or "closed by the server")
+                    self._gone(code, reason or "closed by server")
                 else:
                     await self._fail(_PROTOCOL, "unknown opcode %d" % op)
                 continue
             if op == _OP_CONT:
                 if msg is None:
-                    await self._fail(_PROTOCOL, "continuation without a message")
+                    await self._fail(_PROTOCOL, "bad continuation")
             elif op == _OP_TEXT or op == _OP_BINARY:
                 if msg is not None:
-                    await self._fail(_PROTOCOL, "new message inside a fragmented one")
+                    await self._fail(_PROTOCOL, "bad continuation")
                 msg_op = op
             else:
                 await self._fail(_PROTOCOL, "unknown opcode %d" % op)
             total = n + (len(msg) if msg is not None else 0)
             if total > self.max_size:
                 # Refused before reading: the payload is never allocated.
-                await self._fail(1009, "message of %d%s bytes exceeds %d" % (
+                await self._fail(1009, "%d%s bytes > max %d" % (
                     total, "" if fin else "+", self.max_size))
             data = await self._read(n, t) if n else b""
             if msg is not None:
@@ -199,16 +186,23 @@ class WebSocket:
                     try:
                         return str(data, "utf-8")
                     except UnicodeError:
-                        await self._fail(1007, "text message is not UTF-8")
-                return data if isinstance(data, bytes) else bytes(data)
+                        await self._fail(1007, "text not UTF-8")
+                return bytes(data) if msg is not None else data
 
     async def _fail(self, code, reason):
-        # We end the connection because of what the server sent.
+        # We end the connection because of what the server sent: send our close, then
+        # discard (in small reads, so an oversize payload is never held) until the server
+        # closes too or close_timeout passes.
         try:
             await self._send(_OP_CLOSE, close_payload(code))
-        except (OSError, ConnectionClosed):
+            await asyncio.wait_for(self._discard(), self.close_timeout)
+        except (asyncio.TimeoutError, OSError, EOFError, ConnectionClosed):
             pass
         self._gone(code, reason)
+
+    async def _discard(self):
+        while await self._r.read(256):
+            pass
 
     def _gone(self, code, reason):
         self.abort(code, reason)
@@ -217,23 +211,24 @@ class WebSocket:
     # -- sending ----------------------------------------------------------------------
     async def send(self, data):
         """Send a text (str) or binary (bytes/bytearray) message as one masked frame."""
-        if isinstance(data, str):
-            await self._send(_OP_TEXT, data.encode())
-        else:
-            await self._send(_OP_BINARY, data)
+        await self._send(_OP_TEXT if isinstance(data, str) else _OP_BINARY, data)
 
     async def ping(self, payload=b""):
         await self._send(_OP_PING, payload)
 
     async def _send(self, op, payload):
         if self.closed or (self._close_sent and op != _OP_CLOSE):
-            raise ConnectionClosed(self.close_code or _LOST, "already closing")
-        frame = encode(op, payload, os.urandom(4))
+            raise ConnectionClosed(self.close_code or _LOST, "closing")
+        # One copy of the payload, masked in place (str is encoded straight into it).
+        buf = bytearray(payload, "utf-8") if isinstance(payload, str) else bytearray(payload)
+        key = os.urandom(4)
+        mask(buf, key)
         if op == _OP_CLOSE:
             self._close_sent = True
         async with self._lock:  # two drains at once would trip MicroPython's IO queue
             try:
-                self._w.write(frame)
+                self._w.write(head(op, len(buf), key))
+                self._w.write(buf)
                 await asyncio.wait_for(self._w.drain(), self.write_timeout)
             except asyncio.TimeoutError:
                 why = "send timed out"
@@ -246,19 +241,14 @@ class WebSocket:
     # -- closing ----------------------------------------------------------------------
     async def close(self, code=1000, reason=""):
         """Closing handshake: send close, wait (close_timeout) for the server's, drop the link.
-
-        If another task is inside recv(), that task sees the server's close frame.
-        """
+        Cancel any task inside recv() first: this reads the server's answer itself."""
         if self.closed:
             return
         try:
             if not self._close_sent:
                 await self._send(_OP_CLOSE, close_payload(code, reason))
-            if self._reading:
-                await asyncio.wait_for(self._done.wait(), self.close_timeout)
-            else:
-                for _ in range(16):  # messages after our close are dropped
-                    await asyncio.wait_for(self._recv(), self.close_timeout)
+            for _ in range(16):  # messages after our close are dropped
+                await asyncio.wait_for(self._recv(), self.close_timeout)
         except (asyncio.TimeoutError, OSError, EOFError, ConnectionClosed):
             pass
         self.abort(code, reason)
@@ -280,4 +270,3 @@ class WebSocket:
                     w.s.close()
             except (OSError, AttributeError):
                 pass
-        self._done.set()

@@ -1,7 +1,5 @@
-# RFC 6455 framing without I/O: masking, client frames, close payloads, the accept key.
+# RFC 6455 framing without I/O: masking, client frame heads, close payloads.
 # websocket.py does the streams; these are tested on both runtimes.
-import binascii
-import hashlib
 import struct
 
 try:
@@ -38,23 +36,15 @@ def mask(buf, key, start=0):
         n -= k
 
 
-def encode(opcode, payload, key, fin=True):
-    """One masked client frame (bytearray): header, 7/16/64-bit length, key, payload."""
-    n = len(payload)
+def head(opcode, n, key, fin=True):
+    """Client frame header for an n-byte payload: flags, 7/16/64-bit length, masking key.
+    The payload follows, masked with mask(payload, key)."""
     b0 = (0x80 if fin else 0) | opcode
     if n < 126:
-        h = bytes((b0, 0x80 | n))
-    elif n < 65536:
-        h = struct.pack(">BBH", b0, 0xFE, n)
-    else:
-        h = struct.pack(">BBII", b0, 0xFF, n >> 32, n & 0xFFFFFFFF)
-    hl = len(h) + 4
-    buf = bytearray(hl + n)
-    buf[: hl - 4] = h
-    buf[hl - 4 : hl] = key
-    buf[hl:] = payload
-    mask(buf, key, hl)
-    return buf
+        return bytes((b0, 0x80 | n)) + key
+    if n < 65536:
+        return struct.pack(">BBH", b0, 0xFE, n) + key
+    return struct.pack(">BBII", b0, 0xFF, n >> 32, n & 0xFFFFFFFF) + key
 
 
 def close_payload(code, reason=""):
@@ -67,17 +57,11 @@ def parse_close(payload):
     if not payload:
         return 1005, ""  # no status received
     if len(payload) < 2:
-        raise ValueError("close frame with a 1-byte payload")
+        raise ValueError("bad close frame")
     code = struct.unpack(">H", payload[:2])[0]
     if code < 1000 or code in (1004, 1005, 1006, 1015) or 1016 <= code < 3000 or code >= 5000:
-        raise ValueError("close code %d is not allowed on the wire" % code)
+        raise ValueError("bad close code %d" % code)
     try:
         return code, str(bytes(payload[2:]), "utf-8")
     except UnicodeError:
-        raise ValueError("close reason is not UTF-8") from None
-
-
-def accept_key(key):
-    """Expected Sec-WebSocket-Accept for our Sec-WebSocket-Key (both bytes)."""
-    return binascii.b2a_base64(
-        hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())[:-1]
+        raise ValueError("bad close frame") from None

@@ -41,7 +41,7 @@ async def do(ws, cmd):
                                      max_size=opts.get("max_size", 4096), cadata=cadata,
                                      server_hostname=opts.get("server_hostname"))
         ws.on_pong = PONGS.append
-        return ws, {"ok": True, "headers": ws.response_headers}
+        return ws, {"ok": True}
     if op == "recv":
         m = await ws.recv(cmd[1] if len(cmd) > 1 else None)
         kind = "str" if isinstance(m, str) else "bytes"

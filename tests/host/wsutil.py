@@ -38,6 +38,7 @@ async def raw_server(handler):
             await handler(r, w)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        w.close()
 
     server = await asyncio.start_server(cb, "127.0.0.1", 0)
     try:
