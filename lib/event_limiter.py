@@ -2,6 +2,8 @@
 # for each key, and an item offered while the window is closed replaces the waiting one and
 # goes out when the window opens, so the cloud always ends with the latest value.
 # The official SDKs drop such items instead; here only intermediate values are lost.
+# An item's age counts from when it could first have gone (offered, or its window opened
+# later): a value held back by the limiter is still the latest one when it goes out.
 
 
 class EventLimiter:
@@ -42,10 +44,10 @@ class EventLimiter:
         if best is None:
             return None
         key, s = best
-        item = s[2]
+        item, age = s[2], self._age(s, now)
         s[2] = None
         s[0] = self._add(now, s[1])
-        return key, item, self._diff(now, s[3])
+        return key, item, age
 
     def restore(self, key, item, age_ms):
         """Put back an item whose send failed, unless a newer one is already waiting."""
@@ -60,11 +62,19 @@ class EventLimiter:
         now = self._ticks()
         out = []
         for key, s in self._slots.items():
-            if s[2] is not None and self._diff(now, s[3]) > max_age_ms:
-                out.append((key, s[2], self._diff(now, s[3])))
-                s[2] = None
+            if s[2] is not None:
+                age = self._age(s, now)
+                if age > max_age_ms:
+                    out.append((key, s[2], age))
+                    s[2] = None
         self.prune()
         return out
+
+    def _age(self, s, now):
+        # ms since the waiting item could first have gone; <= 0 while its window is closed
+        if s[0] is not None and self._diff(s[0], s[3]) > 0:
+            return self._diff(now, s[0])
+        return self._diff(now, s[3])
 
     def prune(self):
         """Forget keys with nothing waiting and an open window (keeps ticks from wrapping)."""
