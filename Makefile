@@ -10,12 +10,18 @@ BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name 
 # than 38wK (it would on an ESP8266 too). .frozen keeps the built-in asyncio importable.
 MPY_LIB := build/mpy/lib
 MP_PATH := $(MPY_LIB):lib:.:tests/portable:.frozen
+# The Sinric Pro server double run by hand: device port and line-based control port.
+SINRIC_PORT ?= 8765
+SINRIC_CONTROL_PORT ?= 8766
 
-.PHONY: help venv test lint syntax pytest mptest mpy-lib clean
+.PHONY: help venv test lint syntax pytest mptest mpy-lib clean sinric-server bench-ws bench-sinric
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
 	@echo "make clean   - remove the venv and build output"
+	@echo "make sinric-server - run the Sinric Pro server double (SINRIC_PORT, SINRIC_CONTROL_PORT, CONFIG)"
+	@echo "make bench-ws      - WebSocket masking throughput on MicroPython"
+	@echo "make bench-sinric  - dead-link, reconnect and heap figures of the Sinric client (ARGS=--product)"
 
 venv: $(VENV)/.installed
 
@@ -52,3 +58,13 @@ mptest: venv mpy-lib
 
 clean:
 	rm -rf $(VENV) build
+
+sinric-server: venv
+	$(BIN)/python tools/sinric_server.py serve --port $(SINRIC_PORT) \
+	  --control-port $(SINRIC_CONTROL_PORT) $(if $(CONFIG),--config $(CONFIG))
+
+bench-ws: venv mpy-lib
+	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/bench/ws_mask.py
+
+bench-sinric: venv mpy-lib
+	$(BIN)/python tests/bench/sinric_timing.py $(ARGS)

@@ -182,7 +182,9 @@ class SinricClient(Dispatcher):
         if self._why is None:
             if isinstance(e, websocket.ConnectionClosed):
                 self._why = "connection closed: %s" % (e,)
-            else:  # DeadLink from the pump, or a bug: reconnect either way
+            elif isinstance(e, DeadLink):
+                self._why = str(e)
+            else:  # a bug: reconnect anyway
                 self._why = "%s: %s" % (type(e).__name__, e)
         self._down.set()
 
@@ -217,7 +219,8 @@ class SinricClient(Dispatcher):
                     if ping:
                         self._missed += 1
                         if self._missed >= self.max_missed_pongs:
-                            raise DeadLink("no pong for %d ms" % self._diff(now, self._alive_at))
+                            raise DeadLink("dead link: no pong for %d ms"
+                                           % self._diff(now, self._alive_at))
                         self._log("sinric: no pong within %d ms (%d of %d)"
                                   % (self.pong_timeout_ms, self._missed, self.max_missed_pongs))
                 if ping:

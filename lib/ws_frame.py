@@ -24,12 +24,13 @@ def mask(buf, key, start=0):
             buf[start + i] ^= key[i & 3]
         return
     mv = memoryview(buf)
-    full = int.from_bytes(key * (_CHUNK >> 2), "big")
+    c = _CHUNK if n > _CHUNK else (n + 3) & ~3
+    full = int.from_bytes(key * (c >> 2), "big")
     while n > 0:
-        k = _CHUNK if n > _CHUNK else n
+        k = c if n > c else n
         # Chunks start on multiples of 4 from start, so a short tail takes the leading
         # bytes of the full-chunk key.
-        m = full if k == _CHUNK else full >> ((_CHUNK - k) << 3)
+        m = full if k == c else full >> ((c - k) << 3)
         end = start + k
         mv[start:end] = (int.from_bytes(mv[start:end], "big") ^ m).to_bytes(k, "big")
         start = end

@@ -241,21 +241,26 @@ class SinricServer:
                      h.get("mac"), h.get("platform"), h.get("sdkversion"),
                      h.get("firmwareversion")))
         self._changed.set()
+        # Read from the start, so anything the device sends before the timestamp is seen.
+        stamp = asyncio.create_task(self._timestamp(c))
         try:
-            if self.timestamp_delay:
-                await asyncio.sleep(self.timestamp_delay)
-            if self.send_timestamp:
-                await ws.send('{"timestamp":%d}' % int(self.clock()))
-                c.timestamp_sent = time.monotonic()
-                self._changed.set()
             async for raw in ws:
                 self._on_message(c, raw)
         except Exception as e:  # noqa: BLE001 - log any end of the connection
             self.log("#%d ended: %s" % (c.n, type(e).__name__))
         finally:
+            stamp.cancel()
             c.closed = time.monotonic()
             self.log("#%d closed (%s %s) after %.1f s" % (
                 c.n, ws.close_code, ws.close_reason or "", c.closed - c.opened))
+            self._changed.set()
+
+    async def _timestamp(self, c):
+        if self.timestamp_delay:
+            await asyncio.sleep(self.timestamp_delay)
+        if self.send_timestamp:
+            await c.ws.send('{"timestamp":%d}' % int(self.clock()))
+            c.timestamp_sent = time.monotonic()
             self._changed.set()
 
     # -- receiving --------------------------------------------------------------------

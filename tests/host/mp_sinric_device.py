@@ -2,7 +2,8 @@
 # MicroPython with fake devices. argv[1] names a JSON config file (url, keys, devices, opts,
 # info): the unix port cannot take arguments longer than 255 bytes.
 # stdout: "LOG <client log line>", "ACT <device> <action> <value> <instance>" for every
-# actuation, "STATS <json>". stdin: "event DEV ACTION VALUE_JSON [INSTANCE]", "stats", "stop".
+# actuation, "STATS <json>". stdin: "event DEV ACTION VALUE_JSON [INSTANCE]", "stats [mem]",
+# "net 0|1" (with "net": true in the config), "stop".
 import asyncio
 import gc
 import json
@@ -45,9 +46,12 @@ def setting(setting_id, value):
     return value
 
 
+NET = [True]  # "net 0" / "net 1" on stdin: the Wi-Fi going down and up
 client = SinricClient(cfg["app_key"], cfg["app_secret"], cfg["devices"],
                       Clock(time.ticks_ms, time.ticks_diff, time.ticks_add), url=cfg["url"],
-                      info=cfg.get("info"), log=log, **cfg.get("opts", {}))
+                      info=cfg.get("info"), log=log,
+                      net_ready=(lambda: NET[0]) if cfg.get("net") else None,
+                      **cfg.get("opts", {}))
 for d in cfg["devices"]:
     client.on_request(d, make_handler(d))
 client.on_setting = setting
@@ -75,6 +79,8 @@ async def commands():
                 import micropython
 
                 micropython.mem_info()
+        elif words[0] == "net":
+            NET[0] = words[1] == "1"
         elif words[0] == "stop":
             client.stop()
             break

@@ -26,12 +26,13 @@ FAST = {"backoff_min_ms": 200, "backoff_max_ms": 2000, "connect_timeout_ms": 300
 
 
 @contextlib.asynccontextmanager
-async def rig(opts=None, info=None, devices=(DEV, DEV2), **server_kw):
+async def rig(opts=None, info=None, devices=(DEV, DEV2), net=False, **server_kw):
     client_key = server_kw.pop("app_key", APP_KEY)
     server = SinricServer(APP_KEY, SECRET, **server_kw)
     await server.start()
     cfg = {"url": server.url, "app_key": client_key, "app_secret": SECRET,
-           "devices": list(devices), "opts": dict(FAST, **(opts or {})), "info": info}
+           "devices": list(devices), "opts": dict(FAST, **(opts or {})), "info": info,
+           "net": net}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(cfg, f)
     dev = await MpProc.start("mp_sinric_device.py", f.name, heap=HEAP)
@@ -300,7 +301,7 @@ def test_dead_link_is_detected_and_reconnected():
             t0 = time.monotonic()
             server.freeze()
             await dev.wait_for(r"LOG sinric: no pong within 200 ms \(1 of 2\)")
-            await dev.wait_for(r"LOG sinric: disconnected \(DeadLink: no pong for \d+ ms\)")
+            await dev.wait_for(r"LOG sinric: disconnected \(dead link: no pong for \d+ ms\)")
             took = time.monotonic() - t0
             await server.wait_connection(count=2, timeout=10)
             r = await server.send_request(DEV, "setPowerState", {"state": "Off"})
@@ -353,5 +354,64 @@ def test_heap_after_connecting_under_38wK():
         free = json.loads(m.group(1))["mem_free"]
         print("heap free after connecting (-X heapsize=38wK): %d bytes" % free)
         assert free > 8000  # room left for messages; the figure is reported, not a benchmark
+
+    run(scenario())
+
+
+def test_garbage_binary_and_unsigned_frames_are_dropped_or_refused():
+    async def scenario():
+        async with rig() as (server, dev):
+            c = await server.wait_connection()
+            await server.send_text("hello")
+            await dev.wait_for(r"LOG sinric: dropped message \(not JSON: does not start with "
+                               r"'\{'\): b'hello'")
+            await c.ws.send(b"\x00\x01\x02")
+            await dev.wait_for(r"LOG sinric: dropped message \(not JSON")
+            text, token = server.request_text(DEV, "setPowerState", {"state": "On"})
+            unsigned = text[: text.rfind(',"signature"')] + "}"
+            fut = asyncio.get_running_loop().create_future()
+            server._pending[token] = fut
+            await server.send_text(unsigned)
+            r = await asyncio.wait_for(fut, 8)
+            assert (r["success"], r["message"]) == (False, "Signature is invalid")
+            await dev.wait_for(r"LOG sinric: refused setPowerState for %s: missing signature"
+                               % DEV)
+            r = await server.send_request(DEV, "setPowerState", {"state": "Off"})
+            assert r["success"]  # still connected and serving
+        assert acts(dev) == ['ACT %s setPowerState {"state": "Off"} None' % DEV]
+        assert len(server.connections) == 1
+
+    run(scenario())
+
+
+def test_oversize_message_closes_1009_and_the_client_reconnects():
+    async def scenario():
+        async with rig() as (server, dev):
+            c = await server.wait_connection()
+            await server.send_text('{"x":"%s"}' % ("y" * 5000))
+            await dev.wait_for(r"LOG sinric: disconnected \(connection closed: 1009 5008 bytes "
+                               r"> max 4096\)")
+            await server.wait_connection(count=2)
+            r = await server.send_request(DEV, "setPowerState", {"state": "On"})
+            assert r["success"]
+        assert c.ws.close_code == 1009
+        assert acts(dev) == ['ACT %s setPowerState {"state": "On"} None' % DEV]
+
+    run(scenario())
+
+
+def test_network_down_disconnects_and_waits():
+    async def scenario():
+        async with rig({"net_poll_ms": 100}, net=True) as (server, dev):
+            await server.wait_connection()
+            dev.send("net 0")
+            await dev.wait_for(r"LOG sinric: disconnected \(network down\); reconnecting in")
+            await server.wait_until(lambda: server.current is None)
+            await asyncio.sleep(1.5)
+            assert len(server.connections) == 1  # no attempts while the network is down
+            dev.send("net 1")
+            await server.wait_connection(count=2)
+            r = await server.send_request(DEV, "setPowerState", {"state": "On"})
+            assert r["success"]
 
     run(scenario())
