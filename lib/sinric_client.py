@@ -101,7 +101,10 @@ class SinricClient(Dispatcher):
             if self._net_ready is not None and not self._net_ready():
                 await self._idle(self.net_poll_ms)
                 continue
-            up_at, why = await self._session()
+            try:
+                up_at, why = await self._session()
+            except Exception as e:  # e.g. MemoryError: never let the loop die
+                up_at, why = None, "%s: %s" % (type(e).__name__, e)
             if not self._running:
                 break
             if up_at is not None and self._diff(self._ticks(), up_at) >= self.stable_ms:
@@ -146,7 +149,7 @@ class SinricClient(Dispatcher):
                 if ts is not None:
                     break
                 self._log("sinric: ignored before timestamp: %r" % raw[:60])
-        except websocket.ConnectionClosed as e:
+        except Exception as e:  # ConnectionClosed: timeout, close or a bad frame
             self.stats["failures"] += 1
             ws.abort()
             return None, "no timestamp frame (%s)" % (e,)
