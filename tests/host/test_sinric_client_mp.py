@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -413,5 +414,34 @@ def test_network_down_disconnects_and_waits():
             await server.wait_connection(count=2)
             r = await server.send_request(DEV, "setPowerState", {"state": "On"})
             assert r["success"]
+
+    run(scenario())
+
+
+def test_backoff_resets_after_a_stable_connection():
+    opts = {"backoff_min_ms": 300, "backoff_max_ms": 3000, "stable_ms": 800}
+
+    def delays(dev, start=0):
+        return [int(m.group(1)) for m in
+                (re.search(r"reconnecting in (\d+) ms", ln) for ln in dev.lines[start:]) if m]
+
+    async def scenario():
+        async with rig(opts) as (server, dev):
+            await server.wait_connection()
+            await server.kill()
+            i, _ = await dev.wait_for(r"reconnecting in")
+            await dev.wait_for(r"reconnecting in", start=i + 1)
+            await dev.wait_for(r"reconnecting in", start=i + 2)
+            grown = delays(dev)
+            await server.restart()
+            await server.wait_connection(count=2)
+            await asyncio.sleep(1.2)  # longer than stable_ms
+            n = len(dev.lines)
+            await server.kill()
+            await dev.wait_for(r"reconnecting in", start=n)
+            after = delays(dev, n)[0]
+            await server.restart()
+        assert grown[2] > 300 and max(grown) <= 3000  # grew while the server was away
+        assert 150 <= after <= 300  # back to the first step after a stable connection
 
     run(scenario())
