@@ -155,6 +155,8 @@ class SinricClient(Dispatcher):
             return None, "no timestamp frame (%s)" % (e,)
         self._clock.sync(ts)
         up_at = self._alive_at = self._ticks()
+        if self._boot is None:
+            self._boot = ts - self._diff(up_at, self._born) // 1000
         s = self.stats
         s["reconnects"] += s["connects"] > 0
         s["connects"] += 1
@@ -214,6 +216,7 @@ class SinricClient(Dispatcher):
         try:
             while True:
                 self._wake.clear()
+                self._clock.now()  # read at least every ping interval: rebases the clock
                 now = self._ticks()
                 if self._ping_at is None:
                     ping = self._diff(now, self._alive_at) >= self.ping_interval_ms

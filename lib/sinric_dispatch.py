@@ -21,6 +21,7 @@ class Dispatcher:
         self._ticks = ticks_ms
         self._diff = ticks_diff
         self._born = ticks_ms()
+        self._boot = None  # Unix time of construction, once the clock is synced
         self._handlers = {}
         # Ring of recent replyToken hashes: small ints, so remembering one allocates nothing.
         self._tokens = [-1] * self.seen_tokens
@@ -45,7 +46,7 @@ class Dispatcher:
                 self.stats["refused"] += 1
                 p = _peek(raw)
                 if p is None or not isinstance(e, (BadSignature, MissingSignature, BadField)):
-                    self._log("sinric: dropped message (%s): %r" % (e, bytes(raw[:80])))
+                    self._log("sinric: dropped message (%s): %r" % (e, raw[:80]))
                     return None
                 # A request we cannot trust: answer it, never act on it.
                 self._log("sinric: refused %s: %s" % (_describe(p), e))
@@ -134,7 +135,10 @@ class Dispatcher:
 
     def _health(self):
         s = self.stats
-        r = {"uptime": self._diff(self._ticks(), self._born) // 1000,
+        now = self._clock.now()
+        if self._boot is None and now is not None:  # ticks alone wrap after days
+            self._boot = now - self._diff(self._ticks(), self._born) // 1000
+        r = {"uptime": now - self._boot if now else self._diff(self._ticks(), self._born) // 1000,
              "reconnects": s["reconnects"], "droppedEvents": s["dropped_events"]}
         if hasattr(gc, "mem_free"):
             gc.collect()

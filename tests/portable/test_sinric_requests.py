@@ -74,3 +74,16 @@ def test_module_scope_health_setting_ota_and_unknown():
     p = r.answer(r.request("health", {}, scope="module", deviceId=None))
     assert p["success"]  # a broken hook does not break the report
     assert any("handler for health raised ZeroDivisionError" in ln for ln in r.logs)
+
+
+def test_health_uptime_survives_the_tick_wrap():
+    r = Rig()
+    r.t.advance(10000)
+    p = r.answer(r.request("health", {}, scope="module", deviceId=None))
+    assert json.loads(p["value"]["report"])["uptime"] == 10
+    for _ in range(7 * 24):  # a week: the 2^30 ms ticks wrap on the way
+        r.t.advance(3600000)
+        r.clock.now()  # the client's pump reads the clock at least every ping interval
+    p = r.answer(r.request("health", {}, scope="module", deviceId=None,
+                           createdAt=r.clock.now()))
+    assert json.loads(p["value"]["report"])["uptime"] == 10 + 7 * 24 * 3600
