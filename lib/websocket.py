@@ -1,0 +1,272 @@
+# Minimal RFC 6455 WebSocket client over asyncio streams, for MicroPython and CPython.
+# ws:// and wss:// (SNI, optional CA check), masked client frames, fragments reassembled,
+# pings answered, a size cap enforced before allocating, and no wait without a timeout
+# except the idle wait for the next frame (recv(timeout) bounds that too).
+import asyncio
+import os
+import sys
+
+from ws_frame import close_payload, head, mask, parse_close
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
+_OP_CONT = const(0)
+_OP_TEXT = const(1)
+_OP_BINARY = const(2)
+_OP_CLOSE = const(8)
+_OP_PING = const(9)
+_OP_PONG = const(10)
+_NO_STATUS = const(1005)
+_LOST = const(1006)
+_PROTOCOL = const(1002)
+
+
+class HandshakeError(Exception):
+    """The connection or the HTTP upgrade failed; str() says why."""
+
+
+class ConnectionClosed(Exception):
+    """The connection is gone: .code is the close code (1006 when it was lost), .reason."""
+
+    def __init__(self, code=_LOST, reason=""):
+        super().__init__("%d %s" % (code, reason) if reason else str(code))
+        self.code = code
+        self.reason = reason
+
+
+async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
+                  server_hostname=None, ssl=None):
+    """Open a WebSocket; raises HandshakeError (with the reason) on any failure.
+
+    headers: dict or (name, value) pairs added to the upgrade request. timeout (s) covers
+    DNS, TCP, TLS and the upgrade. server_hostname overrides the SNI/certificate name.
+    """
+    # The opening handshake lives in ws_connect, loaded for the connect and dropped after:
+    # a few KB less held while the link is up on a 38 KB ESP8266 heap.
+    import ws_connect
+
+    ws = WebSocket(max_size)
+    try:
+        await asyncio.wait_for(ws_connect.open_ws(ws, url, headers or (), cadata,
+                                                  server_hostname, ssl), timeout)
+    except asyncio.TimeoutError:
+        ws.abort()
+        raise HandshakeError("no WebSocket upgrade within %s s" % timeout) from None
+    except HandshakeError:
+        ws.abort()
+        raise
+    except (OSError, EOFError, ValueError) as e:
+        ws.abort()
+        raise HandshakeError("%s: %s" % (type(e).__name__, e)) from None
+    finally:
+        for m in ("ws_connect", "ws_tls"):
+            sys.modules.pop(m, None)
+    return ws
+
+
+class WebSocket:
+    """A client connection made by connect(). One task may be in recv() at a time.
+
+    Knobs (class attributes, seconds): read_timeout bounds the rest of a frame once its
+    first bytes arrived, write_timeout a send, close_timeout the closing handshake.
+    """
+
+    read_timeout = 10
+    write_timeout = 10
+    close_timeout = 5
+    decode_text = True  # text messages as str; False gives bytes (what the codec wants)
+
+    def __init__(self, max_size=4096):
+        self.max_size = max_size
+        self.on_pong = None  # callable(payload bytes), for the keep-alive owner
+        self.closed = False
+        self.close_code = None
+        self.close_reason = ""
+        self._r = self._w = None
+        self._close_sent = False
+        self._lock = asyncio.Lock()
+
+    # -- receiving --------------------------------------------------------------------
+    async def recv(self, timeout=None):
+        """Next message: str for text (bytes if decode_text is False), bytes for binary.
+
+        Control frames are handled on the way. No message within timeout (s), a close,
+        a protocol error or a lost link -> ConnectionClosed, and the link is closed.
+        """
+        if self.closed:
+            raise ConnectionClosed(self.close_code, self.close_reason)
+        try:
+            if timeout is None:
+                return await self._recv()
+            return await asyncio.wait_for(self._recv(), timeout)
+        except asyncio.TimeoutError:
+            self._gone(_LOST, "no message within %s s" % timeout)
+        except (OSError, EOFError) as e:
+            self._gone(_LOST, "connection lost (%s)" % (e,))
+
+    async def _read(self, n, timeout):
+        # The rest of a started frame must come within timeout. A payload that arrives in
+        # one piece is one allocation (MicroPython's b"" + chunk is the chunk itself).
+        try:
+            return await asyncio.wait_for(self._r.readexactly(n), timeout)
+        except asyncio.TimeoutError:
+            self._gone(_LOST, "frame stalled for %s s" % timeout)
+
+    async def _recv(self):
+        msg = None  # bytearray of a fragmented message being reassembled
+        msg_op = 0
+        t = self.read_timeout
+        while True:
+            hdr = await self._r.readexactly(2)
+            b0, b1 = hdr[0], hdr[1]
+            fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
+            if b0 & 0x70:
+                await self._fail(_PROTOCOL, "reserved bits")
+            if b1 & 0x80:
+                await self._fail(_PROTOCOL, "masked frame")
+            if n == 126:
+                n = int.from_bytes(await self._read(2, t), "big")
+            elif n == 127:
+                n = int.from_bytes(await self._read(8, t), "big")
+                if n >> 63:
+                    await self._fail(_PROTOCOL, "bad length")
+            if op >= 8:  # control frame, may come between fragments
+                if not fin or n > 125:
+                    await self._fail(_PROTOCOL, "bad control frame")
+                payload = await self._read(n, t) if n else b""
+                if op == _OP_PING:
+                    if not self._close_sent:
+                        await self._send(_OP_PONG, payload)
+                elif op == _OP_PONG:
+                    if self.on_pong is not None:
+                        self.on_pong(payload)
+                elif op == _OP_CLOSE:
+                    try:
+                        code, reason = parse_close(payload)
+                    except ValueError as e:
+                        await self._fail(_PROTOCOL, str(e))
+                    if not self._close_sent:  # echo the code, then drop the link
+                        try:
+                            await self._send(_OP_CLOSE, close_payload(code)
+                                             if code != _NO_STATUS else b"")
+                        except (OSError, ConnectionClosed):
+                            pass
+                    self._gone(code, reason or "closed by server")
+                else:
+                    await self._fail(_PROTOCOL, "unknown opcode %d" % op)
+                continue
+            if op == _OP_CONT:
+                if msg is None:
+                    await self._fail(_PROTOCOL, "bad continuation")
+            elif op == _OP_TEXT or op == _OP_BINARY:
+                if msg is not None:
+                    await self._fail(_PROTOCOL, "bad continuation")
+                msg_op = op
+            else:
+                await self._fail(_PROTOCOL, "unknown opcode %d" % op)
+            total = n + (len(msg) if msg is not None else 0)
+            if total > self.max_size:
+                # Refused before reading: the payload is never allocated.
+                await self._fail(1009, "%d%s bytes > max %d" % (
+                    total, "" if fin else "+", self.max_size))
+            data = await self._read(n, t) if n else b""
+            if msg is not None:
+                msg.extend(data)
+                data = msg
+            elif not fin:
+                msg = bytearray(data)
+            if fin:
+                if msg_op == _OP_TEXT and self.decode_text:
+                    try:
+                        return str(data, "utf-8")
+                    except UnicodeError:
+                        await self._fail(1007, "text not UTF-8")
+                return bytes(data) if msg is not None else data
+
+    async def _fail(self, code, reason):
+        # We end the connection because of what the server sent: send our close, then
+        # discard (in small reads, so an oversize payload is never held) until the server
+        # closes too or close_timeout passes.
+        try:
+            await self._send(_OP_CLOSE, close_payload(code))
+            await asyncio.wait_for(self._discard(), self.close_timeout)
+        except (asyncio.TimeoutError, OSError, EOFError, ConnectionClosed):
+            pass
+        self._gone(code, reason)
+
+    async def _discard(self):
+        while await self._r.read(256):
+            pass
+
+    def _gone(self, code, reason):
+        self.abort(code, reason)
+        raise ConnectionClosed(code, reason)
+
+    # -- sending ----------------------------------------------------------------------
+    async def send(self, data):
+        """Send a text (str) or binary (bytes/bytearray) message as one masked frame."""
+        await self._send(_OP_TEXT if isinstance(data, str) else _OP_BINARY, data)
+
+    async def ping(self, payload=b""):
+        await self._send(_OP_PING, payload)
+
+    async def _send(self, op, payload):
+        if self.closed or (self._close_sent and op != _OP_CLOSE):
+            raise ConnectionClosed(self.close_code or _LOST, "closing")
+        # One copy of the payload, masked in place (str is encoded straight into it).
+        buf = bytearray(payload, "utf-8") if isinstance(payload, str) else bytearray(payload)
+        key = os.urandom(4)
+        mask(buf, key)
+        if op == _OP_CLOSE:
+            self._close_sent = True
+        async with self._lock:  # two drains at once would trip MicroPython's IO queue
+            try:
+                self._w.write(head(op, len(buf), key))
+                self._w.write(buf)
+                await asyncio.wait_for(self._w.drain(), self.write_timeout)
+            except asyncio.TimeoutError:
+                why = "send timed out"
+            except (OSError, EOFError) as e:
+                why = "send failed (%s)" % (e,)
+            else:
+                return
+        self._gone(_LOST, why)
+
+    # -- closing ----------------------------------------------------------------------
+    async def close(self, code=1000, reason=""):
+        """Closing handshake: send close, wait (close_timeout) for the server's, drop the link.
+        Cancel any task inside recv() first: this reads the server's answer itself."""
+        if self.closed:
+            return
+        try:
+            if not self._close_sent:
+                await self._send(_OP_CLOSE, close_payload(code, reason))
+            for _ in range(16):  # messages after our close are dropped
+                await asyncio.wait_for(self._recv(), self.close_timeout)
+        except (asyncio.TimeoutError, OSError, EOFError, ConnectionClosed):
+            pass
+        self.abort(code, reason)
+
+    def abort(self, code=_LOST, reason="aborted"):
+        """Drop the TCP connection now (no handshake). Safe to call more than once.
+        On MicroPython, cancel tasks waiting on this socket first."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = code
+        self.close_reason = reason
+        w = self._w
+        if w is not None:
+            try:
+                if hasattr(w, "transport"):  # CPython
+                    w.transport.abort()
+                else:
+                    w.s.close()
+            except (OSError, AttributeError):
+                pass

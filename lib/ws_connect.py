@@ -1,0 +1,83 @@
+# The WebSocket opening handshake (RFC 6455 §4.1): URL, TCP/TLS, upgrade request, checks.
+# websocket.connect() imports this for each connect and drops it afterwards.
+import asyncio
+import binascii
+import hashlib
+import os
+
+from websocket import HandshakeError
+
+
+def parse_url(url):
+    """(tls, host, port, path) of a ws:// or wss:// URL."""
+    tls = url.startswith("wss://")
+    if not tls and not url.startswith("ws://"):
+        raise ValueError("not a ws:// or wss:// URL: %r" % url)
+    rest = url[6 if tls else 5 :]
+    i = rest.find("/")
+    host, path = (rest, "/") if i < 0 else (rest[:i], rest[i:])
+    port = 443 if tls else 80
+    i = host.rfind(":")
+    if i >= 0 and "]" not in host[i:]:
+        port = int(host[i + 1 :])
+        host = host[:i]
+    host = host.strip("[]")
+    if not host:
+        raise ValueError("no host in %r" % url)
+    return tls, host, port, path
+
+
+def accept_key(key):
+    """Expected Sec-WebSocket-Accept for our Sec-WebSocket-Key (both bytes)."""
+    return binascii.b2a_base64(
+        hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())[:-1]
+
+
+async def open_ws(ws, url, headers, cadata, sni, ssl):
+    """Connect ws's streams to url and upgrade; raises HandshakeError on a bad answer."""
+    tls, host, port, path = parse_url(url)
+    if not tls:
+        ws._r, ws._w = r, w = await asyncio.open_connection(host, port)
+    else:
+        if ssl is None:
+            from ws_tls import ssl_context
+
+            ssl = ssl_context(cadata)
+        ws._r, ws._w = r, w = await asyncio.open_connection(host, port, ssl=ssl,
+                                                            server_hostname=sni or host)
+    key = binascii.b2a_base64(os.urandom(16))[:-1]
+    out = ["GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+           % (path, host if port in (80, 443) else "%s:%d" % (host, port), key.decode())]
+    for k, v in headers.items() if hasattr(headers, "items") else headers:
+        k, v = str(k), str(v)
+        if "\r" in k or "\n" in k or ":" in k or "\r" in v or "\n" in v:
+            raise ValueError("bad header %r" % k)
+        out.append("%s: %s\r\n" % (k, v))
+    out.append("\r\n")
+    w.write("".join(out).encode())
+    out = None
+    await w.drain()
+    line = await r.readline()
+    parts = line.split(None, 2)
+    if len(parts) < 2 or parts[1] != b"101" or not parts[0].startswith(b"HTTP/"):
+        raise HandshakeError("upgrade refused: %s" % (line.strip()[:80].decode() or "closed"))
+    upgrade = accept = None
+    for _ in range(48):
+        line = await r.readline()
+        if not line:
+            raise HandshakeError("upgrade refused: closed")
+        if line in (b"\r\n", b"\n"):
+            break
+        i = line.find(b":")
+        name = line[:i].strip().lower()
+        if name == b"upgrade":
+            upgrade = line[i + 1 :].strip().lower()
+        elif name == b"sec-websocket-accept":
+            accept = line[i + 1 :].strip()
+    else:
+        raise HandshakeError("upgrade refused: too many headers")
+    if upgrade != b"websocket":
+        raise HandshakeError("upgrade refused: no Upgrade header")
+    if accept != accept_key(key):
+        raise HandshakeError("wrong Sec-WebSocket-Accept")

@@ -1,0 +1,95 @@
+# A board stand-in for tests/host/test_sinric_client_mp.py: runs lib/sinric_client.py under
+# MicroPython with fake devices. argv[1] names a JSON config file (url, keys, devices, opts,
+# info): the unix port cannot take arguments longer than 255 bytes.
+# stdout: "LOG <client log line>", "ACT <device> <action> <value> <instance>" for every
+# actuation, "STATS <json>". stdin: "event DEV ACTION VALUE_JSON [INSTANCE]", "stats [mem]",
+# "net 0|1" (with "net": true in the config), "stop".
+import asyncio
+import gc
+import json
+import sys
+import time
+
+from clock import Clock
+from sinric_client import SinricClient
+
+with open(sys.argv[1]) as f:
+    cfg = json.load(f)
+
+
+def log(line):
+    print("LOG " + line)
+
+
+def make_handler(dev):
+    def handler(action, value, instance):
+        # Like the real device types: validate first, actuate only valid values.
+        if action == "setPowerState":
+            if value.get("state") not in ("On", "Off"):
+                raise ValueError('state must be "On" or "Off"')
+        elif action == "setBrightness":
+            b = value.get("brightness")
+            if not isinstance(b, int) or isinstance(b, bool) or not 0 <= b <= 100:
+                raise ValueError("brightness must be an integer 0-100")
+        elif action == "explode":
+            raise RuntimeError("wiring fault")
+        elif action != "setRangeValue":
+            return None
+        print("ACT %s %s %s %s" % (dev, action, json.dumps(value), instance))
+        return value
+
+    return handler
+
+
+def setting(setting_id, value):
+    print("ACT module setSetting %s %s None" % (setting_id, json.dumps(value)))
+    return value
+
+
+NET = [True]  # "net 0" / "net 1" on stdin: the Wi-Fi going down and up
+client = SinricClient(cfg["app_key"], cfg["app_secret"], cfg["devices"],
+                      Clock(time.ticks_ms, time.ticks_diff, time.ticks_add), url=cfg["url"],
+                      info=cfg.get("info"), log=log,
+                      net_ready=(lambda: NET[0]) if cfg.get("net") else None,
+                      **cfg.get("opts", {}))
+for d in cfg["devices"]:
+    client.on_request(d, make_handler(d))
+client.on_setting = setting
+client.health = lambda: {"wifiRSSI": -61}
+gc.collect()  # as the board app does after its imports
+
+
+async def commands():
+    stdin = asyncio.StreamReader(sys.stdin)
+    while True:
+        line = await stdin.readline()
+        if not line:
+            break
+        words = line.decode().split(None, 4)
+        if words[0] == "event":
+            inst = words[4].strip() if len(words) > 4 else None
+            client.event(words[1], words[2], json.loads(words[3]), instance_id=inst)
+        elif words[0] == "stats":
+            gc.collect()
+            s = dict(client.stats)
+            s["connected"] = client.connected
+            s["mem_free"] = gc.mem_free()
+            print("STATS " + json.dumps(s))
+            if len(words) > 1:
+                import micropython
+
+                micropython.mem_info()
+        elif words[0] == "net":
+            NET[0] = words[1] == "1"
+        elif words[0] == "stop":
+            client.stop()
+            break
+
+
+async def main():
+    asyncio.create_task(commands())
+    await client.run()
+    print("DONE")
+
+
+asyncio.run(main())

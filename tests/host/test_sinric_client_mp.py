@@ -1,0 +1,447 @@
+"""lib/sinric_client.py under real MicroPython (-X heapsize=38wK) against the server double."""
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+
+from mpproc import MpProc
+from mpy import ROOT
+from wsutil import run
+
+sys.path.insert(0, str(ROOT / "tools"))
+from sinric_server import SinricServer  # noqa: E402
+
+APP_KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
+SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
+DEV = "5dc1564130aaaaaaaaaaaa01"
+DEV2 = "5dc1564130aaaaaaaaaaaa02"
+HEAP = os.environ.get("SINRIC_TEST_HEAP", "38wK")  # the ESP8266-sized heap
+# Short knobs so reconnects and dead links happen in test time; product defaults elsewhere.
+FAST = {"backoff_min_ms": 200, "backoff_max_ms": 2000, "connect_timeout_ms": 3000,
+        "timestamp_timeout_ms": 3000}
+
+
+@contextlib.asynccontextmanager
+async def rig(opts=None, info=None, devices=(DEV, DEV2), net=False, **server_kw):
+    client_key = server_kw.pop("app_key", APP_KEY)
+    server = SinricServer(APP_KEY, SECRET, **server_kw)
+    await server.start()
+    cfg = {"url": server.url, "app_key": client_key, "app_secret": SECRET,
+           "devices": list(devices), "opts": dict(FAST, **(opts or {})), "info": info,
+           "net": net}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(cfg, f)
+    dev = await MpProc.start("mp_sinric_device.py", f.name, heap=HEAP)
+    try:
+        yield server, dev
+    except BaseException:
+        print("--- device output ---\n" + dev.text())
+        raise
+    finally:
+        dev.send("stop")
+        await dev.stop()
+        await server.stop()
+        os.unlink(f.name)
+
+
+def acts(dev):
+    return dev.grep(r"^ACT ")
+
+
+def test_handshake_headers():
+    info = {"ip": "192.168.1.50", "mac": "24:6F:28:AA:BB:CC", "platform": "ESP32",
+            "firmwareVersion": "1.2.3"}
+
+    async def scenario():
+        async with rig(info=info) as (server, dev):
+            c = await server.wait_connection()
+            await dev.wait_for(r"LOG sinric: connected to ws://127\.0\.0\.1:\d+/")
+        names = dict(c.raw_headers)
+        assert names["appkey"] == APP_KEY
+        assert names["deviceids"] == DEV + ";" + DEV2
+        assert (names["ip"], names["mac"], names["platform"]) == (
+            "192.168.1.50", "24:6F:28:AA:BB:CC", "ESP32")
+        assert names["SDKVersion"] == "0.1.0" and names["firmwareVersion"] == "1.2.3"
+        assert server.problems == []
+
+    run(scenario())
+
+
+def test_missing_info_headers_are_not_sent():
+    async def scenario():
+        async with rig(info={"platform": "ESP8266"}) as (server, dev):
+            c = await server.wait_connection()
+        assert "ip" not in c.headers and "mac" not in c.headers
+        assert "firmwareversion" not in c.headers and c.headers["platform"] == "ESP8266"
+
+    run(scenario())
+
+
+def test_nothing_is_sent_before_the_timestamp():
+    async def scenario():
+        async with rig(timestamp_delay=1.5) as (server, dev):
+            await server.wait_until(lambda: server.connections)
+            dev.send('event %s setPowerState {"state":"On"}' % DEV)
+            c = await server.wait_connection()
+            await server.wait_until(lambda: server.events, timeout=5)
+        assert server.problems == []  # the double flags anything before the timestamp
+        assert server.messages[0]["t"] >= c.timestamp_sent
+        assert server.events[0]["value"] == {"state": "On"}
+
+    run(scenario())
+
+
+def test_no_timestamp_frame_means_reconnect():
+    async def scenario():
+        async with rig({"timestamp_timeout_ms": 400}, send_timestamp=False) as (server, dev):
+            await dev.wait_for(r"LOG sinric: disconnected \(no timestamp frame \(1006 no "
+                               r"message within 0\.4\d* s\)\); reconnecting in \d+ ms")
+            await server.wait_until(lambda: len(server.connections) >= 2, timeout=5)
+            assert server.messages == []
+
+    run(scenario())
+
+
+def test_50_signed_requests_get_50_signed_responses():
+    async def scenario():
+        async with rig() as (server, dev):
+            await server.wait_connection()
+            t0 = time.monotonic()
+            for i in range(50):
+                state = "On" if i % 2 else "Off"
+                r = await server.send_request(DEV, "setPowerState", {"state": state}, timeout=8)
+                assert (r["success"], r["message"], r["value"]) == (True, "OK", {"state": state})
+                assert r["deviceId"] == DEV and r["scope"] == "device"
+                assert r["replyToken"] == json.loads(server.sent[-1])["payload"]["replyToken"]
+            took = time.monotonic() - t0
+            # and a burst of 10 at once
+            rs = await asyncio.gather(*(server.send_request(DEV2, "setBrightness",
+                                                            {"brightness": b}, timeout=8)
+                                        for b in range(10)))
+            assert [r["value"]["brightness"] for r in rs] == list(range(10))
+            await dev.wait_for(r"^ACT %s setBrightness \{\"brightness\": 9\}" % DEV2)
+        assert server.problems == []  # every response verified, canonical, fresh, single
+        assert len(acts(dev)) == 60
+        print("50 sequential requests: %.0f ms each" % (took / 50 * 1000))
+
+    run(scenario())
+
+
+def test_tampered_request_is_refused_and_not_acted_on():
+    async def scenario():
+        async with rig() as (server, dev):
+            await server.wait_connection()
+            r = await server.send_request(DEV, "setPowerState", {"state": "On"},
+                                          tamper={"state": "Off"})
+            assert (r["success"], r["message"]) == (False, "Signature is invalid")
+            await dev.wait_for(r"LOG sinric: refused setPowerState for %s: signature is "
+                               r"invalid" % DEV)
+            # the link survives and the next good request works
+            r = await server.send_request(DEV, "setPowerState", {"state": "On"})
+            assert r["success"]
+        assert acts(dev) == ['ACT %s setPowerState {"state": "On"} None' % DEV]
+        assert server.problems == []
+
+    run(scenario())
+
+
+def test_stale_request_is_refused():
+    async def scenario():
+        async with rig() as (server, dev):
+            await server.wait_connection()
+            r = await server.send_request(DEV, "setPowerState", {"state": "On"},
+                                          created_at=int(time.time()) - 120)
+            assert (r["success"], r["message"]) == (False, "Request expired (120 s old)")
+            await dev.wait_for(r"LOG sinric: refused setPowerState for %s: created 120 s ago"
+                               % DEV)
+        assert acts(dev) == []
+
+    run(scenario())
+
+
+def test_replayed_request_is_refused_and_answered_once():
+    async def scenario():
+        async with rig() as (server, dev):
+            await server.wait_connection()
+            r = await server.send_request(DEV, "setPowerState", {"state": "On"})
+            assert r["success"]
+            await server.send_text(server.sent[-1])  # the same signed bytes again
+            await dev.wait_for(r"LOG sinric: refused setPowerState for %s: replayed "
+                               r"replyToken %s" % (DEV, r["replyToken"]))
+            await asyncio.sleep(0.3)
+        assert server.answers[r["replyToken"]] == 1
+        assert len(acts(dev)) == 1
+        assert server.problems == []
+
+    run(scenario())
+
+
+def test_unknown_device_unknown_action_bad_values_and_raising_handler():
+    async def scenario():
+        async with rig() as (server, dev):
+            await server.wait_connection()
+            other = "5dc1564130ffffffffffffff"
+            cases = [
+                (other, "setPowerState", {"state": "On"}, "Device %s not found" % other),
+                (DEV, "setThermostatMode", {"thermostatMode": "COOL"},
+                 'Device did not handle "setThermostatMode"'),
+                (DEV, "setBrightness", {"brightness": 150}, "brightness must be an integer 0-100"),
+                (DEV, "setPowerState", {"state": "Maybe"}, 'state must be "On" or "Off"'),
+                (DEV, "explode", {}, 'Device failed to handle "explode"'),
+                (DEV, "setPowerState", "On", "bad field: value must be an object"),
+            ]
+            for dev_id, action, value, message in cases:
+                r = await server.send_request(dev_id, action, value)
+                assert (r["success"], r["message"]) == (False, message), r
+            await dev.wait_for(r"LOG sinric: handler for explode for %s raised RuntimeError: "
+                               r"wiring fault" % DEV)
+            await dev.wait_for(r"LOG sinric: refused setPowerState for %s: bad field: value "
+                               r"must be an object" % DEV)
+            await dev.wait_for(r"LOG sinric: setBrightness for %s -> failed: brightness must"
+                               % DEV)
+        assert acts(dev) == []
+        assert server.problems == []
+
+    run(scenario())
+
+
+def test_module_scope_requests():
+    async def scenario():
+        async with rig() as (server, dev):
+            await server.wait_connection()
+            r = await server.send_request(None, "health", {}, scope="module")
+            assert (r["success"], r["scope"]) == (True, "module") and "deviceId" not in r
+            report = json.loads(r["value"]["report"])
+            assert report["freeHeap"] > 0 and report["wifiRSSI"] == -61
+            assert report["reconnects"] == 0 and report["uptime"] >= 0
+            r = await server.send_request(None, "setSetting", {"id": "pro.sinric::x",
+                                                               "value": 5}, scope="module")
+            assert (r["success"], r["value"]) == (True, {"id": "pro.sinric::x", "value": 5})
+            r = await server.send_request(None, "otaUpdateAvailable", {
+                "url": "http://x/fw.bin", "version": {"major": 9, "minor": 0, "patch": 0},
+                "forceUpdate": False}, scope="module")
+            assert r["success"] is False and "OTA" in r["message"]
+            r = await server.send_request(None, "reboot", {}, scope="module")
+            assert r["message"] == 'Module did not handle "reboot"'
+        assert server.problems == []
+        print("health report:", report)
+
+    run(scenario())
+
+
+def test_events_are_limited_and_coalesced_to_the_last_value():
+    async def scenario():
+        async with rig() as (server, dev):
+            await server.wait_connection()
+            dev.send('event %s setPowerState {"state":"On"}' % DEV)
+            await server.wait_until(lambda: server.events, timeout=5)  # the first goes at once
+            for state in ("Off", "On", "Off"):  # inside the 1 s window: only the last counts
+                dev.send('event %s setPowerState {"state":"%s"}' % (DEV, state))
+            dev.send('event %s setRangeValue {"rangeValue":1} speed' % DEV)
+            dev.send('event %s setRangeValue {"rangeValue":2} tilt' % DEV)
+            await server.wait_until(lambda: len(server.events) >= 4, timeout=5)
+            await asyncio.sleep(1.5)  # nothing else may come
+            dev.send("stats")
+            _, m = await dev.wait_for(r"^STATS (.*)")
+        power = [e["value"]["state"] for e in server.events if e["action"] == "setPowerState"]
+        assert power == ["On", "Off"]  # the cloud ends with the true state
+        ranges = sorted((e["instanceId"], e["value"]["rangeValue"]) for e in server.events
+                        if e["action"] == "setRangeValue")
+        assert ranges == [("speed", 1), ("tilt", 2)]  # instances are limited separately
+        assert all(e["cause"] == {"type": "PHYSICAL_INTERACTION"} for e in server.events)
+        times = [r["t"] for r in server.messages if r["payload"]["action"] == "setPowerState"]
+        assert times[1] - times[0] >= 0.9  # the state gap of sinricpro.md 7.2
+        stats = json.loads(m.group(1))
+        assert (stats["events"], stats["coalesced"], stats["dropped_events"]) == (4, 2, 0)
+        assert server.problems == []
+
+    run(scenario())
+
+
+def test_server_killed_and_restarted():
+    async def scenario():
+        async with rig() as (server, dev):
+            await server.wait_connection()
+            await server.kill()
+            i, _ = await dev.wait_for(r"LOG sinric: disconnected \(connection closed: 1006 ")
+            await dev.wait_for(r"connect failed: .*; reconnecting in \d+ ms", start=i + 1)
+            await asyncio.sleep(1.5)
+            t_back = time.monotonic()
+            await server.restart()
+            await server.wait_connection(count=2, timeout=10)
+            took = time.monotonic() - t_back
+            r = await server.send_request(DEV, "setPowerState", {"state": "On"})
+            assert r["success"]
+            dev.send("stats")
+            _, m = await dev.wait_for(r"^STATS (.*)")
+        delays = [int(x) for x in
+                  (ln.rsplit(" ", 2)[-2] for ln in dev.grep("reconnecting in"))]
+        assert len(delays) >= 3 and max(delays) <= 2000
+        assert delays[1] > delays[0] / 2  # exponential, jittered within [cur/2, cur]
+        stats = json.loads(m.group(1))
+        assert stats["reconnects"] == 1 and stats["connected"]
+        print("reconnected %.2f s after the server came back; delays %s" % (took, delays))
+
+    run(scenario())
+
+
+def test_dead_link_is_detected_and_reconnected():
+    opts = {"ping_interval_ms": 300, "pong_timeout_ms": 200, "max_missed_pongs": 2}
+
+    async def scenario():
+        async with rig(opts) as (server, dev):
+            await server.wait_connection()
+            await dev.wait_for(r"LOG sinric: connected")
+            await asyncio.sleep(1)  # pings answered meanwhile: no false alarm
+            assert not dev.grep("no pong")
+            t0 = time.monotonic()
+            server.freeze()
+            await dev.wait_for(r"LOG sinric: no pong within 200 ms \(1 of 2\)")
+            await dev.wait_for(r"LOG sinric: disconnected \(dead link: no pong for \d+ ms\)")
+            took = time.monotonic() - t0
+            await server.wait_connection(count=2, timeout=10)
+            r = await server.send_request(DEV, "setPowerState", {"state": "Off"})
+            assert r["success"]
+        # bound: ping_interval + max_missed * pong_timeout after the last pong
+        assert took < 3
+        print("dead link detected after %.2f s (bound 0.7 s + scheduling)" % took)
+
+    run(scenario())
+
+
+def test_undelivered_events_expire_while_offline():
+    async def scenario():
+        async with rig({"event_max_age_ms": 600, "backoff_min_ms": 1500,
+                        "backoff_max_ms": 1500}) as (server, dev):
+            await server.wait_connection()
+            await server.kill()
+            await dev.wait_for(r"LOG sinric: disconnected")
+            dev.send('event %s setPowerState {"state":"On"}' % DEV)
+            await dev.wait_for(r"LOG sinric: event setPowerState for %s dropped: undelivered "
+                               r"for \d+ s" % DEV, timeout=10)
+            await server.restart()
+            await server.wait_connection(count=2)
+            dev.send("stats")
+            _, m = await dev.wait_for(r"^STATS (.*)")
+            await asyncio.sleep(0.5)
+        assert server.events == []
+        assert json.loads(m.group(1))["dropped_events"] == 1
+
+    run(scenario())
+
+
+def test_wrong_app_key_is_refused_with_a_clear_log_line():
+    async def scenario():
+        async with rig(app_key="00000000-0000-4000-8000-000000000000") as (server, dev):
+            await dev.wait_for(r"LOG sinric: disconnected \(connect failed: upgrade refused: "
+                               r"HTTP/1\.1 401 Unauthorized\); reconnecting in \d+ ms")
+            assert server.messages == []
+
+    run(scenario())
+
+
+def test_heap_after_connecting_under_38wK():
+    async def scenario():
+        async with rig() as (server, dev):
+            await server.wait_connection()
+            await server.send_request(DEV, "setPowerState", {"state": "On"})
+            dev.send("stats")
+            _, m = await dev.wait_for(r"^STATS (.*)")
+        free = json.loads(m.group(1))["mem_free"]
+        print("heap free after connecting (-X heapsize=38wK): %d bytes" % free)
+        assert free > 8000  # room left for messages; the figure is reported, not a benchmark
+
+    run(scenario())
+
+
+def test_garbage_binary_and_unsigned_frames_are_dropped_or_refused():
+    async def scenario():
+        async with rig() as (server, dev):
+            c = await server.wait_connection()
+            await server.send_text("hello")
+            await dev.wait_for(r"LOG sinric: dropped message \(not JSON: does not start with "
+                               r"'\{'\): b'hello'")
+            await c.ws.send(b"\x00\x01\x02")
+            await dev.wait_for(r"LOG sinric: dropped message \(not JSON")
+            text, token = server.request_text(DEV, "setPowerState", {"state": "On"})
+            unsigned = text[: text.rfind(',"signature"')] + "}"
+            fut = asyncio.get_running_loop().create_future()
+            server._pending[token] = fut
+            await server.send_text(unsigned)
+            r = await asyncio.wait_for(fut, 8)
+            assert (r["success"], r["message"]) == (False, "Signature is invalid")
+            await dev.wait_for(r"LOG sinric: refused setPowerState for %s: missing signature"
+                               % DEV)
+            r = await server.send_request(DEV, "setPowerState", {"state": "Off"})
+            assert r["success"]  # still connected and serving
+        assert acts(dev) == ['ACT %s setPowerState {"state": "Off"} None' % DEV]
+        assert len(server.connections) == 1
+
+    run(scenario())
+
+
+def test_oversize_message_closes_1009_and_the_client_reconnects():
+    async def scenario():
+        async with rig() as (server, dev):
+            c = await server.wait_connection()
+            await server.send_text('{"x":"%s"}' % ("y" * 5000))
+            await dev.wait_for(r"LOG sinric: disconnected \(connection closed: 1009 5008 bytes "
+                               r"> max 4096\)")
+            await server.wait_connection(count=2)
+            r = await server.send_request(DEV, "setPowerState", {"state": "On"})
+            assert r["success"]
+        assert c.ws.close_code == 1009
+        assert acts(dev) == ['ACT %s setPowerState {"state": "On"} None' % DEV]
+
+    run(scenario())
+
+
+def test_network_down_disconnects_and_waits():
+    async def scenario():
+        async with rig({"net_poll_ms": 100}, net=True) as (server, dev):
+            await server.wait_connection()
+            dev.send("net 0")
+            await dev.wait_for(r"LOG sinric: disconnected \(network down\); reconnecting in")
+            await server.wait_until(lambda: server.current is None)
+            await asyncio.sleep(1.5)
+            assert len(server.connections) == 1  # no attempts while the network is down
+            dev.send("net 1")
+            await server.wait_connection(count=2)
+            r = await server.send_request(DEV, "setPowerState", {"state": "On"})
+            assert r["success"]
+
+    run(scenario())
+
+
+def test_backoff_resets_after_a_stable_connection():
+    opts = {"backoff_min_ms": 300, "backoff_max_ms": 3000, "stable_ms": 800}
+
+    def delays(dev, start=0):
+        return [int(m.group(1)) for m in
+                (re.search(r"reconnecting in (\d+) ms", ln) for ln in dev.lines[start:]) if m]
+
+    async def scenario():
+        async with rig(opts) as (server, dev):
+            await server.wait_connection()
+            await server.kill()
+            i, _ = await dev.wait_for(r"reconnecting in")
+            await dev.wait_for(r"reconnecting in", start=i + 1)
+            await dev.wait_for(r"reconnecting in", start=i + 2)
+            grown = delays(dev)
+            await server.restart()
+            await server.wait_connection(count=2)
+            await asyncio.sleep(1.2)  # longer than stable_ms
+            n = len(dev.lines)
+            await server.kill()
+            await dev.wait_for(r"reconnecting in", start=n)
+            after = delays(dev, n)[0]
+            await server.restart()
+        assert grown[2] > 300 and max(grown) <= 3000  # grew while the server was away
+        assert 150 <= after <= 300  # back to the first step after a stable connection
+
+    run(scenario())

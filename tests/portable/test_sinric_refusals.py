@@ -1,0 +1,72 @@
+# SinricClient.handle(): what is refused (and never actuated): bad signatures, garbage,
+# malformed, stale and replayed requests.
+from sinric_rig import DEV, NOW, Rig
+
+
+def test_bad_signature_is_answered_and_never_dispatched():
+    r = Rig()
+    raw = r.request("setPowerState", {"state": "On"}).replace('"On"', '"Off"')
+    p = r.answer(raw)
+    assert (p["success"], p["message"], p["replyToken"]) == (False, "Signature is invalid",
+                                                             "token-1")
+    assert r.acts == []
+    assert r.logs[-1] == "sinric: refused setPowerState for %s: signature is invalid" % DEV
+    missing = raw[: raw.rfind(',"signature"')] + "}"
+    assert r.answer(missing)["message"] == "Signature is invalid"
+    assert r.acts == [] and r.c.stats["refused"] == 2
+
+
+def test_garbage_is_dropped_with_a_log_line():
+    r = Rig()
+    for raw in (b"not json at all", b'{"payload":{"type":"request"', b"\xff\xfe", b"{}",
+                b'{"header":{},"payload":[1],"signature":{"HMAC":"x"}}'):
+        assert r.c.handle(raw) is None
+        assert r.logs[-1].startswith("sinric: dropped message ("), r.logs[-1]
+    assert r.acts == []
+
+
+def test_signed_but_malformed_request_gets_a_failure():
+    r = Rig()
+    p = r.answer(r.request("setPowerState", "On"))
+    assert (p["success"], p["message"]) == (False, "bad field: value must be an object")
+    assert r.acts == []
+
+
+def test_stale_request_is_refused():
+    r = Rig()
+    p = r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW - 61))
+    assert (p["success"], p["message"]) == (False, "Request expired (61 s old)")
+    assert r.logs[-1] == "sinric: refused setPowerState for %s: created 61 s ago" % DEV
+    p = r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW - 60))
+    assert p["success"]  # exactly 60 s is still inside the window
+    assert len(r.acts) == 1
+
+
+def test_replayed_request_is_refused_without_a_second_answer():
+    r = Rig()
+    raw = r.request("setPowerState", {"state": "On"})
+    assert r.answer(raw)["success"]
+    r.t.advance(5000)
+    assert r.c.handle(raw.encode()) is None
+    assert r.logs[-1] == ("sinric: refused setPowerState for %s: replayed replyToken token-1"
+                          % DEV)
+    assert len(r.acts) == 1
+
+
+def test_replay_memory_is_a_bounded_ring():
+    r = Rig()
+    r.c.on_request(DEV, lambda action, value, instance: value)  # keeps no record
+    first = r.request("setPowerState", {"state": "On"})
+    r.answer(first)
+    for _ in range(r.c.seen_tokens):
+        r.answer(r.request("setPowerState", {"state": "Off"}))
+    assert len(r.c._tokens) == r.c.seen_tokens
+    assert r.answer(first)["success"]  # forgotten after seen_tokens newer ones
+
+
+def test_future_created_at_moves_the_clock_forward_only():
+    r = Rig()
+    r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW + 30))
+    assert r.clock.now() == NOW + 30
+    r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW + 10))
+    assert r.clock.now() == NOW + 30

@@ -1,0 +1,89 @@
+# SinricClient.handle(): valid requests, module scope, failures with the spec's messages.
+import json
+
+from sinric_rig import DEV, NOW, Rig
+
+
+def test_valid_request_is_dispatched_and_answered():
+    r = Rig()
+    p = r.answer(r.request("setPowerState", {"state": "On"}))
+    assert (p["success"], p["message"], p["value"]) == (True, "OK", {"state": "On"})
+    assert (p["type"], p["replyToken"], p["deviceId"], p["scope"]) == (
+        "response", "token-1", DEV, "device")
+    assert p["createdAt"] == NOW
+    assert r.acts == [("setPowerState", {"state": "On"}, None)]
+
+
+def test_instance_id_reaches_the_handler_and_the_response():
+    r = Rig()
+    p = r.answer(r.request("setRangeValue", {"rangeValue": 3}, instanceId="speed"))
+    assert p["success"] and p["instanceId"] == "speed"
+    assert r.acts == [("setRangeValue", {"rangeValue": 3}, "speed")]
+
+
+def test_failures_have_the_spec_messages_and_actuate_nothing():
+    r = Rig()
+    cases = [("setThermostatMode", {"thermostatMode": "COOL"}, {},
+              'Device did not handle "setThermostatMode"'),
+             ("setPowerState", {"state": "Maybe"}, {}, 'state must be "On" or "Off"'),
+             ("explode", {}, {}, 'Device failed to handle "explode"'),
+             ("odd", {}, {}, 'Device failed to handle "odd"'),
+             ("nan", {}, {}, 'Device failed to handle "nan"'),
+             ("setPowerState", {"state": "On"}, {"deviceId": "ffffffffffffffffffffffff"},
+              "Device ffffffffffffffffffffffff not found")]
+    for action, value, extra, message in cases:
+        p = r.answer(r.request(action, value, **extra))
+        assert (p["success"], p["message"]) == (False, message), (action, p)
+    assert r.acts == []
+    assert "sinric: handler for explode for %s raised RuntimeError: wiring fault" % DEV in r.logs
+    assert "sinric: bad value from handler for odd for %s: 42" % DEV in r.logs
+
+
+def test_responses_from_the_server_are_ignored():
+    r = Rig()
+    raw = r.codec.response({"action": "setPowerState", "replyToken": "x"}, NOW)
+    assert r.c.handle(raw.encode()) is None
+    assert r.logs[-1] == "sinric: ignored response setPowerState"
+
+
+def test_timestamp_frame_syncs_the_clock():
+    r = Rig()
+    assert r.c.handle(b'{"timestamp":1800000000}') is None
+    assert r.clock.now() == 1800000000
+
+
+def test_module_scope_health_setting_ota_and_unknown():
+    r = Rig()
+    r.c.health = lambda: {"wifiRSSI": -70}
+    p = r.answer(r.request("health", {}, scope="module", deviceId=None))
+    report = json.loads(p["value"]["report"])
+    assert p["success"] and p["scope"] == "module"
+    assert report["wifiRSSI"] == -70 and report["reconnects"] == 0 and "uptime" in report
+    settings = []
+    r.c.on_setting = lambda sid, v: settings.append((sid, v)) or v
+    p = r.answer(r.request("setSetting", {"id": "pro.sinric::x", "value": "abc"},
+                           scope="module", deviceId=None))
+    assert (p["success"], p["value"]) == (True, {"id": "pro.sinric::x", "value": "abc"})
+    assert settings == [("pro.sinric::x", "abc")]
+    p = r.answer(r.request("otaUpdateAvailable", {"url": "http://x", "version": {}},
+                           scope="module", deviceId=None))
+    assert p["success"] is False and "OTA" in p["message"]
+    p = r.answer(r.request("reboot", {}, scope="module", deviceId=None))
+    assert p["message"] == 'Module did not handle "reboot"'
+    r.c.health = lambda: 1 / 0
+    p = r.answer(r.request("health", {}, scope="module", deviceId=None))
+    assert p["success"]  # a broken hook does not break the report
+    assert any("handler for health raised ZeroDivisionError" in ln for ln in r.logs)
+
+
+def test_health_uptime_survives_the_tick_wrap():
+    r = Rig()
+    r.t.advance(10000)
+    p = r.answer(r.request("health", {}, scope="module", deviceId=None))
+    assert json.loads(p["value"]["report"])["uptime"] == 10
+    for _ in range(7 * 24):  # a week: the 2^30 ms ticks wrap on the way
+        r.t.advance(3600000)
+        r.clock.now()  # the client's pump reads the clock at least every ping interval
+    p = r.answer(r.request("health", {}, scope="module", deviceId=None,
+                           createdAt=r.clock.now()))
+    assert json.loads(p["value"]["report"])["uptime"] == 10 + 7 * 24 * 3600

@@ -1,0 +1,69 @@
+import os
+
+import ws_frame as F
+from support import raises
+from ws_connect import accept_key, parse_url
+from ws_tls import der
+
+
+def naive_mask(buf, key, start):
+    for i in range(start, len(buf)):
+        buf[i] ^= key[(i - start) & 3]
+
+
+def test_mask_matches_the_byte_loop_at_every_size_and_offset():
+    sizes = list(range(0, 20)) + [63, 64, 65, 255, 256, 257, 511, 512, 513, 1000, 4100]
+    for n in sizes:
+        for start in (0, 2, 6, 14):
+            key = os.urandom(4)
+            data = bytearray(os.urandom(start + n))
+            want = bytearray(data)
+            naive_mask(want, key, start)
+            got = bytearray(data)
+            F.mask(got, key, start)
+            assert got == want, (n, start)
+            F.mask(got, key, start)
+            assert got == data  # the same call unmasks
+
+
+def test_frame_heads_for_each_length_class():
+    key = b"\x01\x02\x03\x04"
+    cases = [(1, 0, b"\x81\x80"), (1, 125, b"\x81\xfd"), (1, 126, b"\x81\xfe\x00\x7e"),
+             (2, 65535, b"\x82\xfe\xff\xff"),
+             (2, 65536, b"\x82\xff\x00\x00\x00\x00\x00\x01\x00\x00"),
+             (2, 1 << 40, b"\x82\xff\x00\x00\x01\x00\x00\x00\x00\x00"), (9, 3, b"\x89\x83")]
+    for op, n, want in cases:
+        assert F.head(op, n, key) == want + key, (op, n)
+    assert F.head(0, 3, key, fin=False)[0] == 0x00
+
+
+def test_close_payloads():
+    assert F.close_payload(1000) == b"\x03\xe8"
+    assert F.close_payload(1009, "too big") == b"\x03\xf1too big"
+    assert len(F.close_payload(1000, "x" * 200)) == 125  # control frames stay <= 125 bytes
+    assert F.parse_close(b"") == (1005, "")
+    assert F.parse_close(b"\x0f\xa1bye") == (4001, "bye")
+    for bad in (b"\x03", b"\x03\xed", b"\x00\x10", b"\x07\xd0", b"\x03\xe8\xff"):
+        with raises(ValueError):
+            F.parse_close(bad)
+
+
+def test_accept_key_rfc_example():
+    # RFC 6455 section 1.3
+    assert accept_key(b"dGhlIHNhbXBsZSBub25jZQ==") == b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_parse_url():
+    assert parse_url("wss://ws.sinric.pro") == (True, "ws.sinric.pro", 443, "/")
+    assert parse_url("ws://127.0.0.1:8765/") == (False, "127.0.0.1", 8765, "/")
+    assert parse_url("ws://h:81/a/b?c=d") == (False, "h", 81, "/a/b?c=d")
+    assert parse_url("ws://[::1]:9000/") == (False, "::1", 9000, "/")
+    for bad in ("http://x/", "ws://", "ws:///path"):
+        with raises(ValueError):
+            parse_url(bad)
+
+
+def test_pem_to_der():
+    pem = "-----BEGIN CERTIFICATE-----\nAAEC\nAwQ=\n-----END CERTIFICATE-----\n"
+    assert der(pem) == b"\x00\x01\x02\x03\x04"
+    assert der(b"\x30\x82") == b"\x30\x82"
