@@ -49,7 +49,7 @@ WIFI = (
     ("ssid", STR, REQ, 32),
     ("password", _PASSWORD, REQ),
     ("hostname", _HOSTNAME, None),
-    ("timeout_s", INT, 20, 1, 600),
+    ("timeout_s", INT, 20, 5, 300),
 )
 SINRIC = (
     ("app_key", _UUID, REQ),

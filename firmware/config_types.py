@@ -12,7 +12,7 @@ COMMON = (
     ("room", STR, None, 64),
 )
 POWER_ON = ("power_on", ONE_OF, "off", ("off", "on", "restore"))
-DEBOUNCE = ("debounce_ms", INT, 50, 0, 10000)
+DEBOUNCE = ("debounce_ms", INT, 50, 0, 5000)
 FREQ = ("freq", INT, 1000, 1, 40000)
 DHT_TYPE = ("dht_type", ONE_OF, "dht22", ("dht22", "dht11"))
 INTERVAL = ("interval_s", INT, 60, 2, 86400)
@@ -26,9 +26,11 @@ def _pin(name, default=REQ):
     return (name, PIN, default)
 
 
-# type -> field specs beyond COMMON. power_on only where an output may switch on at boot
-# (never for garage: a power-on pulse would move the door). debounce_ms where there is an
-# input. A user type adds an entry here (see README "Adding a device type").
+# type -> field specs beyond COMMON; config.schema.json says the same (a test holds them
+# together). power_on only where an output may sensibly switch on at boot: never for a
+# garage (a power-on pulse would move the door), blinds (a motor) or a lock (it would open).
+# debounce_ms where there is an input. A user type adds an entry here (README, "Adding
+# your own type").
 TYPES = {
     "switch": (_pin("relay"), _pin("button", None), _b("relay_active_low", False),
                _b("button_active_low", True), POWER_ON, DEBOUNCE),
@@ -37,14 +39,14 @@ TYPES = {
     "light": (_pin("red", None), _pin("green", None), _pin("blue", None), _pin("warm", None),
               _pin("cold", None), _pin("button", None), FREQ, _b("button_active_low", True),
               POWER_ON, DEBOUNCE),
-    "blinds": (_pin("up"), _pin("down"), ("travel_ms", INT, REQ, 100, 600000),
-               _b("relay_active_low", False), POWER_ON),
+    "blinds": (_pin("up"), _pin("down"), ("travel_ms", INT, REQ, 500, 600000),
+               _b("relay_active_low", False)),
     "lock": (_pin("relay"), _pin("contact", None), _b("relay_active_low", False),
-             _b("contact_active_low", True), POWER_ON, DEBOUNCE),
+             _b("contact_active_low", True), DEBOUNCE),
     "garage": (_pin("relay"), _pin("contact", None), ("pulse_ms", INT, 500, 50, 10000),
                _b("relay_active_low", False), _b("contact_active_low", True), DEBOUNCE),
-    "thermostat": (_pin("relay"), _pin("dht"), DHT_TYPE, ("target", NUM, 21, 0, 40),
-                   ("hysteresis", NUM, 0.5, 0.1, 5), INTERVAL, _b("relay_active_low", False),
+    "thermostat": (_pin("relay"), _pin("dht"), DHT_TYPE, ("target", NUM, 21, 0, 50),
+                   ("hysteresis", NUM, 0.5, 0.1, 10), INTERVAL, _b("relay_active_low", False),
                    POWER_ON),
     "motion": (_pin("pin"), _b("active_low", False), DEBOUNCE),
     "contact": (_pin("pin"), _b("active_low", True), DEBOUNCE),

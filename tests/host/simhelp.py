@@ -5,7 +5,7 @@ import copy
 from tools.sim.run import FAST, SimBoard
 
 BASE = {
-    "wifi": {"ssid": "home", "password": "secret-123", "hostname": "sim-node", "timeout_s": 2},
+    "wifi": {"ssid": "home", "password": "secret-123", "hostname": "sim-node", "timeout_s": 5},
     "board": {"status_led": 2, "watchdog_s": 0, "state_write_interval_s": 60},
     "devices": [{"name": "lamp", "type": "switch", "yango_id": "lamp", "relay": 5}],
 }

@@ -136,7 +136,7 @@ CASES = [
     (lambda c: [c["devices"][2].pop(k) for k in ("red", "green", "blue", "warm")],
      "$.devices[2].warm: missing (red, green and blue come together"),
     (lambda c: c["devices"][6].update(hysteresis=0),
-     "$.devices[6].hysteresis: 0 is less than or equal to the minimum of 0 (switching band"),
+     "$.devices[6].hysteresis: 0 is less than the minimum of 0.1 (switching band"),
     (lambda c: c["devices"][5].update(name="LAMP "),
      '$.devices[5].name: name "LAMP " is already used by $.devices[0] (every device needs'),
     (lambda c: c["devices"][5].update(sinric_id=c["devices"][0]["sinric_id"]),
