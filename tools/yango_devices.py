@@ -23,54 +23,44 @@ for _p in (os.path.join(_ROOT, "lib"), os.path.join(_ROOT, "tools")):
 
 from yango_check import check_entry  # noqa: E402
 from yango_discovery import (  # noqa: E402
-    color_cap,
     device_entry,
     discovery_reply,
-    event_prop,
-    float_prop,
-    mode_cap,
-    on_off_cap,
-    range_cap,
 )
 
 
-def _light(d):
-    rgb = all(k in d for k in ("red", "green", "blue"))
-    white = "warm" in d and "cold" in d
-    if not rgb and not white:
-        raise ValueError("light %r needs red+green+blue and/or warm+cold pins" % d.get("name"))
-    return "light", [on_off_cap(), range_cap("brightness", 1, 100),
-                     color_cap("rgb" if rgb else None, (2700, 6500) if white else None)], []
+class _Quiet:
+    """The `out` sink of a device built only to describe itself."""
+
+    def sinric(self, *a, **k):
+        pass
+
+    yango = changed = sinric
 
 
-def _openable(kind):
-    def build(d):
-        props = [event_prop("open", ["opened", "closed"])] if "contact" in d else []
-        return kind, [on_off_cap()] + ([range_cap("open")] if kind.endswith("curtain")
-                                       else []), props
-    return build
+def _firmware_entry(d):
+    """The device's own yango_entry(): the device types are the one place that maps a
+    config device to Yango, so discovery can never promise what the board does not send.
+    Built on the simulated board's fake machine/dht, which only record pin levels."""
+    fakes = os.path.join(_ROOT, "tools", "sim", "fakes")
+    for p in (_ROOT, fakes):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    import dht
+    import machine
 
+    from firmware import config
+    from firmware.devices import DEVICE_TYPES
+    from firmware.hardware import Hardware
 
-# config type -> (yango type, capabilities, properties); on_off "on" means: relay on,
-# light on, blinds/garage open, lock unlocked.
-MAPPING = {
-    "switch": lambda d: ("switch", [on_off_cap()], []),
-    "dimmer": lambda d: ("light", [on_off_cap(), range_cap("brightness", 1, 100)], []),
-    "light": _light,
-    "blinds": _openable("openable.curtain"),
-    "lock": _openable("openable"),
-    "garage": _openable("openable"),
-    "thermostat": lambda d: ("thermostat", [
-        on_off_cap(), range_cap("temperature", 5, 35, 0.5),
-        mode_cap("thermostat", ["auto", "eco", "heat"])],
-        [float_prop("temperature"), float_prop("humidity")]),
-    # plain "sensor": the sensor.* subtypes were not confirmed on Yango (yango.md §0)
-    "motion": lambda d: ("sensor", [], [event_prop("motion", ["detected", "not_detected"])]),
-    "contact": lambda d: ("sensor", [], [event_prop("open", ["opened", "closed"])]),
-    "temperature": lambda d: ("sensor", [], [float_prop("temperature"),
-                                             float_prop("humidity")]),
-    "doorbell": lambda d: ("sensor", [], [event_prop("button", ["click"])]),
-}
+    cfg = {"wifi": {"ssid": "x", "password": ""}, "devices": [dict(d)]}
+    try:
+        config.validate(cfg)
+    except config.ConfigError as e:
+        raise ValueError(str(e).replace("devices[0].", "")) from None
+    d = cfg["devices"][0]
+    hw = Hardware(machine, dht, lambda: 0, lambda a, b: a - b, lambda a, b: a + b,
+                  lambda s: None)
+    return DEVICE_TYPES[d["type"]](d, hw, _Quiet(), None).yango_entry()
 
 
 def entry_for(d, sw_version="1.0.0"):
@@ -79,12 +69,10 @@ def entry_for(d, sw_version="1.0.0"):
         raise ValueError("a device must be an object")
     if not d.get("yango_id"):
         return None
-    build = MAPPING.get(d.get("type"))
-    if build is None:
-        raise ValueError("device %r: unknown type %r" % (d.get("name"), d.get("type")))
-    ytype, caps, props = build(d)
-    e = device_entry(d["yango_id"], d.get("name") or d["yango_id"], ytype, caps, props,
-                     room=d.get("room"), description="MicroPython %s" % d["type"],
+    e = _firmware_entry(d)
+    e = device_entry(e["id"], e["name"], e["type"],
+                     e.get("capabilities") or [], e.get("properties") or [],
+                     room=e.get("room"), description="MicroPython %s" % d["type"],
                      device_info={"manufacturer": "DIY", "model": "mpy-" + d["type"],
                                   "sw_version": sw_version})
     return check_entry(e)

@@ -4,7 +4,7 @@
 # followed after jam_ms the lock sends a setLockState JAMMED event, and every contact change
 # that the cloud does not know yet (a key, a jam clearing) goes out as an event.
 # Yango has no lock capability, and offering "on" to open a door to every voice command is
-# not something we want: the lock is a read-only devices.types.sensor.open with an event
+# not something we want: the lock is a read-only devices.types.sensor with an event
 # property open (opened = unlocked, closed = locked); JAMMED is not shown there.
 # Power-on policy: "off" (default) = locked, "on" = unlocked, "restore".
 from firmware.devices.base import EVENT, Device, choice, event_prop
@@ -14,7 +14,7 @@ _UNLOCKED = "UNLOCKED"
 
 
 class Lock(Device):
-    yango_type = "devices.types.sensor.open"
+    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
     jam_ms = 5000  # how long the bolt may take to follow a command
 
     def __init__(self, cfg, hw, out, saved):

@@ -2,14 +2,14 @@
 #
 # motion: `pin`, active high by default and driven by the PIR itself (no pull resistor).
 #   Sinric: motion events {"state": "detected"|"notDetected"}.
-#   Yango: devices.types.sensor.motion, event property motion (detected/not_detected).
+#   Yango: devices.types.sensor, event property motion (detected/not_detected).
 # contact: `pin`, closes to ground when the door/window is shut (active low, pull-up).
 #   Sinric: setContactState events {"state": "closed"|"open"}.
-#   Yango: devices.types.sensor.open, event property open (opened/closed).
+#   Yango: devices.types.sensor, event property open (opened/closed).
 # doorbell: `button` (active low by default).
 #   Sinric: DoorbellPress events {"state": "pressed"}; setPowerState is answered (Sinric's
 #   doorbell has a power state) but changes nothing: the bell always rings.
-#   Yango: devices.types.sensor.button, event property button (click), momentary:
+#   Yango: devices.types.sensor, event property button (click), momentary:
 #   retrievable false and never in a state query.
 from firmware.devices.base import EVENT, Device, event_prop, on_off, state_on
 
@@ -42,7 +42,7 @@ class Edge(Device):
 
 
 class Motion(Edge):
-    yango_type = "devices.types.sensor.motion"
+    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
     action = "motion"
     states = ("detected", "notDetected")
     instance = "motion"
@@ -50,7 +50,7 @@ class Motion(Edge):
 
 
 class Contact(Edge):
-    yango_type = "devices.types.sensor.open"
+    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
     active_low = True
     pull = True
     action = "setContactState"
@@ -60,7 +60,7 @@ class Contact(Edge):
 
 
 class Doorbell(Device):
-    yango_type = "devices.types.sensor.button"
+    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
 
     def __init__(self, cfg, hw, out, saved):
         Device.__init__(self, cfg, hw, out)

@@ -1,7 +1,7 @@
 # temperature: a DHT11/DHT22 read every interval_s.
 # Sinric: currentTemperature events {"temperature": t (0.1), "humidity": h (0.01)} with cause
 # PERIODIC_POLL, sent when the reading changed, at least every heartbeat_ms, never more
-# often than event_gap_ms (Sinric's 60 s sensor limit). Yango: devices.types.sensor.climate,
+# often than event_gap_ms (Sinric's 60 s sensor limit). Yango: devices.types.sensor,
 # float properties temperature (unit.temperature.celsius) and humidity (unit.percent).
 # A failed read (timeout, bad checksum, a value outside the sensor's range) is logged and
 # skipped; after max_failures in a row the reading counts as unknown (left out of states).
@@ -83,7 +83,7 @@ class Climate:
 
 
 class Temperature(Device):
-    yango_type = "devices.types.sensor.climate"
+    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
     poll_ms = 500
 
     def __init__(self, cfg, hw, out, saved):

@@ -237,6 +237,7 @@ def test_standalone_process_with_config_and_cli_faults(tmp_path):
 
 
 def test_discovery_reply_for_the_example_config():
+    # The entries are the device types' own yango_entry(): one mapping, not two.
     reply = reply_for_config(load_config(ROOT / "config.example.json"), "r-1")
     devs = reply["payload"]["devices"]
     assert reply["request_id"] == "r-1" and reply["payload"]["user_id"] == "user-1"
@@ -247,20 +248,21 @@ def test_discovery_reply_for_the_example_config():
         check_entry(d)
     by = {d["id"]: d for d in devs}
     assert by["strip"]["capabilities"][2]["parameters"] == {
-        "color_model": "rgb", "temperature_k": {"min": 2700, "max": 6500}}
+        "color_model": "rgb", "temperature_k": {"min": 2200, "max": 7000}}
     assert by["bell"]["properties"][0]["retrievable"] is False
     assert by["heating"]["type"] == "devices.types.thermostat"
     assert [p["parameters"]["instance"] for p in by["heating"]["properties"]] == [
         "temperature", "humidity"]
     assert by["front-lock"]["properties"][0]["parameters"]["instance"] == "open"
-    assert by["blinds"]["capabilities"][1]["parameters"]["instance"] == "open"
+    assert by["blinds"]["capabilities"][0]["parameters"]["instance"] == "open"
+    assert by["front-lock"]["type"] == "devices.types.sensor"  # read-only: no voice unlock
 
 
 @pytest.mark.parametrize("change, text", [
     (lambda c: c["devices"].append({"name": "x", "type": "toaster", "yango_id": "x"}),
-     "unknown type 'toaster'"),
+     'unknown type "toaster"'),
     (lambda c: c["devices"].append({"name": "l2", "type": "light", "yango_id": "l2",
-                                    "red": 1}), "needs red+green+blue"),
+                                    "red": 1}), "green: required with red+green+blue"),
     (lambda c: c["devices"].append({"name": "dup", "type": "switch", "yango_id": "lamp",
                                     "relay": 1}), "used twice"),
     (lambda c: c["yango"].pop("user_id"), "yango.user_id"),

@@ -77,7 +77,7 @@ def test_lock_power_on_policy_and_bad_values():
     assert snapshot() == before and b.out.changes == 0
     assert lk.handle("setMode", {"mode": "Open"}, None) is None
     e = lk.yango_entry()
-    assert e["type"] == "devices.types.sensor.open" and e["capabilities"] == []
+    assert e["type"] == "devices.types.sensor" and e["capabilities"] == []
     assert e["properties"][0]["parameters"] == {
         "instance": "open", "events": [{"value": "opened"}, {"value": "closed"}]}
 

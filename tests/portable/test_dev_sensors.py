@@ -79,8 +79,8 @@ def test_doorbell_press_is_one_event():
 
 def test_sensor_discovery():
     b = Board()
-    assert b.make(MOTION).yango_entry()["type"] == "devices.types.sensor.motion"
+    assert b.make(MOTION).yango_entry()["type"] == "devices.types.sensor"
     e = b.make(CONTACT).yango_entry()
-    assert e["type"] == "devices.types.sensor.open" and e["capabilities"] == []
+    assert e["type"] == "devices.types.sensor" and e["capabilities"] == []
     assert e["properties"][0]["parameters"]["events"] == [{"value": "closed"},
                                                           {"value": "opened"}]
