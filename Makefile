@@ -142,3 +142,8 @@ bench-ws: venv mpy-lib
 
 bench-sinric: venv mpy-lib
 	$(BIN)/python tests/bench/sinric_timing.py $(ARGS)
+
+# Memory: what each board module keeps resident (README "Memory budget"); STACKS=sinric etc.
+.PHONY: mem
+mem: venv
+	$(BIN)/python tools/mem_budget.py $(STACKS)

@@ -141,6 +141,9 @@ class App:
         self.clock = Clock(time.ticks_ms, time.ticks_diff, time.ticks_add)
         self.hw = _hardware()
         for name, factory in services:
+            # each factory imports its stack: load it into a compacted heap, so the code
+            # blocks of a small board do not land between the previous stack's garbage
+            gc.collect()
             obj = factory(self)
             wd.feed()
             if obj is not None:

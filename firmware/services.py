@@ -41,6 +41,10 @@ class Devices:
             cls = DEVICE_TYPES[cfg["type"]]
             self.all.append(cls(cfg, hw, out, ctx.store.get(cfg["name"])))
             gc.collect()
+        # The type registry is only needed to build them: give its RAM back. The classes live
+        # on in their own modules; a later import of firmware.devices starts a fresh registry.
+        DEVICE_TYPES = cls = None
+        _unload("firmware", "devices")
         ctx.log("devices: %s" % ", ".join(d.name for d in self.all))
 
     async def run(self):
@@ -48,6 +52,17 @@ class Devices:
             for coro in d.tasks():
                 asyncio.create_task(coro)
         await asyncio.Event().wait()  # the tasks run for ever; this keeps the service alive
+
+
+def _unload(package, name):
+    import sys
+
+    sys.modules.pop(package + "." + name, None)
+    try:
+        delattr(sys.modules[package], name)
+    except (AttributeError, KeyError):  # MicroPython raises KeyError for a missing attribute
+        pass
+    gc.collect()
 
 
 def devices(ctx):

@@ -3,8 +3,8 @@
 # takes the raw frame and returns the signed response text (or None).
 import gc
 import json
+import sys
 
-from canonical_json import dumps
 from sinric_codec import BadField, BadSignature, Codec, MissingSignature, parse_timestamp
 
 
@@ -84,18 +84,13 @@ class Dispatcher:
         value = p.get("value", {})
         r = None
         if p.get("scope") == "module":
-            msg = 'Module did not handle "%s"' % action
-            if action == "health":
-                r = {"report": dumps(self._health())}
-            elif action == "otaUpdateAvailable":
-                msg = "OTA updates are not supported yet"
-            elif action == "setSetting" and self.on_setting is not None:
-                ok, r = self._call(self.on_setting, (value.get("id"), value.get("value")), what,
-                                   'Module failed to handle "setSetting"')
-                if not ok:
-                    msg, r = r, None
-                elif r is not None:
-                    r = {"id": value.get("id"), "value": r}
+            import sinric_module  # rare: loaded for this request only (see there)
+
+            try:
+                msg, r = sinric_module.handle(self, action, value, what)
+            finally:
+                sinric_module = None
+                _drop("sinric_module")
         else:
             msg = 'Device did not handle "%s"' % action
             h = self._handlers.get(p.get("deviceId"))
@@ -133,22 +128,10 @@ class Dispatcher:
             return self._codec.response(p, now, False,
                                         'Device failed to handle "%s"' % p.get("action"))
 
-    def _health(self):
-        s = self.stats
-        now = self._clock.now()
-        if self._boot is None and now is not None:  # ticks alone wrap after days
-            self._boot = now - self._diff(self._ticks(), self._born) // 1000
-        r = {"uptime": now - self._boot if now else self._diff(self._ticks(), self._born) // 1000,
-             "reconnects": s["reconnects"], "droppedEvents": s["dropped_events"]}
-        if hasattr(gc, "mem_free"):
-            gc.collect()
-            r["freeHeap"] = gc.mem_free()
-        if self.health is not None:
-            try:
-                r.update(self.health())
-            except Exception as e:
-                self._log("sinric: handler for %s raised %s: %s" % ("health", type(e).__name__, e))
-        return r
+
+def _drop(name):
+    sys.modules.pop(name, None)
+    gc.collect()
 
 
 def _peek(raw):

@@ -1,0 +1,83 @@
+"""What each board module costs in RAM once imported, measured on the MicroPython unix port.
+
+Imports the modules (the .mpy files the simulated board runs, tools/sim/run.py) one by one in
+boot order in a fresh interpreter and prints the gc.mem_free() drop after each, with a
+gc.collect() before every reading, so the figure is what stays resident: bytecode, function
+and class objects, module dicts and the interned names (qstrs) the module adds. The qstr pool
+grows in doubling steps, so a module that happens to trigger a step is charged that step.
+
+CLI:  python tools/mem_budget.py [STACK ...]   (what `make mem` runs; stacks listed below)
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tools.sim.run import MICROPYTHON, compile_mpy  # noqa: E402
+
+# Boot order of the product firmware (firmware/app.py, then firmware/services.py).
+STACKS = {
+    "boot": ["firmware", "firmware.app", "firmware.safemode"],
+    "runtime": ["clock", "firmware.persist", "firmware.status_led", "firmware.watchdog",
+                "firmware.wifi", "firmware.services"],
+    "devices": ["firmware.devices", "firmware.hardware", "firmware.inputs",
+                "firmware.devices.base", "firmware.devices.switch", "firmware.devices.dimmer",
+                "firmware.devices.sensors", "firmware.devices.temperature"],
+    "sinric": ["canonical_json", "hmac_sha256", "sinric_codec", "ws_frame", "websocket",
+               "backoff", "event_limiter", "sinric_dispatch", "sinric_client"],
+    "yango": ["http_response", "http_client", "yango_vocab", "yango_payloads", "yango_state",
+              "yango_answer", "yango_notifier"],
+    "transient": ["ws_connect", "yango_discovery"],
+}
+
+_SCRIPT = """
+import gc, sys, micropython
+import asyncio, json, os, time
+gc.collect()
+base = last = gc.mem_free()
+for m in sys.argv[1:]:
+    __import__(m)
+    gc.collect()
+    f = gc.mem_free()
+    print("%s %d %d" % (m, last - f, base - f))
+    micropython.qstr_info()
+    last = f
+"""
+
+
+def measure(modules):
+    """[(module, bytes, cumulative bytes, new qstrs, qstr pool bytes)] for importing modules
+    in this order (the qstr pool bytes are part of bytes)."""
+    path = compile_mpy()
+    env = {"MICROPYPATH": ":".join([".frozen"] + path)}
+    r = subprocess.run([str(MICROPYTHON), "-X", "heapsize=1M", "-c", _SCRIPT, *modules],
+                       capture_output=True, text=True, env=env, check=True)
+    rows = []
+    qn = qb = 0
+    for line in r.stdout.splitlines():
+        if line.startswith("qstr pool:"):  # n_pool=.., n_qstr=N, .., n_total_bytes=B
+            f = dict(kv.strip().split("=") for kv in line[10:].split(","))
+            n, b = int(f["n_qstr"]), int(f["n_total_bytes"])
+            rows[-1] += (n - qn, b - qb)
+            qn, qb = n, b
+        else:
+            m, d, t = line.split()
+            rows.append((m, int(d), int(t)))
+    return rows
+
+
+def main(argv):
+    names = argv or list(STACKS)
+    modules = [m for s in names for m in STACKS[s]]
+    total = 0
+    print("%-30s %7s %8s %6s %7s" % ("module", "bytes", "total", "qstrs", "q-bytes"))
+    for m, d, t, qn, qb in measure(modules):
+        print("%-30s %7d %8d %6d %7d" % (m, d, t, qn, qb))
+        total = t
+    print("%-30s %7s %8d" % ("total", "", total))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
