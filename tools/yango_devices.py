@@ -39,8 +39,9 @@ def _light(d):
     white = "warm" in d and "cold" in d
     if not rgb and not white:
         raise ValueError("light %r needs red+green+blue and/or warm+cold pins" % d.get("name"))
+    # the range the firmware's light accepts and reports (firmware/devices/light.py)
     return "light", [on_off_cap(), range_cap("brightness", 1, 100),
-                     color_cap("rgb" if rgb else None, (2700, 6500) if white else None)], []
+                     color_cap("rgb" if rgb else None, (2200, 7000) if white else None)], []
 
 
 def _openable(kind):

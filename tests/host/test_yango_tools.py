@@ -247,7 +247,7 @@ def test_discovery_reply_for_the_example_config():
         check_entry(d)
     by = {d["id"]: d for d in devs}
     assert by["strip"]["capabilities"][2]["parameters"] == {
-        "color_model": "rgb", "temperature_k": {"min": 2700, "max": 6500}}
+        "color_model": "rgb", "temperature_k": {"min": 2200, "max": 7000}}
     assert by["bell"]["properties"][0]["retrievable"] is False
     assert by["heating"]["type"] == "devices.types.thermostat"
     assert [p["parameters"]["instance"] for p in by["heating"]["properties"]] == [
