@@ -92,6 +92,9 @@ def test_dimmer_level_to_pwm_button_and_yango(rig):
     rig.wait_yango("dimmer", "on_off", "on", True)
     refused(rig.request(DIMMER, "setPowerLevel", {"powerLevel": 140}))
     assert abs(duty(rig, 12) - 0.25 * FULL) < FULL / 100
+    r = rig.request(DIMMER, "setPowerLevel", {"powerLevel": 25}, tamper={"powerLevel": 90})
+    refused(r, "Signature is invalid")
+    assert abs(duty(rig, 12) - 0.25 * FULL) < FULL / 100
     m = rig.events_mark()
     rig.board.press(14)
     rig.wait_event(DIMMER, "setPowerState", m, {"state": "Off"})
