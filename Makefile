@@ -43,6 +43,7 @@ help:
 	@echo "             - the Yango callback double, standalone (control: POST /_control/fail)"
 	@echo "make yango-devices [CONFIG=config.json] - print the GET /v1.0/user/devices reply"
 	@echo "make yango-bench - burst of 100 state changes through the notifier on MicroPython"
+	@echo "make demo    - firmware on the simulated board + Sinric and Yango doubles, scripted (DEMO_HEAP)"
 	@echo "make sinric-server - run the Sinric Pro server double (SINRIC_PORT, SINRIC_CONTROL_PORT, CONFIG)"
 	@echo "make bench-ws      - WebSocket masking throughput on MicroPython"
 	@echo "make bench-sinric  - dead-link, reconnect and heap figures of the Sinric client (ARGS=--product)"
@@ -147,3 +148,11 @@ bench-sinric: venv mpy-lib
 .PHONY: mem
 mem: venv
 	$(BIN)/python tools/mem_budget.py $(STACKS)
+
+# The demo: both doubles as processes, the firmware on the simulated board, a scripted scenario.
+# DEMO_HEAP=...: the board's heap; default DEMO_HEAP in tools/demo/run.py (ESP32-class until
+# the firmware fits 38wK with both clouds).
+DEMO_HEAP ?=
+.PHONY: demo
+demo: venv
+	$(BIN)/python tools/demo/run.py $(if $(DEMO_HEAP),--heap $(DEMO_HEAP))

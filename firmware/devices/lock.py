@@ -47,7 +47,10 @@ class Lock(Device):
         self.out.changed(self)
         want = _UNLOCKED if self.on else _LOCKED
         self.reported = want
-        if self.contact:
+        # a bolt already where it was told to be has nothing to follow: a key turned right
+        # after is a change nobody asked for, not a jam
+        self._check = None
+        if self.contact and self.state() != want:
             self._check = self.hw.ticks_add(self.hw.ticks_ms(), self.jam_ms)
         self._yango(want)
         return {"state": want}

@@ -66,6 +66,18 @@ def test_lock_contact_change_by_key_sends_an_event():
     assert b.level(21) == 0  # the relay is not touched
 
 
+def test_lock_command_already_met_then_key_is_an_event_not_a_jam():
+    b = Board()
+    lk = closed_contact(b, LOCK, 22)
+    lk.handle("setLockState", {"state": "lock"}, None)  # the bolt is in already
+    b.drive(22, 1)  # a key opens it at once, well inside jam_ms
+    settle(b, lk)
+    assert b.out.sinric_events == [("door", "setLockState", {"state": "UNLOCKED"},
+                                    "PHYSICAL_INTERACTION")]
+    settle(b, lk, lk.jam_ms + 500)
+    assert len(b.out.sinric_events) == 1  # and no JAMMED later
+
+
 def test_lock_power_on_policy_and_bad_values():
     b = Board()
     lk = b.make(dict(LOCK, power_on="restore"), {"on": True})
