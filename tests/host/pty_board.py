@@ -98,6 +98,10 @@ class PtyBoard:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
+        # A killed socat leaves its link behind, pointing at a /dev/pts number the system may
+        # hand to another process's terminal (another board): a cut cable must not lead there.
+        if os.path.lexists(self.port):
+            os.unlink(self.port)
 
     stop = cut
 
