@@ -153,3 +153,12 @@ class Rig:
 
     def pins(self, *gpios):
         return {g: self.board.get(g) for g in gpios}
+
+
+def checked(devices):
+    """A Rig as a module fixture's body (`yield from checked(DEVICES)`): when the module is
+    done, neither double may have seen a problem or a violation."""
+    with Rig(devices) as r:
+        yield r
+        assert r.sinric.problems == []
+        assert r.yango.violations == []

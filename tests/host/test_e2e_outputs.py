@@ -4,7 +4,7 @@ canonical response; button -> event; a bad value, a tampered and an unsigned req
 nothing. The doubles check every message: server.problems and yango.violations stay empty."""
 
 import pytest
-from e2e_rig import Rig, sid
+from e2e_rig import checked, sid
 
 SWITCH, DIMMER, LIGHT, BLINDS, BELL = (sid(n) for n in range(1, 6))
 DEVICES = [
@@ -24,10 +24,7 @@ FULL = 65535
 
 @pytest.fixture(scope="module")
 def rig():
-    with Rig(DEVICES) as r:
-        yield r
-        assert r.sinric.problems == []
-        assert r.yango.violations == []
+    yield from checked(DEVICES)
 
 
 def ok(resp, value):

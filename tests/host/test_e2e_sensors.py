@@ -6,7 +6,7 @@ Yango gets every change with the platform's types."""
 import time
 
 import pytest
-from e2e_rig import Rig, sid
+from e2e_rig import checked, sid
 
 LOCK, GARAGE, THERMO, MOTION, CONTACT, TEMP = (sid(n) for n in range(11, 17))
 DEVICES = [
@@ -29,10 +29,7 @@ DEVICES = [
 
 @pytest.fixture(scope="module")
 def rig():
-    with Rig(DEVICES) as r:
-        yield r
-        assert r.sinric.problems == []
-        assert r.yango.violations == []
+    yield from checked(DEVICES)
 
 
 def ok(resp, value):

@@ -2,7 +2,7 @@
 link and reconnects, requests work again, and what changed meanwhile reaches Yango."""
 
 import pytest
-from e2e_rig import HANG, Rig, sid
+from e2e_rig import HANG, checked, sid
 
 SWITCH = sid(21)
 DEVICES = [{"name": "lamp", "type": "switch", "sinric_id": SWITCH, "yango_id": "lamp",
@@ -11,10 +11,7 @@ DEVICES = [{"name": "lamp", "type": "switch", "sinric_id": SWITCH, "yango_id": "
 
 @pytest.fixture(scope="module")
 def rig():
-    with Rig(DEVICES) as r:
-        yield r
-        assert r.sinric.problems == []
-        assert r.yango.violations == []
+    yield from checked(DEVICES)
 
 
 def test_wifi_down_and_up_reconnects_and_requests_work(rig):
