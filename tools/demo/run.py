@@ -384,6 +384,9 @@ def main(argv=None):
     ap.add_argument("--echo", action="store_true", help="also print the board's own output")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
+    # Python leaves SIGINT ignored when started with it ignored (a background job of a
+    # script, nohup): Ctrl-C must stop the demo whatever started it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     t0 = time.monotonic()
     print("== demo: firmware on a simulated board, Sinric Pro double, Yango double ==",
           flush=True)

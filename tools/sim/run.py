@@ -571,6 +571,9 @@ def main(argv=None):
     ap.add_argument("--dir", help="board filesystem directory (default build/sim/<name>)")
     ap.add_argument("--heap", default="38wK", help="MicroPython heap (default 38wK)")
     args = ap.parse_args(argv)
+    # Python leaves SIGINT ignored when started with it ignored (a background job of a
+    # script, nohup): Ctrl-C must stop the runner whatever started it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if not MICROPYTHON.exists():
         sys.exit("sim: %s missing; run `make venv`" % MICROPYTHON)
     board_dir = Path(args.dir or ROOT / "build" / "sim" / Path(args.config).stem)
