@@ -16,6 +16,9 @@ COLOR = "devices.capabilities.color_setting"
 MODE = "devices.capabilities.mode"
 FLOAT = "devices.properties.float"
 EVENT = "devices.properties.event"
+# Plain sensor for every sensing type: the sensor.* subtypes are unconfirmed on Yango
+# (yango.md §0).
+SENSOR = "devices.types.sensor"
 
 
 def number(value, key, lo, hi, action):

@@ -7,14 +7,14 @@
 # not something we want: the lock is a read-only devices.types.sensor with an event
 # property open (opened = unlocked, closed = locked); JAMMED is not shown there.
 # Power-on policy: "off" (default) = locked, "on" = unlocked, "restore".
-from firmware.devices.base import EVENT, Device, choice, event_prop
+from firmware.devices.base import EVENT, SENSOR, Device, choice, event_prop
 
 _LOCKED = "LOCKED"
 _UNLOCKED = "UNLOCKED"
 
 
 class Lock(Device):
-    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
+    yango_type = SENSOR
     jam_ms = 5000  # how long the bolt may take to follow a command
 
     def __init__(self, cfg, hw, out, saved):

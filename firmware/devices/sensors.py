@@ -11,12 +11,13 @@
 #   doorbell has a power state) but changes nothing: the bell always rings.
 #   Yango: devices.types.sensor, event property button (click), momentary:
 #   retrievable false and never in a state query.
-from firmware.devices.base import EVENT, Device, event_prop, on_off, state_on
+from firmware.devices.base import EVENT, SENSOR, Device, event_prop, on_off, state_on
 
 
 class Edge(Device):
     """A debounced input whose both levels are events; subclasses only name them."""
 
+    yango_type = SENSOR
     active_low = False
     pull = None  # pull resistor: None, or True for the one that fits active_low
     action = ""  # Sinric event
@@ -42,7 +43,6 @@ class Edge(Device):
 
 
 class Motion(Edge):
-    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
     action = "motion"
     states = ("detected", "notDetected")
     instance = "motion"
@@ -50,7 +50,6 @@ class Motion(Edge):
 
 
 class Contact(Edge):
-    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
     active_low = True
     pull = True
     action = "setContactState"
@@ -60,7 +59,7 @@ class Contact(Edge):
 
 
 class Doorbell(Device):
-    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
+    yango_type = SENSOR
 
     def __init__(self, cfg, hw, out, saved):
         Device.__init__(self, cfg, hw, out)

@@ -5,7 +5,7 @@
 # float properties temperature (unit.temperature.celsius) and humidity (unit.percent).
 # A failed read (timeout, bad checksum, a value outside the sensor's range) is logged and
 # skipped; after max_failures in a row the reading counts as unknown (left out of states).
-from firmware.devices.base import FLOAT, Device, cap
+from firmware.devices.base import FLOAT, SENSOR, Device, cap
 
 
 class Climate:
@@ -83,7 +83,7 @@ class Climate:
 
 
 class Temperature(Device):
-    yango_type = "devices.types.sensor"  # sensor.* subtypes unconfirmed on Yango (yango.md §0)
+    yango_type = SENSOR
     poll_ms = 500
 
     def __init__(self, cfg, hw, out, saved):
