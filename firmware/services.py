@@ -89,13 +89,10 @@ def sinric(ctx):
 
 
 def _health(ctx):
-    import time
-
-    d = {"freeHeap": gc.mem_free(), "uptime": time.ticks_ms() // 1000}
+    # uptime and freeHeap come from the client itself (uptime wrap-safe, from the clock);
+    # only the board knows the radio.
     rssi = ctx.wifi.rssi()
-    if rssi:
-        d["wifiRSSI"] = rssi
-    return d
+    return {"wifiRSSI": rssi} if rssi else {}
 
 
 def yango(ctx):

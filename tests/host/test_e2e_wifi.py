@@ -1,6 +1,8 @@
 """End to end, Wi-Fi lost and regained (control `wifi down/up`): the Sinric client drops the
 link and reconnects, requests work again, and what changed meanwhile reaches Yango."""
 
+import json
+
 import pytest
 from e2e_rig import HANG, checked, sid
 
@@ -34,3 +36,12 @@ def test_wifi_down_and_up_reconnects_and_requests_work(rig):
     assert rig.board.get(5)["value"] == 1
     rig.wait_yango("lamp", "on_off", "on", True)
     assert rig.board.info()["wifi"] == "online"
+
+
+def test_health_report_through_the_product_wiring(rig):
+    # The client reports uptime, free heap and reconnects; the board's services add the RSSI.
+    r = rig.run(rig.sinric.send_request(None, "health", {}, scope="module"))
+    assert r["success"] is True and r["scope"] == "module"
+    report = json.loads(r["value"]["report"])
+    assert report["wifiRSSI"] == -55  # the simulated station's signal
+    assert report["freeHeap"] > 0 and report["uptime"] >= 0 and "reconnects" in report
