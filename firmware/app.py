@@ -229,12 +229,12 @@ def _load_config():
         return None
     finally:
         # used once: give the RAM back (MicroPython raises KeyError for a missing attribute)
-        import firmware
-
-        for name in ("config", "config_types"):
-            sys.modules.pop("firmware." + name, None)
+        for name in ("firmware.config", "firmware.config_types", "firmware.config_fields",
+                     "net.url"):
+            sys.modules.pop(name, None)
+            pkg, _, sub = name.rpartition(".")
             try:
-                delattr(firmware, name)
+                delattr(sys.modules[pkg], sub)
             except (AttributeError, KeyError):
                 pass
         gc.collect()

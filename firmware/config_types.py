@@ -1,8 +1,19 @@
 # The config fields of each device type (README "Configuration"), and their validation.
 # Split from config.py to keep each file small enough to compile in a small heap.
 # A user type is one entry in TYPES: (name, kind, default or REQ or None, *args) per field,
-# kinds from firmware.config (PIN, BOOL, INT lo hi, NUM lo hi, STR max_len, ONE_OF options).
-from firmware.config import BOOL, HEX24, INT, NUM, ONE_OF, PIN, REQ, STR, ConfigError, fields
+# kinds from firmware.config_fields (PIN, BOOL, INT lo hi, NUM lo hi, STR max_len, ONE_OF options).
+from firmware.config_fields import (
+    BOOL,
+    HEX24,
+    INT,
+    NUM,
+    ONE_OF,
+    PIN,
+    REQ,
+    STR,
+    ConfigError,
+    fields,
+)
 
 COMMON = (
     ("name", STR, REQ, 64),

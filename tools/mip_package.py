@@ -9,13 +9,9 @@ a test fails while package.json is stale.
 """
 
 import json
-import sys
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools.deploy import ROOT, board_files  # noqa: E402
+from tools.board_files import ROOT, board_files
 
 PATH = ROOT / "package.json"
 VERSION = "0.1.0"

@@ -9,9 +9,9 @@ it receives, answers pings, and logs every message on one readable line.
 In-process API (tests): `SinricServer(...)`, `await start()`, `await send_request(...)`,
 `kill()/restart()`, `freeze()/thaw()`, `stop()`. Standalone:
 
-    python tools/sinric_server.py serve [--port N] [--control-port N] [--config FILE]
-    python tools/sinric_server.py send --control PORT DEVICE_ID setPowerState On
-    python tools/sinric_server.py ctl --control PORT status
+    python -m tools.sinric_server serve [--port N] [--control-port N] [--config FILE]
+    python -m tools.sinric_server send --control PORT DEVICE_ID setPowerState On
+    python -m tools.sinric_server ctl --control PORT status
 
 The control port speaks one command per line and answers one JSON line (see HELP).
 """
@@ -26,14 +26,13 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "lib"))
+from canonical_json import dumps
+from sinric.codec import Codec, MessageError
+from websockets.asyncio.server import serve
+from websockets.datastructures import Headers
+from websockets.http11 import Response
 
-from canonical_json import dumps  # noqa: E402
-from sinric_codec import Codec, MessageError  # noqa: E402
-from websockets.asyncio.server import serve  # noqa: E402
-from websockets.datastructures import Headers  # noqa: E402
-from websockets.http11 import Response  # noqa: E402
+from tools.board_files import ROOT
 
 MAX_AGE_S = 60
 HELP = """commands (one per line, each answered with one JSON line):

@@ -1,8 +1,10 @@
 # Strict check of whole Yango discovery entries (any dict, not only builder output): the
 # discovery tool, the Yango double and the tests run entries through it (host side; it
 # runs on MicroPython too, but the board never needs it). Each item is re-run through
-# its lib/yango_discovery builder, which holds the rules.
-from yango_discovery import (
+# its tools/yango/discovery builder, which holds the rules.
+from yango.payloads import COLOR, EVENT, FLOAT, MODE, ON_OFF, RANGE, TOGGLE, VIDEO
+
+from tools.yango.discovery import (
     color_cap,
     device_entry,
     event_prop,
@@ -12,8 +14,7 @@ from yango_discovery import (
     range_cap,
     toggle_cap,
 )
-from yango_payloads import COLOR, EVENT, FLOAT, MODE, ON_OFF, RANGE, TOGGLE, VIDEO
-from yango_vocab import FLOAT_UNITS, lookup
+from tools.yango.vocab import FLOAT_UNITS, lookup
 
 
 def _keys(d, allowed, what):

@@ -1,6 +1,6 @@
 """Prints the GET /v1.0/user/devices reply (Yango discovery) for a config's devices.
 
-    python tools/yango_devices.py config.json [--request-id ID]
+    python -m tools.yango_devices config.json [--request-id ID]
 
 The reply is what a skill backend serves to Yango (yango.md §5): payload.user_id is the
 config's yango.user_id and every device with a yango_id is described. Each entry is
@@ -17,15 +17,12 @@ import sys
 import uuid
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for _p in (os.path.join(_ROOT, "lib"), os.path.join(_ROOT, "tools")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
 
-from yango_check import check_entry  # noqa: E402
-from yango_discovery import (  # noqa: E402
+from tools.yango.discovery import (  # noqa: E402
     device_entry,
     discovery_reply,
 )
+from tools.yango_check import check_entry  # noqa: E402
 
 
 class _Quiet:

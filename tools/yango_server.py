@@ -8,7 +8,7 @@ UNKNOWN_USER), records every accepted state and prints a readable log.
 
 In-process:   with YangoDouble().serve_in_thread() as y: ... y.port, y.fail("500", 3),
               y.wait_for(lambda: ..., timeout), y.latest, y.states, y.requests
-Standalone:   python tools/yango_server.py [--port N] [--config config.json] [--fail 503:3]
+Standalone:   python -m tools.yango_server [--port N] [--config config.json] [--fail 503:3]
 Control:      POST /_control/fail {"fault": "503", "times": 3}   POST /_control/clear
               GET /_control/state   GET /_control/requests
 """
@@ -16,20 +16,14 @@ Control:      POST /_control/fail {"fault": "503", "times": 3}   POST /_control/
 import argparse
 import asyncio
 import json
-import os
 import re
-import sys
 import threading
 import time
 import uuid
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for _p in (os.path.join(_ROOT, "lib"), os.path.join(_ROOT, "tools")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
+from yango.payloads import pairs  # noqa: E402
 
-from yango_payloads import pairs  # noqa: E402
-from yango_vocab import (  # noqa: E402
+from tools.yango.vocab import (  # noqa: E402
     EVENT_VALUES,
     FLOAT_UNITS,
     MODE_INSTANCES,
@@ -580,7 +574,7 @@ def main(argv=None):
     creds = {"skill_id": "skill-1", "token": "token-1", "user_id": "user-1"}
     devices = None
     if args.config:
-        from yango_devices import entries_from_config, load_config
+        from tools.yango_devices import entries_from_config, load_config
 
         cfg = load_config(args.config)
         for k in creds:

@@ -10,16 +10,12 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "lib"), str(ROOT / "tools"), str(ROOT / "tests" / "host")]
+from mpproc import MpProc
 
-from mpproc import MpProc  # noqa: E402
-from sinric_server import SinricServer  # noqa: E402
+from tools.sinric_server import SinricServer
 
 KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"

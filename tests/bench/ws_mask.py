@@ -1,4 +1,4 @@
-# Masking throughput of ws_frame.mask against the alternatives, on MicroPython or CPython.
+# Masking throughput of net.frame.mask against the alternatives, on MicroPython or CPython.
 # usage: make bench-ws   (or: MICROPYPATH=lib micropython tests/bench/ws_mask.py)
 import os
 
@@ -16,7 +16,7 @@ except ImportError:  # CPython
 
 from array import array
 
-from ws_frame import mask
+from net.frame import mask
 
 
 def byte_loop(buf, key, start=0):
@@ -59,5 +59,5 @@ def rate(fn, n):
 
 print("%-28s %8s %8s %8s" % ("MB/s by payload size", "64 B", "400 B", "4096 B"))
 for name, fn in (("byte loop (naive)", byte_loop), ("32-bit words (array)", words32),
-                 ("whole-payload int", whole_int), ("ws_frame.mask (256 B ints)", mask)):
+                 ("whole-payload int", whole_int), ("net.frame.mask (256 B ints)", mask)):
     print("%-28s %8.1f %8.1f %8.1f" % ((name,) + tuple(rate(fn, n) for n in (64, 400, 4096))))

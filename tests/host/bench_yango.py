@@ -1,25 +1,21 @@
 """Benchmark: a burst of 100 state changes through the notifier on real MicroPython
 (lib as .mpy) into the Yango double. Prints requests seen, latency and heap figures.
 
-    .venv/bin/python tests/host/bench_yango.py      (or: make yango-bench)
+    make yango-bench
 """
 
-import os
-import sys
 import tempfile
 
-sys.path[:0] = [os.path.join(os.path.dirname(__file__), p) for p in ("", "../../lib", "../..")]
+from yango_rig import CAP, PROP, build_mpy, run_notifier
 
-from yango_discovery import (  # noqa: E402
+from tools.yango.discovery import (
     color_cap,
     device_entry,
     float_prop,
     on_off_cap,
     range_cap,
 )
-from yango_rig import CAP, PROP, build_mpy, run_notifier  # noqa: E402
-
-from tools.yango_server import YangoDouble  # noqa: E402
+from tools.yango_server import YangoDouble
 
 DEVICES = [device_entry("lamp-%d" % i, "Lamp %d" % i, "light",
                         [on_off_cap(), range_cap("brightness", 1, 100),

@@ -1,10 +1,10 @@
-# Drives lib/http_client from stdin, one JSON request per line, one JSON result per line.
+# Drives lib/net/http_client.py from stdin, one JSON request per line, one JSON result per line.
 # Runs under MicroPython (the board's code path) and under CPython alike.
 import asyncio
 import json
 import sys
 
-import http_client
+from net import http_client
 
 
 async def one(req):

@@ -1,4 +1,4 @@
-# A board stand-in for tests/host/test_sinric_client_mp.py: runs lib/sinric_client.py under
+# A board stand-in for tests/host/test_sinric_client_mp.py: runs lib/sinric/client.py under
 # MicroPython with fake devices. argv[1] names a JSON config file (url, keys, devices, opts,
 # info): the unix port cannot take arguments longer than 255 bytes.
 # stdout: "LOG <client log line>", "ACT <device> <action> <value> <instance>" for every
@@ -11,7 +11,7 @@ import sys
 import time
 
 from clock import Clock
-from sinric_client import SinricClient
+from sinric.client import SinricClient
 
 with open(sys.argv[1]) as f:
     cfg = json.load(f)
@@ -53,9 +53,9 @@ client = SinricClient(cfg["app_key"], cfg["app_secret"], cfg["devices"],
                       net_ready=(lambda: NET[0]) if cfg.get("net") else None,
                       **cfg.get("opts", {}))
 for d in cfg["devices"]:
-    client.on_request(d, make_handler(d))
-client.on_setting = setting
-client.health = lambda: {"wifiRSSI": -61}
+    client.dispatch.on_request(d, make_handler(d))
+client.dispatch.on_setting = setting
+client.dispatch.health = lambda: {"wifiRSSI": -61}
 gc.collect()  # as the board app does after its imports
 
 

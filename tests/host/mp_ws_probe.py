@@ -1,4 +1,4 @@
-# Drives lib/websocket.py under MicroPython for tests/host/test_websocket_mp.py.
+# Drives lib/net/ws.py under MicroPython for tests/host/test_websocket_mp.py.
 # One JSON command per stdin line, one JSON result per stdout line:
 #   ["connect", url, {opts}]  ["recv", timeout|null]  ["send", text]  ["sendbin", n]
 #   ["ping", text]  ["close", code, reason]  ["mem"]
@@ -7,7 +7,7 @@ import gc
 import json
 import sys
 
-import websocket
+import net.ws as websocket
 
 PONGS = []
 

@@ -1,4 +1,4 @@
-# Runs lib/yango_notifier on MicroPython (or CPython) against a Yango endpoint, driven by
+# Runs lib/yango/notifier.py on MicroPython (or CPython) against a Yango endpoint, driven by
 # a scenario on stdin: one JSON line {"url", "skill_id", "token", "user_id", "discovery",
 # "knobs": {CLASS_ATTR: value}}, then one JSON step per line (read as it runs, so the
 # scenario never sits in the small heap). Steps:
@@ -18,12 +18,12 @@ import json  # noqa: E402
 import sys  # noqa: E402
 
 from clock import Clock  # noqa: E402
-from yango_notifier import YangoNotifier  # noqa: E402
+from yango.notifier import YangoNotifier  # noqa: E402
 
 try:
     from time import ticks_add, ticks_diff, ticks_ms
 except ImportError:  # CPython
-    from yango_notifier import ticks_add, ticks_diff, ticks_ms
+    from yango.notifier import ticks_add, ticks_diff, ticks_ms
 
 heap = {"min_free": None}
 

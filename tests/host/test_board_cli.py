@@ -75,6 +75,6 @@ def test_check_config_cli(tmp_path):
                     '{"name": "a", "type": "switch", "yango_id": "a", "relay": 5}]}')
     p = run(str(good), "--chip", "esp8266")
     assert p.returncode == 0 and p.stdout.strip() == "%s is valid for esp8266" % good
-    p = subprocess.run([sys.executable, "tools/board.py", "check-config", str(good)], cwd=ROOT,
+    p = subprocess.run([sys.executable, "-m", "tools.board", "check-config", str(good)], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr  # runs as a plain script too

@@ -171,7 +171,7 @@ def test_a_cut_cable_during_the_upload_leaves_the_old_code_whole(tmp_path, board
     deploy.deploy(link, root, log=quiet)
     before = board.files()
     # A big change so the upload takes a while; cut the cable once the first .tmp appears.
-    for name in ("clock.py", "sinric_codec.py"):
+    for name in ("clock.py", "sinric/codec.py"):
         with open(root / "lib" / name, "a") as f:
             f.write("\nBIG = %r\n" % ("x" * 20000))
     proc = subprocess.Popen([sys.executable, "-m", "tools.board", "deploy", "--port",
@@ -189,7 +189,7 @@ def test_a_cut_cable_during_the_upload_leaves_the_old_code_whole(tmp_path, board
     # Back on the cable: the next deploy cleans the leftovers and brings the change.
     board.start()
     p = deploy.deploy(link, root, log=quiet)
-    assert p["copy"] == ["lib/clock.mpy", "lib/sinric_codec.mpy"]
+    assert p["copy"] == ["lib/clock.mpy", "lib/sinric/codec.mpy"]
     assert not list(board.dir.rglob("*.tmp"))
     assert board.mpremote("exec", "import clock; print(len(clock.BIG))").stdout.strip() == "20000"
 

@@ -53,7 +53,7 @@ def test_demo_observes_every_step_and_stops_everything(tmp_path):
 
 
 def test_ctrl_c_stops_every_process():
-    p = subprocess.Popen([sys.executable, "tools/demo/run.py"], cwd=ROOT,
+    p = subprocess.Popen([sys.executable, "-m", "tools.demo.run"], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = []
     try:

@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from certs import make_certs
 from mpy import ROOT, mp_cmd, mp_env
 from rawhttp import RawServer
+
+from tools.certs import make_certs
 
 OK = b'HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 35\r\n\r\n' \
      b'{"request_id":"r1","status":"ok"}\r\n'

@@ -6,13 +6,9 @@ HEAP is the smallest budget this config is known to run in with headroom (README
 budget"); lower it as the stack shrinks. The goal is 38wK (ESP8266-class)."""
 
 import asyncio
-import sys
 
-from mpy import ROOT
-
-sys.path.insert(0, str(ROOT))
-from tools.sim.run import FAST, SimBoard  # noqa: E402
-from tools.sinric_server import SinricServer  # noqa: E402
+from tools.sim.run import FAST, SimBoard
+from tools.sinric_server import SinricServer
 
 HEAP = "62wK"
 MIN_FREE = 8192  # the headroom a connected board must keep (README "Memory budget")

@@ -30,7 +30,7 @@ def start(tmp_path):
     cfg = tmp_path / "node.json"
     cfg.write_text(json.dumps(config()))
     board = tmp_path / "board"
-    p = subprocess.Popen([sys.executable, "tools/sim/run.py", str(cfg), "--dir", str(board)],
+    p = subprocess.Popen([sys.executable, "-m", "tools.sim.run", str(cfg), "--dir", str(board)],
                          cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines = []

@@ -1,20 +1,17 @@
-"""lib/sinric_client.py under real MicroPython (-X heapsize=38wK) against the server double."""
+"""lib/sinric/client.py under real MicroPython (-X heapsize=38wK) against the server double."""
 
 import asyncio
 import contextlib
 import json
 import os
 import re
-import sys
 import tempfile
 import time
 
 from mpproc import MpProc
-from mpy import ROOT
 from wsutil import run
 
-sys.path.insert(0, str(ROOT / "tools"))
-from sinric_server import SinricServer  # noqa: E402
+from tools.sinric_server import SinricServer
 
 APP_KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"

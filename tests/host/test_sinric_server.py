@@ -9,13 +9,12 @@ import time
 import pytest
 from canonical_json import dumps
 from mpy import ROOT
-from sinric_codec import Codec
+from sinric.codec import Codec
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from wsutil import run
 
-sys.path.insert(0, str(ROOT / "tools"))
-from sinric_server import SinricServer, parse_value  # noqa: E402
+from tools.sinric_server import SinricServer, parse_value
 
 KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
 SECRET = "x" * 40
@@ -147,9 +146,9 @@ def test_cli_value_shorthands():
 
 def test_standalone_server_and_cli(tmp_path):
     ports = tmp_path / "ports"
-    tool = [sys.executable, str(ROOT / "tools" / "sinric_server.py")]
+    tool = [sys.executable, "-m", "tools.sinric_server"]
     proc = subprocess.Popen(tool + ["serve", "--app-key", KEY, "--app-secret", SECRET,
-                                    "--port-file", str(ports)],
+                                    "--port-file", str(ports)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 20
@@ -165,7 +164,7 @@ def test_standalone_server_and_cli(tmp_path):
             def cli(*words):
                 return subprocess.run(tool + list(words[:1]) + ["--control", cport]
                                       + list(words[1:]), capture_output=True, text=True,
-                                      timeout=30)
+                                      timeout=30, cwd=ROOT)
 
             try:
                 status = json.loads((await loop.run_in_executor(None, cli, "ctl",

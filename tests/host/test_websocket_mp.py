@@ -1,4 +1,4 @@
-"""lib/websocket.py under the real MicroPython interpreter against servers on 127.0.0.1."""
+"""lib/net/ws.py under the real MicroPython interpreter against servers on 127.0.0.1."""
 
 import asyncio
 import contextlib

@@ -1,5 +1,6 @@
 from support import raises
-from yango_discovery import (
+
+from tools.yango.discovery import (
     color_cap,
     device_entry,
     event_prop,
@@ -9,7 +10,6 @@ from yango_discovery import (
     range_cap,
     toggle_cap,
 )
-
 from tools.yango_check import check_entry
 
 

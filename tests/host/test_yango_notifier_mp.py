@@ -2,9 +2,16 @@
 double in-process on 127.0.0.1: coalescing, value rules and every error path."""
 
 import pytest
-from yango_discovery import color_cap, device_entry, event_prop, float_prop, on_off_cap, range_cap
 from yango_rig import CAP, PROP, build_mpy, run_notifier
 
+from tools.yango.discovery import (
+    color_cap,
+    device_entry,
+    event_prop,
+    float_prop,
+    on_off_cap,
+    range_cap,
+)
 from tools.yango_server import YangoDouble
 
 ON = CAP + "on_off"

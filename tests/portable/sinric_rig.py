@@ -3,8 +3,8 @@
 import gc
 
 from clock import Clock
-from sinric_codec import Codec
-from sinric_dispatch import Dispatcher
+from sinric.codec import Codec
+from sinric.dispatch import Dispatcher
 from support import FakeTicks
 
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"

@@ -1,4 +1,4 @@
-from event_limiter import EventLimiter
+from sinric.event_limiter import EventLimiter
 from support import FakeTicks, raises
 
 

@@ -1,5 +1,6 @@
-from http_client import HttpError, HttpTimeout, Response, parse_url
-from http_tls import der as _der
+from net.http_client import HttpError, HttpTimeout, Response
+from net.tls_context import der as _der
+from net.url import parse_url
 from support import raises
 
 

@@ -1,4 +1,4 @@
-from sinric_codec import (
+from sinric.codec import (
     BadField,
     BadSignature,
     Codec,

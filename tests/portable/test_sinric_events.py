@@ -3,8 +3,8 @@ import asyncio
 import json
 
 from clock import Clock
-from sinric_client import SinricClient
-from sinric_codec import Codec
+from sinric.client import SinricClient
+from sinric.codec import Codec
 from support import FakeTicks, raises
 
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
@@ -148,13 +148,13 @@ def test_handshake_headers():
         seen.extend(headers)
         raise OSError("stop here")
 
-    import websocket
+    import net.ws
 
-    real, websocket.connect = websocket.connect, fake_connect
+    real, net.ws.connect = net.ws.connect, fake_connect
     try:
         up, why = asyncio.run(r.c._session())
     finally:
-        websocket.connect = real
+        net.ws.connect = real
     assert (up, why) == (None, "connect failed: stop here")
     assert seen == [("appkey", "key"), ("deviceids", DEV), ("ip", "10.0.0.2"),
                     ("mac", "AA:BB:CC:DD:EE:FF"), ("SDKVersion", "0.1.0"),

@@ -42,13 +42,14 @@ class FakeWLAN:
 
 
 def _wifi(**kw):
+    kw.setdefault("rand", lambda n: n // 2)  # jitter factor exactly 1.0
     t = FakeTicks()
     wlan = FakeWLAN()
     logs = []
     names = []
     w = Wifi(wlan, "home", "secret-123", hostname="hall-node", timeout_s=20,
              set_hostname=names.append, fail_status=(WRONG_PASSWORD, NO_AP), log=logs.append,
-             ticks_ms=t.ticks_ms, ticks_diff=t.ticks_diff, rand10=lambda: 512, **kw)
+             ticks_ms=t.ticks_ms, ticks_diff=t.ticks_diff, **kw)
     states = []
     w.subscribe(states.append)
     return w, wlan, t, logs, states, names
@@ -90,8 +91,7 @@ def test_timeout_then_exponential_backoff_to_a_cap():
 
 def test_jitter_spreads_the_retry():
     for r, expect in ((0, 750), (1023, 1249)):
-        w, wlan, t, _, _, _ = _wifi()
-        w._rand10 = lambda r=r: r
+        w, wlan, t, _, _, _ = _wifi(rand=lambda n, r=r: r * n >> 10)  # r: 10 random bits
         w.poll()
         t.advance(20000)
         assert w.poll() == expect

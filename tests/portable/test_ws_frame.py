@@ -1,9 +1,10 @@
 import os
 
-import ws_frame as F
+import net.frame as F
+from net.handshake import accept_key
+from net.tls_context import der
+from net.url import parse_url
 from support import raises
-from ws_connect import accept_key, parse_url
-from ws_tls import der
 
 
 def naive_mask(buf, key, start):
@@ -54,13 +55,13 @@ def test_accept_key_rfc_example():
 
 
 def test_parse_url():
-    assert parse_url("wss://ws.sinric.pro") == (True, "ws.sinric.pro", 443, "/")
-    assert parse_url("ws://127.0.0.1:8765/") == (False, "127.0.0.1", 8765, "/")
-    assert parse_url("ws://h:81/a/b?c=d") == (False, "h", 81, "/a/b?c=d")
-    assert parse_url("ws://[::1]:9000/") == (False, "::1", 9000, "/")
+    assert parse_url("wss://ws.sinric.pro", "ws") == (True, "ws.sinric.pro", 443, "/")
+    assert parse_url("ws://127.0.0.1:8765/", "ws") == (False, "127.0.0.1", 8765, "/")
+    assert parse_url("ws://h:81/a/b?c=d", "ws") == (False, "h", 81, "/a/b?c=d")
+    assert parse_url("ws://[::1]:9000/", "ws") == (False, "::1", 9000, "/")
     for bad in ("http://x/", "ws://", "ws:///path"):
         with raises(ValueError):
-            parse_url(bad)
+            parse_url(bad, "ws")
 
 
 def test_pem_to_der():

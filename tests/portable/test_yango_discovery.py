@@ -1,5 +1,6 @@
 from support import raises
-from yango_discovery import (
+
+from tools.yango.discovery import (
     color_cap,
     device_entry,
     discovery_reply,
@@ -10,7 +11,7 @@ from yango_discovery import (
     range_cap,
     toggle_cap,
 )
-from yango_vocab import FLOAT_UNITS, lookup
+from tools.yango.vocab import FLOAT_UNITS, lookup
 
 
 def test_builders_fill_spec_defaults():

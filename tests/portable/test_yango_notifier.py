@@ -4,7 +4,7 @@ import json
 
 from clock import Clock
 from support import FakeTicks
-from yango_notifier import YangoNotifier
+from yango.notifier import YangoNotifier
 
 T0 = 1735689600
 ON = "devices.capabilities.on_off"

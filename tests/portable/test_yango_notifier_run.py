@@ -2,7 +2,7 @@
 import asyncio
 
 from clock import Clock
-from yango_notifier import YangoNotifier, ticks_add, ticks_diff, ticks_ms
+from yango.notifier import YangoNotifier, ticks_add, ticks_diff, ticks_ms
 
 T0 = 1735689600
 ON = "devices.capabilities.on_off"

@@ -1,6 +1,6 @@
 from canonical_json import dumps
 from support import raises
-from yango_payloads import (
+from yango.payloads import (
     COLOR,
     EVENT,
     FLOAT,

@@ -2,7 +2,7 @@
 import json
 
 from support import FakeTicks, raises
-from yango_state import PEND, PendingStates
+from yango.state import PEND, PendingStates
 
 LAMP = {"id": "lamp", "capabilities": [
     {"type": "devices.capabilities.on_off", "reportable": True},

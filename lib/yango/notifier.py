@@ -5,8 +5,8 @@
 import asyncio
 
 from canonical_json import dumps
-from yango_answer import OK, RETRY, STOP, UNKNOWN_USER, classify
-from yango_state import DEV, INST, VAL, PendingStates
+from yango.answer import OK, RETRY, STOP, UNKNOWN_USER, classify
+from yango.state import DEV, INST, VAL, PendingStates
 
 try:
     from time import ticks_add, ticks_diff, ticks_ms
@@ -124,7 +124,7 @@ class YangoNotifier:
     def poll(self, now=None):
         """A request to send now as (kind, url, body, batch, ticks), else the ms to wait
         (None: until woken). Sets in_flight until complete(). The body is a list or a
-        yango_state.Body of str pieces whose concatenation is the JSON text."""
+        yango.state.Body of str pieces whose concatenation is the JSON text."""
         if now is None:
             now = self._ticks()
         if self.stopped or self.in_flight:
@@ -222,8 +222,11 @@ class YangoNotifier:
     def _retry(self, req, now, line):
         self._fails += 1
         self.stats["retries"] += 1
-        back = self.BACKOFF_MS << min(self._fails - 1, 10)
-        back = back if back < self.BACKOFF_MAX_MS else self.BACKOFF_MAX_MS
+        if self._fails == 1:  # a new run of failures: the knobs as they are now
+            from backoff import Backoff
+
+            self._backoff = Backoff(self.BACKOFF_MS, self.BACKOFF_MAX_MS, None, 1024, 1024)
+        back = self._backoff.next_ms()
         self._not_before = self._add(now, back)
         if req[0] == "discovery":
             self._disc -= 1
@@ -240,7 +243,7 @@ class YangoNotifier:
             self._wake.set()
 
     async def _http_post(self, url, body, headers):
-        import http_client
+        from net import http_client
 
         if self._ctx is None and url[:8] == "https://":
             self._ctx = http_client.tls_context(self._cadata)
@@ -290,12 +293,6 @@ class YangoNotifier:
             pass
         return self.BACKOFF_MS
 
-
-def discovery_reply(user_id, entries, request_id):
-    """The GET /v1.0/user/devices reply for these entries (see yango_discovery)."""
-    from yango_discovery import discovery_reply as reply
-
-    return reply(user_id, entries, request_id)
 
 
 _tms, _tdiff, _tadd = ticks_ms, ticks_diff, ticks_add

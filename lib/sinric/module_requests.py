@@ -1,7 +1,7 @@
 # Module-scope Sinric Pro requests (sinricpro.md §10): health, setSetting and
-# otaUpdateAvailable, for sinric_dispatch.Dispatcher. The portal sends them rarely, so the
-# dispatcher imports this module for such a request and drops it afterwards: a small board
-# does not keep this code resident.
+# otaUpdateAvailable, for sinric.dispatch.Dispatcher (through its public surface). The portal
+# sends them rarely, so the dispatcher imports this module for such a request and drops it
+# afterwards: a small board does not keep this code resident.
 import gc
 
 from canonical_json import dumps
@@ -16,7 +16,7 @@ def handle(d, action, value, what):
         return "OTA updates are not supported yet", None
     msg = 'Module did not handle "%s"' % action
     if action == "setSetting" and d.on_setting is not None:
-        ok, r = d._call(d.on_setting, (value.get("id"), value.get("value")), what,
+        ok, r = d.call(d.on_setting, (value.get("id"), value.get("value")), what,
                         'Module failed to handle "setSetting"')
         if not ok:
             return r, None
@@ -29,11 +29,8 @@ def health(d):
     """The health report: uptime (from the synced clock when there is one), reconnects,
     dropped events, free heap, and what d.health() adds."""
     s = d.stats
-    now = d._clock.now()
-    if d._boot is None and now is not None:  # ticks alone wrap after days
-        d._boot = now - d._diff(d._ticks(), d._born) // 1000
-    r = {"uptime": now - d._boot if now else d._diff(d._ticks(), d._born) // 1000,
-         "reconnects": s["reconnects"], "droppedEvents": s["dropped_events"]}
+    r = {"uptime": d.uptime_s(), "reconnects": s["reconnects"],
+         "droppedEvents": s["dropped_events"]}
     if hasattr(gc, "mem_free"):
         gc.collect()
         r["freeHeap"] = gc.mem_free()
@@ -41,5 +38,5 @@ def health(d):
         try:
             r.update(d.health())
         except Exception as e:
-            d._log("sinric: handler for %s raised %s: %s" % ("health", type(e).__name__, e))
+            d.log("sinric: handler for %s raised %s: %s" % ("health", type(e).__name__, e))
     return r

@@ -1,5 +1,6 @@
 # RFC 6455 framing without I/O: masking, client frame heads, close payloads.
-# websocket.py does the streams; these are tested on both runtimes.
+# net.ws does the streams; these are tested on both runtimes. The two errors live here so
+# net.ws and net.handshake both import them without importing each other.
 import struct
 
 try:
@@ -14,6 +15,19 @@ except ImportError:  # CPython
 # on MicroPython at 400 bytes, with at most ~3 chunks of temporary memory.
 _CHUNK = const(256)
 _SMALL = const(16)
+
+
+class HandshakeError(Exception):
+    """The connection or the HTTP upgrade failed; str() says why."""
+
+
+class ConnectionClosed(Exception):
+    """The connection is gone: .code is the close code (1006 when it was lost), .reason."""
+
+    def __init__(self, code=1006, reason=""):
+        super().__init__("%d %s" % (code, reason) if reason else str(code))
+        self.code = code
+        self.reason = reason
 
 
 def mask(buf, key, start=0):

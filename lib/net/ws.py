@@ -6,7 +6,7 @@ import asyncio
 import os
 import sys
 
-from ws_frame import close_payload, head, mask, parse_close
+from net.frame import ConnectionClosed, HandshakeError, close_payload, head, mask, parse_close
 
 try:
     from micropython import const
@@ -27,18 +27,6 @@ _LOST = const(1006)
 _PROTOCOL = const(1002)
 
 
-class HandshakeError(Exception):
-    """The connection or the HTTP upgrade failed; str() says why."""
-
-
-class ConnectionClosed(Exception):
-    """The connection is gone: .code is the close code (1006 when it was lost), .reason."""
-
-    def __init__(self, code=_LOST, reason=""):
-        super().__init__("%d %s" % (code, reason) if reason else str(code))
-        self.code = code
-        self.reason = reason
-
 
 async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
                   server_hostname=None, ssl=None):
@@ -47,13 +35,13 @@ async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
     headers: dict or (name, value) pairs added to the upgrade request. timeout (s) covers
     DNS, TCP, TLS and the upgrade. server_hostname overrides the SNI/certificate name.
     """
-    # The opening handshake lives in ws_connect, loaded for the connect and dropped after:
+    # The opening handshake lives in net.handshake, loaded for the connect and dropped after:
     # a few KB less held while the link is up on a 38 KB ESP8266 heap.
-    import ws_connect
+    from net import handshake
 
     ws = WebSocket(max_size)
     try:
-        await asyncio.wait_for(ws_connect.open_ws(ws, url, headers or (), cadata,
+        await asyncio.wait_for(handshake.open_ws(ws, url, headers or (), cadata,
                                                   server_hostname, ssl), timeout)
     except asyncio.TimeoutError:
         ws.abort()
@@ -65,8 +53,14 @@ async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
         ws.abort()
         raise HandshakeError("%s: %s" % (type(e).__name__, e)) from None
     finally:
-        for m in ("ws_connect", "ws_tls"):
-            sys.modules.pop(m, None)
+        handshake = None
+        net = sys.modules.get("net")
+        for m in ("handshake", "tls_context", "url"):
+            sys.modules.pop("net." + m, None)
+            try:  # the package holds its submodules too (MicroPython: KeyError if not)
+                delattr(net, m)
+            except (AttributeError, KeyError):
+                pass
     return ws
 
 

@@ -1,14 +1,14 @@
 # The Sinric Pro device connection (sinricpro.md §2, §7, §11): connect with the §2.1
-# headers, wait for the timestamp frame, serve requests (sinric_dispatch), send limited and
+# headers, wait for the timestamp frame, serve requests (sinric.dispatch), send limited and
 # coalesced events, own the only keep-alive, reconnect forever with jittered backoff.
 import asyncio
 import gc
 
-import websocket
+import net.ws
 from backoff import Backoff
-from event_limiter import EventLimiter
-from sinric_codec import parse_timestamp
-from sinric_dispatch import Dispatcher
+from sinric.codec import parse_timestamp
+from sinric.dispatch import Dispatcher
+from sinric.event_limiter import EventLimiter
 
 SDK_VERSION = "0.1.0"
 # Events limited to one a minute (§7.2); every other action gets the 1 s state gap.
@@ -25,9 +25,11 @@ async def _wait(event, ms):
         return False
 
 
-class SinricClient(Dispatcher):
+class SinricClient:
     """See README "SinricClient". Timing knobs are class attributes (ms) that keyword
-    arguments of the constructor may override, e.g. SinricClient(..., ping_interval_ms=500).
+    arguments of the constructor may override, e.g. SinricClient(..., ping_interval_ms=500);
+    max_age_s and seen_tokens go to the Dispatcher it owns (.dispatch: on_request(),
+    on_setting, health; .stats is the dispatcher's).
     """
 
     connect_timeout_ms = 15000  # DNS + TCP + TLS + upgrade
@@ -54,11 +56,17 @@ class SinricClient(Dispatcher):
             import time
 
             ticks_ms, ticks_diff, ticks_add = time.ticks_ms, time.ticks_diff, time.ticks_add
-        Dispatcher.__init__(self, app_secret, clock, log or print, ticks_ms, ticks_diff)
+        self._clock = clock
+        self._log = log = log or print
+        self._ticks = ticks_ms
+        self._diff = ticks_diff
+        self.dispatch = d = Dispatcher(app_secret, clock, log, ticks_ms, ticks_diff)
+        self.stats = d.stats
         for k, v in knobs.items():
-            if not isinstance(getattr(SinricClient, k, None), int) or k[0] == "_":
+            o = self if hasattr(SinricClient, k) else d  # max_age_s, seen_tokens: d's
+            if not isinstance(getattr(o, k, None), int) or k[0] == "_":
                 raise TypeError("unknown SinricClient option %r" % k)
-            setattr(self, k, v)
+            setattr(o, k, v)
         self.app_key = app_key
         self.device_ids = list(device_ids)
         self.url = url
@@ -134,7 +142,7 @@ class SinricClient(Dispatcher):
             if v:
                 h.append((k, v))
         try:
-            ws = await websocket.connect(self.url, h, self.connect_timeout_ms / 1000,
+            ws = await net.ws.connect(self.url, h, self.connect_timeout_ms / 1000,
                                          self.max_message, *self._tls)
         except Exception as e:  # HandshakeError, a bad URL, DNS failure
             self.stats["failures"] += 1
@@ -155,8 +163,7 @@ class SinricClient(Dispatcher):
             return None, "no timestamp frame (%s)" % (e,)
         self._clock.sync(ts)
         up_at = self._alive_at = self._ticks()
-        if self._boot is None:
-            self._boot = ts - self._diff(up_at, self._born) // 1000
+        self.dispatch.uptime_s()  # the first synced reading anchors the boot time
         s = self.stats
         s["reconnects"] += s["connects"] > 0
         s["connects"] += 1
@@ -185,7 +192,7 @@ class SinricClient(Dispatcher):
     def _end(self, e):
         # The reader or the pump stopped: the session ends, and this is why.
         if self._why is None:
-            if isinstance(e, websocket.ConnectionClosed):
+            if isinstance(e, net.ws.ConnectionClosed):
                 self._why = "connection closed: %s" % (e,)
             elif isinstance(e, DeadLink):
                 self._why = str(e)
@@ -196,7 +203,7 @@ class SinricClient(Dispatcher):
     async def _reader(self, ws):
         try:
             while True:
-                out = self.handle(await ws.recv())
+                out = self.dispatch.handle(await ws.recv())
                 if out is not None:
                     await ws.send(out)
                 out = None
@@ -261,7 +268,7 @@ class SinricClient(Dispatcher):
             key, item, age = got
             dev, action, inst = key
             try:  # createdAt = when it happened, not when the link allowed it out
-                text = self._codec.event(action, item[0], self._clock.now() - age // 1000,
+                text = self.dispatch.codec.event(action, item[0], self._clock.now() - age // 1000,
                                          dev, item[1], inst)
             except ValueError as e:
                 self.stats["dropped_events"] += 1

@@ -2,8 +2,9 @@
 # or property dict a device declares, with the spec's defaults filled in, and raises
 # ValueError for an instance, unit or value the spec does not know.
 # tools/yango_check.check_entry validates whole entries (host tools, tests).
-from yango_payloads import COLOR, EVENT, FLOAT, MODE, ON_OFF, RANGE, TOGGLE
-from yango_vocab import (
+from yango.payloads import COLOR, EVENT, FLOAT, MODE, ON_OFF, RANGE, TOGGLE
+
+from tools.yango.vocab import (
     DEVICE_TYPES,
     EVENT_VALUES,
     FLOAT_UNITS,
@@ -167,7 +168,7 @@ def device_entry(id, name, type, capabilities=(), properties=(), room=None, desc
                  ("device_info", device_info)):
         if v is not None and v != []:
             e[k] = v
-    from yango_payloads import pairs
+    from yango.payloads import pairs
 
     seen = []
     for d in e.get("capabilities", []) + e.get("properties", []):

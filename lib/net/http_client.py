@@ -5,36 +5,18 @@
 import asyncio
 import sys
 
-from http_response import HttpError, HttpTimeout, Response, read_response  # noqa: F401
+from net.http_response import HttpError, HttpTimeout, Response, read_response  # noqa: F401
+from net.url import parse_url
 
 _MP = sys.implementation.name == "micropython"
 TIMEOUT_S = 5
 MAX_RESPONSE = 4096  # status line + headers + body, bytes
 
 
-def parse_url(url):
-    """'https://host:port/path' -> (tls: bool, host, port, path). ValueError if unusable."""
-    if not isinstance(url, str) or " " in url or "\r" in url or "\n" in url:
-        raise ValueError("unusable URL: %r" % (url,))
-    if url.startswith("http://"):
-        tls, rest, port = False, url[7:], 80
-    elif url.startswith("https://"):
-        tls, rest, port = True, url[8:], 443
-    else:
-        raise ValueError("URL must start with http:// or https://: %r" % url)
-    i = rest.find("/")
-    hostport, path = (rest, "/") if i < 0 else (rest[:i], rest[i:])
-    host, sep, p = hostport.partition(":")
-    if sep:
-        port = int(p) if p.isdigit() else 0
-    if not host or "@" in host or not 0 < port < 65536:
-        raise ValueError("bad host or port in URL: %r" % url)
-    return tls, host, port, path
-
 
 def tls_context(cadata=None):
-    """A client TLS context (see http_tls.context); pass it as ssl= to reuse it."""
-    from http_tls import context
+    """A client TLS context (see net.tls_context); pass it as ssl= to reuse it."""
+    from net.tls_context import context
 
     return context(cadata)
 

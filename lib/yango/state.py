@@ -1,7 +1,7 @@
 # Pending Yango state: one slot per declared (device, type, instance), newest value wins,
 # so a request never carries two entries for one instance (yango.md §6.1, dext0r #406).
 from canonical_json import dumps, encode_str
-from yango_payloads import K_CAP, K_EVENT, K_FLOAT, K_MOMENT, normalize, pairs
+from yango.payloads import K_CAP, K_EVENT, K_FLOAT, K_MOMENT, normalize, pairs
 
 try:
     from micropython import const
