@@ -118,6 +118,9 @@ def parser():
     p.add_argument("--prune", action="store_true",
                    help="remove files under :lib and :firmware the project does not have")
     p.add_argument("--dry-run", action="store_true", help="show what would change")
+    p.add_argument("--frozen", action="store_true",
+                   help="the image from `make firmware` has lib/ and firmware/ frozen in: "
+                        "copy boot.py and main.py only, remove :lib and :firmware")
     p.add_argument("--root", default=str(deploy.ROOT), help=argparse.SUPPRESS)
 
     p = sub.add_parser("config", help="validate a config and write it as :config.json")
@@ -155,7 +158,7 @@ def main(argv=None):
             run_erase(args.port, args.chip, args.baud)
         elif args.command == "deploy":
             deploy.deploy(Link(args.port, args.resume), args.root, not args.source,
-                          args.prune, args.dry_run)
+                          args.prune, args.dry_run, frozen=args.frozen)
         elif args.command == "config":
             config_push.push(Link(args.port, args.resume), args.config)
         elif args.command == "check-config":

@@ -36,6 +36,13 @@ class DeployError(BoardError):
     pass
 
 
+def frozen_aware_files(root=ROOT, frozen=False):
+    """board_files(root); frozen: the image has lib/ and firmware/ frozen in (`make
+    firmware`), so only the root files go to the filesystem."""
+    files = board_files(root)
+    return [f for f in files if f in ROOT_FILES] if frozen else files
+
+
 def target_of(rel, compiled=True):
     """Where a project file lands on the board (relative to the board's root)."""
     if compiled and rel.endswith(".py") and rel not in ROOT_FILES:
@@ -73,14 +80,14 @@ def _compile(src, out, rel, flags):
         raise DeployError(str(e)) from None
 
 
-def build(root, mpy, compiled=True, build_dir=None):
+def build(root, mpy, compiled=True, build_dir=None, frozen=False):
     """{target: (local file to upload, sha256 hex)} for every board file."""
     root = Path(root)
     flags = mpy_cross_args(mpy) if compiled else []
     tag = "-".join(f.lstrip("-").replace("march=", "") for f in flags) or "default"
     out_dir = Path(build_dir or root / "build" / "mpy") / tag
     files = {}
-    for rel in board_files(root):
+    for rel in frozen_aware_files(root, frozen):
         target = target_of(rel, compiled)
         src = root / rel
         local = _compile(src, out_dir / target, rel, flags) if target != rel else src
@@ -146,10 +153,15 @@ def describe(info):
         v, info["platform"], info["machine"] or "?", mpy & 0xFF, (mpy >> 8) & 3, arch)
 
 
-def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print):
-    """Bring the board behind `link` up to date with `root`; returns the plan that ran."""
+def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print,
+           frozen=False):
+    """Bring the board behind `link` up to date with `root`; returns the plan that ran.
+    frozen: the image has lib/ and firmware/ frozen in; only boot.py and main.py are copied
+    and :lib/ and :firmware/ are emptied (files there would shadow or duplicate the frozen
+    ones: '' comes before '.frozen' on the ports' sys.path)."""
     root = Path(root)
-    targets = [target_of(r, compiled) for r in board_files(root)]
+    prune = prune or frozen
+    targets = [target_of(r, compiled) for r in frozen_aware_files(root, frozen)]
     forms = [f for f in (other_form(t) for t in targets) if f]
     # Files under BOARD_DIRS are found by the board's own walk: naming them all again would
     # make a script too big to compile in a small heap.
@@ -159,7 +171,7 @@ def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print
     if tuple(info["version"]) < MIN_VERSION:
         log("deploy: warning: the firmware needs MicroPython %s or newer; `make flash` "
             "installs a current one" % ".".join(map(str, MIN_VERSION)))
-    files = build(root, info["mpy"], compiled)
+    files = build(root, info["mpy"], compiled, frozen=frozen)
     p = plan(files, info["hashes"], prune)
     for path in p["orphans"]:
         log("deploy: %s is on the board but not in the project (prune=True removes it)" % path)
