@@ -92,8 +92,10 @@ mptest: venv mpy-lib
 
 # The unchanged firmware on the simulated board; the board's files live in build/sim/<name>.
 # CONFIG given on the command line wins; otherwise the example config.
-sim: venv
-	$(BIN)/python -m tools.sim.run $(if $(filter command line,$(origin CONFIG)),$(CONFIG),config.example.json)
+# CHIP=esp8266: the frozen ESP8266-profile interpreter at 38K; default the ESP32 profile.
+sim: venv $(if $(filter esp8266,$(CHIP)),kit)
+	$(BIN)/python -m tools.sim.run $(if $(filter command line,$(origin CONFIG)),$(CONFIG),config.example.json) \
+	  --chip $(or $(CHIP),esp32) $(if $(HEAP_SIM),--heap $(HEAP_SIM))
 
 clean:
 	rm -rf $(VENV) build
@@ -125,14 +127,29 @@ $(KIT_DIR)/.extracted: $(KIT_TAR)
 $(KIT_DIR)/mpy-cross/build/mpy-cross: $(KIT_DIR)/.extracted
 	$(MAKE) -C $(KIT_DIR)/mpy-cross -j2 >/dev/null
 
-$(KIT_MP): $(KIT_DIR)/mpy-cross/build/mpy-cross $(FROZEN_SRC) $(FROZEN_LIST) | build/multilib.ok
+# axTLS as the ESP8266 port builds it: its buffers cut to RT_MAX_PLAIN_LENGTH=1024, RT_EXTRA=4096
+# (ports/esp8266/Makefile) and its malloc on the MicroPython heap (ports/esp8266/posix_helpers.c,
+# here tools/kit/axtls_gc), so TLS is charged to the 38 KB as on the chip.
+KIT_AXTLS := -Dmalloc=ax_gc_malloc -Dcalloc=ax_gc_calloc -Drealloc=ax_gc_realloc -Dfree=ax_gc_free \
+  -DRT_MAX_PLAIN_LENGTH=1024 -DRT_EXTRA=4096
+KIT_C := $(wildcard tools/kit/*/*)
+
+$(KIT_MP): $(KIT_DIR)/mpy-cross/build/mpy-cross $(FROZEN_SRC) $(FROZEN_LIST) $(KIT_C) \
+  | build/multilib.ok
 	@echo "building the ESP8266-profile interpreter (32-bit, float32, axTLS, manifest.py frozen)"
+	@# the port's make does not track flags: a build made with other axTLS flags starts over
+	@f=$(KIT_DIR)/ports/unix/build-esp8266/kit.flags; \
+	  [ "$$(cat $$f 2>/dev/null)" = "$(KIT_AXTLS)" ] || \
+	  { rm -rf $(KIT_DIR)/ports/unix/build-esp8266 && mkdir -p $$(dirname $$f) && \
+	    echo "$(KIT_AXTLS)" > $$f; }
 	$(MAKE) -C $(KIT_DIR)/ports/unix -j2 VARIANT=standard BUILD=build-esp8266 \
 	  PROG=micropython-esp8266 \
 	  MICROPY_FORCE_32BIT=1 MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0 MICROPY_PY_BLUETOOTH=0 \
 	  MICROPY_SSL_AXTLS=1 MICROPY_SSL_MBEDTLS=0 \
 	  CFLAGS_EXTRA='-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_FLOAT' \
-	  FROZEN_MANIFEST=$(abspath manifest.py) >build/kit-build.log 2>&1 || \
+	  FROZEN_MANIFEST=$(abspath manifest.py) \
+	  USER_C_MODULES=$(abspath tools/kit) AXTLS_DEFS_EXTRA="$(KIT_AXTLS)" \
+	  >build/kit-build.log 2>&1 || \
 	  { tail -30 build/kit-build.log; exit 1; }
 	touch $@
 

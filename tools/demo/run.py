@@ -22,7 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tools.board_files import MICROPYTHON, ROOT
+from tools import interp
+from tools.board_files import ROOT
 from tools.sim.run import SimBoard
 
 # The heap the demo board runs with. The full firmware does not fit the 38wK of an ESP8266
@@ -154,8 +155,13 @@ class Demo:
     """The scenario. run() returns a summary dict or raises DemoError; stop() (always
     called by main()) ends every process it started."""
 
-    def __init__(self, heap=DEMO_HEAP, config=CONFIG, say=print, echo=False, logs=LOGS):
-        self.heap = heap
+    def __init__(self, heap=None, config=CONFIG, say=print, echo=False, logs=LOGS, chip=None,
+                 board_args=None, tls=False):
+        self.chip = chip
+        self.tls = tls  # both clouds through TLS fronts (tools/tls_proxy.py, throwaway CA)
+        self.proxies = []
+        self.board_args = dict(board_args or {})  # more SimBoard arguments (preload=...)
+        self.heap = heap or (interp.HEAP[chip] if chip else DEMO_HEAP)
         self.cfg = json.loads(Path(config).read_text())
         self.config_path = Path(config)
         self.say = say
@@ -168,8 +174,10 @@ class Demo:
 
     # -- the three processes ---------------------------------------------------------------
     def start(self):
-        if not MICROPYTHON.exists():
-            raise DemoError("%s missing: run `make venv`" % MICROPYTHON)
+        try:
+            self.interp = interp.locate(self.chip or "esp32")
+        except interp.Unavailable as e:
+            raise DemoError(str(e)) from None
         self.logs.mkdir(parents=True, exist_ok=True)
         port_file = Path(self._tmp.name) / "sinric.ports"
         self.sinric = Proc("Sinric Pro double",
@@ -194,8 +202,15 @@ class Demo:
         cfg = json.loads(json.dumps(self.cfg))
         cfg["sinric"]["url"] = "ws://127.0.0.1:%d/" % ws_port
         cfg["yango"]["url"] = url
-        self.board = SimBoard(cfg, heap=self.heap, echo=self.echo,
-                              board_dir=Path(self._tmp.name) / "board")
+        if self.tls:
+            from tools.tls_proxy import TlsProxy
+
+            self.proxies = [TlsProxy(ws_port).start(), TlsProxy(self.yango_port).start()]
+            cfg["sinric"]["url"] = "wss://127.0.0.1:%d/" % self.proxies[0].port
+            cfg["yango"]["url"] = "https://127.0.0.1:%d" % self.proxies[1].port
+            self.say("[setup] TLS fronts: %s, %s" % (cfg["sinric"]["url"], cfg["yango"]["url"]))
+        self.board = SimBoard(cfg, heap=self.heap, echo=self.echo, interp=self.interp,
+                              board_dir=Path(self._tmp.name) / "board", **self.board_args)
         self.board.start()
         try:
             self.board.wait_for("app: running", timeout=30)
@@ -222,7 +237,8 @@ class Demo:
         for step in (lambda: self.ctl and self.ctl.close(),
                      lambda: self.board and self._save_board(),
                      lambda: self.sinric and self.sinric.stop(),
-                     lambda: self.yango and self.yango.stop()):
+                     lambda: self.yango and self.yango.stop(),
+                     lambda: [p.stop() for p in self.proxies]):
             try:
                 step()
             except Exception as e:  # noqa: BLE001 - keep stopping the others
@@ -351,9 +367,10 @@ class Demo:
                 "pids": [p.pid for p in (self.sinric, self.yango) if p]}
 
 
-def run_demo(heap=DEMO_HEAP, config=CONFIG, say=print, echo=False, logs=LOGS):
-    """Run the whole demo; returns the summary dict, raises DemoError. Always cleans up."""
-    demo = Demo(heap, config, say, echo, logs)
+def run_demo(heap=None, config=CONFIG, say=print, echo=False, logs=LOGS, chip=None):
+    """Run the whole demo; returns the summary dict, raises DemoError. Always cleans up.
+    chip: a profile of tools/interp.py (its interpreter; its heap unless heap is given)."""
+    demo = Demo(heap, config, say, echo, logs, chip=chip)
     try:
         try:
             return demo.run()
@@ -377,7 +394,9 @@ def _sigterm(signum, frame):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--heap", default=DEMO_HEAP, help="board heap (default %s)" % DEMO_HEAP)
+    ap.add_argument("--heap", help="board heap (default: the chip's, else %s)" % DEMO_HEAP)
+    ap.add_argument("--chip", choices=interp.CHIPS,
+                    help="chip profile: its interpreter and heap (tools/interp.py)")
     ap.add_argument("--config", default=str(CONFIG), help="demo config (its urls are replaced)")
     ap.add_argument("--echo", action="store_true", help="also print the board's own output")
     args = ap.parse_args(argv)
@@ -389,7 +408,8 @@ def main(argv=None):
     print("== demo: firmware on a simulated board, Sinric Pro double, Yango double ==",
           flush=True)
     try:
-        s = run_demo(args.heap, args.config, lambda t: print(t, flush=True), args.echo)
+        s = run_demo(args.heap, args.config, lambda t: print(t, flush=True), args.echo,
+                     chip=args.chip)
     except DemoError as e:
         print("\nFAILED: %s" % e, flush=True)
         return 1

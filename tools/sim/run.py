@@ -1,6 +1,7 @@
 """Run the unchanged firmware on a simulated board (the MicroPython unix port plus fakes).
 
-CLI:  python -m tools.sim.run CONFIG [--dir DIR] [--heap 38wK]   (what `make sim` runs)
+CLI:  python -m tools.sim.run CONFIG [--chip esp32|esp8266] [--dir DIR] [--heap 38wK]
+      (what `make sim` runs; the chip picks the interpreter and heap, tools/interp.py)
 API:  with SimBoard({"wifi": ..., "devices": [...]}) as board:
           board.set(0, 0); board.get(5)["value"]; board.wait_for("wifi: online")
 
@@ -28,6 +29,7 @@ import threading
 import time
 from pathlib import Path
 
+from tools import interp
 from tools.board_files import MICROPYTHON, ROOT, compile_file  # noqa: F401 - MICROPYTHON: API
 
 CACHE = ROOT / "build" / "sim-mpy"
@@ -199,20 +201,25 @@ class SimBoard:
     services that append to firmware.app.SERVICES. knobs: {"module.ATTR": number} set before
     boot.py (FAST for tests). heap: the board's heap, as -X heapsize; with as_board the
     simulator's own code (fakes, agent) is not charged to it, so gc.mem_free() in the firmware
-    reads as on the board. echo: copy the board's output to stdout.
+    reads as on the board. echo: copy the board's output to stdout. interp: the chip
+    profile's interpreter (tools.interp.Interp; default the venv binary); its heap is the
+    default heap, and on a frozen profile lib/ and firmware/ import from `.frozen` first.
     """
 
     reply_timeout = 5.0
 
     def __init__(self, config=None, *, config_text=None, board_dir=None, port=None,
-                 preload=(), extra_path=(), knobs=None, env=None, heap="38wK", as_board=True,
-                 echo=False, max_boots=None):
+                 preload=(), extra_path=(), knobs=None, env=None, heap=None, as_board=True,
+                 echo=False, max_boots=None, interp=None):
         self.config = config
         self.config_text = config_text
         self.preload = list(preload)
         self.extra_path = list(extra_path)
         self.knobs = dict(knobs or {})
         self.env = dict(env or {})
+        self.interp = interp
+        self.binary = interp.path if interp else MICROPYTHON
+        heap = heap or (interp.heap if interp else "38wK")
         self.heap = heap
         self.as_board = as_board
         self._heap = heap_bytes(heap) + (SIM_EXTRA if as_board else 0)
@@ -332,6 +339,8 @@ class SimBoard:
         e = dict(os.environ)
         path = ([str(ROOT / p) for p in self.extra_path] + self._mpy_path
                 + [str(ROOT / p) for p in MP_PATH] + [".frozen"])
+        if self.interp and self.interp.frozen:  # the firmware from flash, as on the chip
+            path = [".frozen"] + path
         e.update({
             "MICROPYPATH": ":".join(path),
             "SIM_ROOT": str(ROOT),
@@ -369,7 +378,7 @@ class SimBoard:
                 cause = self._next_cause
                 started = time.monotonic()
                 p = subprocess.Popen(
-                    [str(MICROPYTHON), "-X", "heapsize=%d" % self._heap, "-m", "launcher"],
+                    [str(self.binary), "-X", "heapsize=%d" % self._heap, "-m", "launcher"],
                     cwd=self.board_dir, env=self._env(cause), stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
                 with self._cond:
@@ -560,15 +569,21 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("config", help="config.json to run (copied onto the board)")
     ap.add_argument("--dir", help="board filesystem directory (default build/sim/<name>)")
-    ap.add_argument("--heap", default="38wK", help="MicroPython heap (default 38wK)")
+    ap.add_argument("--chip", default="esp32", choices=interp.CHIPS,
+                    help="the chip profile's interpreter and heap (default esp32)")
+    ap.add_argument("--heap", help="MicroPython heap (default: the chip's, tools/interp.py)")
     args = ap.parse_args(argv)
     # Python leaves SIGINT ignored when started with it ignored (a background job of a
     # script, nohup): Ctrl-C must stop the runner whatever started it.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    if not MICROPYTHON.exists():
-        sys.exit("sim: %s missing; run `make venv`" % MICROPYTHON)
+    try:
+        mp = interp.locate(args.chip)
+    except interp.Unavailable as e:
+        sys.exit("sim: %s" % e)
     board_dir = Path(args.dir or ROOT / "build" / "sim" / Path(args.config).stem)
-    board = SimBoard(Path(args.config), board_dir=board_dir, heap=args.heap, echo=True)
+    board = SimBoard(Path(args.config), board_dir=board_dir, heap=args.heap, echo=True,
+                     interp=mp)
+    print("[sim] %s profile: %s, heap %s" % (args.chip, mp.path.name, board.heap), flush=True)
     print("[sim] board filesystem %s; Ctrl-C stops; Python lines go to the board's REPL"
           % board_dir, flush=True)
     try:
