@@ -18,6 +18,8 @@ MPY_TESTS := build/mpy-tests
 MPY_FW := build/mpy/fw
 # The simulated board's fake machine/dht/network, precompiled for the 38 KB ESP8266 profile.
 MPY_FAKES := build/mpy-fakes
+# tools.yango (host-only, but the portable tests import it on both runtimes), precompiled.
+MPY_TOOLS := build/mpy-tools
 MP_PATH := $(MPY_LIB):lib:$(MPY_FW):.:$(MPY_TESTS):tests/portable:.frozen
 # The Sinric Pro server double run by hand: device port and line-based control port.
 SINRIC_PORT ?= 8765
@@ -85,6 +87,7 @@ mpy-lib: venv
 	@$(BOARD_TOOL) compile firmware $(MPY_FW)/firmware
 	@$(BOARD_TOOL) compile tests/portable $(MPY_TESTS)
 	@$(BOARD_TOOL) compile tools/sim/fakes $(MPY_FAKES)
+	@$(BOARD_TOOL) compile tools/yango $(MPY_TOOLS)/tools/yango
 
 # mp_run gives every test module a fresh board-sized heap, as each board runs one config
 mptest: venv mpy-lib
@@ -114,7 +117,7 @@ FROZEN_LIST := build/frozen.list
 $(shell mkdir -p build && { echo "$(FROZEN_SRC)" | cmp -s - $(FROZEN_LIST) || \
   echo "$(FROZEN_SRC)" > $(FROZEN_LIST); })
 HEAP_ESP8266 := 38K
-KIT_PATH := .frozen:$(MPY_TESTS):$(MPY_FAKES):tests/portable
+KIT_PATH := .frozen:$(MPY_TESTS):$(MPY_FAKES):$(MPY_TOOLS):tests/portable
 .PHONY: kit mptest-esp8266
 
 kit:

@@ -1,6 +1,6 @@
 """Heap figures per chip profile and config on the simulated board (`make mem` prints them).
 
-For each profile of tools/interp.py (esp32: .mpy from the filesystem, 64-bit binary at the
+For each profile of tools/board_files.py (esp32: .mpy from the filesystem, 64-bit binary at the
 ESP32 heap; esp8266: frozen, 32-bit, 38K) it runs the demo scenario (tools/demo/run.py: the
 firmware against the Sinric and Yango doubles) with tests/host/mem_probe.py preloaded, which
 records the heap's low point (least free right after a collection). Then it drives more
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from tools import interp  # noqa: E402
+from tools import board_files  # noqa: E402
 from tools.demo import run as demo_run  # noqa: E402
 
 LOW = re.compile(r"^memprobe: low (\d+)$")
@@ -86,14 +86,14 @@ def profile(chip, heap=None, config=demo_run.CONFIG, more=(100,), say=lambda s: 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--chip", action="append", choices=interp.CHIPS)
+    ap.add_argument("--chip", action="append", choices=board_files.CHIPS)
     ap.add_argument("--heap")
     ap.add_argument("--requests", type=int, nargs="*", default=[100, 1000])
     ap.add_argument("--config", default=str(demo_run.CONFIG))
     ap.add_argument("--tls", action="store_true", help="both clouds over TLS")
     args = ap.parse_args(argv)
-    for chip in args.chip or interp.CHIPS:
-        why = interp.why_unavailable(chip)
+    for chip in args.chip or board_files.CHIPS:
+        why = board_files.why_unavailable(chip)
         if why:
             print(why)
             continue

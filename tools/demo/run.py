@@ -22,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tools import interp
+from tools import board_files
 from tools.board_files import ROOT
 from tools.sim.run import SimBoard
 
@@ -161,7 +161,7 @@ class Demo:
         self.tls = tls  # both clouds through TLS fronts (tools/tls_proxy.py, throwaway CA)
         self.proxies = []
         self.board_args = dict(board_args or {})  # more SimBoard arguments (preload=...)
-        self.heap = heap or (interp.HEAP[chip] if chip else DEMO_HEAP)
+        self.heap = heap or (board_files.HEAP[chip] if chip else DEMO_HEAP)
         self.cfg = json.loads(Path(config).read_text())
         self.config_path = Path(config)
         self.say = say
@@ -175,8 +175,8 @@ class Demo:
     # -- the three processes ---------------------------------------------------------------
     def start(self):
         try:
-            self.interp = interp.locate(self.chip or "esp32")
-        except interp.Unavailable as e:
+            self.interp = board_files.locate(self.chip or "esp32")
+        except board_files.Unavailable as e:
             raise DemoError(str(e)) from None
         self.logs.mkdir(parents=True, exist_ok=True)
         port_file = Path(self._tmp.name) / "sinric.ports"
@@ -369,7 +369,7 @@ class Demo:
 
 def run_demo(heap=None, config=CONFIG, say=print, echo=False, logs=LOGS, chip=None):
     """Run the whole demo; returns the summary dict, raises DemoError. Always cleans up.
-    chip: a profile of tools/interp.py (its interpreter; its heap unless heap is given)."""
+    chip: a profile of tools/board_files.py (its interpreter; its heap unless heap is given)."""
     demo = Demo(heap, config, say, echo, logs, chip=chip)
     try:
         try:
@@ -395,8 +395,8 @@ def _sigterm(signum, frame):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--heap", help="board heap (default: the chip's, else %s)" % DEMO_HEAP)
-    ap.add_argument("--chip", choices=interp.CHIPS,
-                    help="chip profile: its interpreter and heap (tools/interp.py)")
+    ap.add_argument("--chip", choices=board_files.CHIPS,
+                    help="chip profile: its interpreter and heap (tools/board_files.py)")
     ap.add_argument("--config", default=str(CONFIG), help="demo config (its urls are replaced)")
     ap.add_argument("--echo", action="store_true", help="also print the board's own output")
     args = ap.parse_args(argv)

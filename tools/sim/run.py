@@ -1,7 +1,7 @@
 """Run the unchanged firmware on a simulated board (the MicroPython unix port plus fakes).
 
 CLI:  python -m tools.sim.run CONFIG [--chip esp32|esp8266] [--dir DIR] [--heap 38wK]
-      (what `make sim` runs; the chip picks the interpreter and heap, tools/interp.py)
+      (what `make sim` runs; the chip picks the interpreter and heap, tools/board_files.py)
 API:  with SimBoard({"wifi": ..., "devices": [...]}) as board:
           board.set(0, 0); board.get(5)["value"]; board.wait_for("wifi: online")
 
@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from tools import interp
+from tools import board_files
 from tools.board_files import MICROPYTHON, ROOT, compile_file  # noqa: F401 - MICROPYTHON: API
 
 CACHE = ROOT / "build" / "sim-mpy"
@@ -202,7 +202,7 @@ class SimBoard:
     boot.py (FAST for tests). heap: the board's heap, as -X heapsize; with as_board the
     simulator's own code (fakes, agent) is not charged to it, so gc.mem_free() in the firmware
     reads as on the board. echo: copy the board's output to stdout. interp: the chip
-    profile's interpreter (tools.interp.Interp; default the venv binary); its heap is the
+    profile's interpreter (tools.board_files.Interp; default the venv binary); its heap is the
     default heap, and on a frozen profile lib/ and firmware/ import from `.frozen` first.
     """
 
@@ -569,16 +569,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("config", help="config.json to run (copied onto the board)")
     ap.add_argument("--dir", help="board filesystem directory (default build/sim/<name>)")
-    ap.add_argument("--chip", default="esp32", choices=interp.CHIPS,
+    ap.add_argument("--chip", default="esp32", choices=board_files.CHIPS,
                     help="the chip profile's interpreter and heap (default esp32)")
-    ap.add_argument("--heap", help="MicroPython heap (default: the chip's, tools/interp.py)")
+    ap.add_argument("--heap", help="MicroPython heap (default: the chip's, tools/board_files.py)")
     args = ap.parse_args(argv)
     # Python leaves SIGINT ignored when started with it ignored (a background job of a
     # script, nohup): Ctrl-C must stop the runner whatever started it.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        mp = interp.locate(args.chip)
-    except interp.Unavailable as e:
+        mp = board_files.locate(args.chip)
+    except board_files.Unavailable as e:
         sys.exit("sim: %s" % e)
     board_dir = Path(args.dir or ROOT / "build" / "sim" / Path(args.config).stem)
     board = SimBoard(Path(args.config), board_dir=board_dir, heap=args.heap, echo=True,

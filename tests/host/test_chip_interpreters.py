@@ -1,4 +1,4 @@
-"""The chip-profile interpreters (tools/interp.py, `make kit`): what each one is, that the
+"""The chip-profile interpreters (tools/board_files.py, `make kit`): what each one is, that the
 frozen ESP8266 build follows lib/ and firmware/, and the one-line skip on a user's clone."""
 import os
 import subprocess
@@ -6,16 +6,16 @@ import time
 
 import pytest
 
-from tools import interp
+from tools import board_files
 
-ROOT = interp.ROOT
-PROBE = "import sys, sinric_client; print(sys.maxsize, 1/3, sinric_client.__file__)"
+ROOT = board_files.ROOT
+PROBE = "import sys; from sinric import client; print(sys.maxsize, 1/3, client.__file__)"
 
 
 def _esp8266():
     try:
-        return interp.locate("esp8266")
-    except interp.Unavailable as e:
+        return board_files.locate("esp8266")
+    except board_files.Unavailable as e:
         pytest.skip(str(e))
 
 
@@ -25,7 +25,7 @@ def test_esp8266_profile_is_32_bit_float32_with_the_firmware_frozen():
     mp = _esp8266()
     r = subprocess.run(mp.argv("-c", PROBE), env=mp.env(), capture_output=True, text=True,
                        cwd=ROOT, check=True)
-    assert r.stdout.split() == ["2147483647", "0.33333334", "sinric_client.py"]
+    assert r.stdout.split() == ["2147483647", "0.33333334", "sinric/client.py"]
     assert mp.heap == "38K" and mp.mp_path(["x"]) == ".frozen:x"
 
 
@@ -38,8 +38,8 @@ def test_esp8266_profile_has_axtls_and_asyncio_frozen():
 
 
 def test_esp32_profile_is_the_venv_binary_loading_from_the_filesystem():
-    mp = interp.locate("esp32")
-    assert mp.path == interp.VENV_BIN and not mp.frozen
+    mp = board_files.locate("esp32")
+    assert mp.path == board_files.MICROPYTHON and not mp.frozen
     assert mp.mp_path(["build/mpy/lib"]) == "build/mpy/lib:.frozen"
 
 
@@ -49,7 +49,7 @@ def _stale(binary):
     return r.returncode != 0
 
 
-@pytest.mark.parametrize("src", ["firmware/devices/switch.py", "lib/clock.py", "manifest.py"])
+@pytest.mark.parametrize("src", ["firmware/devices/switch.py", "lib/net/ws.py", "manifest.py"])
 def test_a_changed_frozen_source_makes_the_esp8266_binary_stale(src):
     mp = _esp8266()
     assert not _stale(mp.path)
@@ -65,9 +65,9 @@ def test_a_changed_frozen_source_makes_the_esp8266_binary_stale(src):
 
 
 def test_without_the_kit_each_run_says_why_in_one_line(monkeypatch, tmp_path):
-    monkeypatch.setattr(interp, "KIT_TAR", tmp_path / "absent.tar.xz")
-    with pytest.raises(interp.Unavailable) as e:
-        interp.locate("esp8266")
+    monkeypatch.setattr(board_files, "KIT_TAR", tmp_path / "absent.tar.xz")
+    with pytest.raises(board_files.Unavailable) as e:
+        board_files.locate("esp8266")
     assert "\n" not in str(e.value) and "kit" in str(e.value)
     for target in ("kit", "mptest-esp8266"):
         r = subprocess.run(["make", "-s", "--no-print-directory", target,
