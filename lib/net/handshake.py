@@ -21,12 +21,9 @@ async def open_ws(ws, url, headers, cadata, sni, ssl):
     if not tls:
         ws._r, ws._w = r, w = await asyncio.open_connection(host, port)
     else:
-        if ssl is None:
-            from net.tls_context import context
+        from net.tls_context import context, open_connection
 
-            ssl = context(cadata)
-        ws._r, ws._w = r, w = await asyncio.open_connection(host, port, ssl=ssl,
-                                                            server_hostname=sni or host)
+        ws._r, ws._w = r, w = await open_connection(host, port, ssl or context(cadata), sni)
     key = binascii.b2a_base64(os.urandom(16))[:-1]
     out = ["GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"

@@ -59,7 +59,15 @@ def _mp_socket(host, port, ctx, sni):
 
 
 async def _send(conn, host, port, ctx, sni, head, body):
-    if _MP:
+    axtls = False
+    if _MP and ctx is not None:
+        from net import tls_context
+
+        axtls = tls_context.axtls()
+    if axtls:  # asyncio cannot drive axTLS's handshake: see net.tls_context.open_connection
+        conn.stream, w = await tls_context.open_connection(host, port, ctx, sni)
+        conn.sock = w
+    elif _MP:
         conn.sock = _mp_socket(host, port, ctx, sni)
         w = conn.stream = asyncio.StreamWriter(conn.sock, {})
     else:
