@@ -70,7 +70,30 @@ def validate(cfg):
     seen = {}
     for i, d in enumerate(devs):
         device(d, i, pins, seen)
+    import sys
+
+    chip_fit(cfg, sys.platform)
     return cfg
+
+
+# Why TLS is refused on an ESP8266 (measured on the ESP8266-profile interpreter, make mem):
+# the firmware leaves about 3 KB of the 38 KB heap with Sinric over ws://, and one axTLS
+# connection needs about 18 KB more; axTLS running out of memory crashes the board.
+TLS_8266_WHY = ("TLS does not fit an ESP8266's 38 KB heap beside the firmware (axTLS needs "
+                "about 18 KB per connection)")
+TLS_8266_INSTEAD = ("use Sinric over \"ws://ws.sinric.pro\" (plain, port 80); Yango is HTTPS "
+                    "only and needs an ESP32")
+
+
+def chip_fit(cfg, chip):
+    """ConfigError naming the field when chip (sys.platform: "esp8266", "esp32", ...) cannot
+    run this validated config's connections; the limits of tools/config_check.py too."""
+    if chip != "esp8266":
+        return
+    for name in ("sinric", "yango"):
+        sec = cfg.get(name)
+        if sec and sec["url"][:6] in ("wss://", "https:"):
+            raise ConfigError("%s.url: %s: %s" % (name, TLS_8266_WHY, TLS_8266_INSTEAD))
 
 
 def parse(text, name=PATH):

@@ -189,6 +189,14 @@ def _rule_problems(schema, config, chip=None):
         for field, direction in _pin_fields(schema, dev.get("type")).items():
             if isinstance(dev.get(field), int) and not isinstance(dev.get(field), bool):
                 uses.append(("$.devices[%d].%s" % (i, field), dev[field], direction))
+    if chip == "esp8266":  # the board's own rule: firmware/config.py chip_fit
+        from firmware.config import TLS_8266_INSTEAD, TLS_8266_WHY
+
+        for name, default in (("sinric", "wss://"), ("yango", "https://")):
+            sec = config.get(name)
+            url = sec.get("url", default) if isinstance(sec, dict) else ""
+            if isinstance(url, str) and url.startswith(("wss://", "https://")):
+                out.append(Problem("$.%s.url" % name, TLS_8266_WHY, TLS_8266_INSTEAD))
     for path, gpio, direction in uses:
         if gpio in pins:
             out.append(Problem(path, "GPIO %d is already used by %s" % (gpio, pins[gpio]),
