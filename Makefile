@@ -245,6 +245,18 @@ bench-sinric: venv mpy-lib
 .PHONY: mem
 mem: venv
 	$(BIN)/python -m tools.mem_budget $(STACKS)
+	$(MAKE) --no-print-directory mem-profiles
+
+# The heap's low point per chip profile and config on the simulated board (tools/mem_profile.py;
+# a few minutes): the demo config on both profiles and over TLS, Sinric alone at 38K.
+.PHONY: mem-profiles
+mem-profiles: venv kit
+	$(BIN)/python -m tools.mem_profile --requests 100 1000 10000
+	$(BIN)/python -m tools.mem_profile --chip esp8266 --sinric-only --requests 100 1000
+	$(BIN)/python -m tools.mem_profile --chip esp8266 --sinric-only --tls --heap 56K --requests 100
+	$(BIN)/python -m tools.mem_profile --chip esp32 --tls --requests 100
+	$(BIN)/python -m tools.mem_profile --chip esp32 --config config.example.json --requests 100
+	$(BIN)/python -m tools.mem_profile --chip esp32 --config config.example.json --tls --requests 100
 
 # The demo: both doubles as processes, the firmware on the simulated board, a scripted scenario.
 # DEMO_HEAP=...: the board's heap; default DEMO_HEAP in tools/demo/run.py (ESP32-class until

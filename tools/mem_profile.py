@@ -37,22 +37,24 @@ def current_low(board):
     return low_point(board)
 
 
-def drive(demo, n):
-    """n Sinric requests to the switch, each answered before the next, each followed by the
-    free heap at rest (control `info`, which collects first). Returns the least of those."""
+def drive(demo, n, rest=True):
+    """n Sinric requests to the switch, each answered before the next; rest: each followed by
+    the free heap at rest (control `info`, which collects first). Returns the least of those
+    (None without rest)."""
     sw = demo.devs["switch"]
     least = None
     for i in range(n):
         r = demo.ctl("request %s setPowerState %s" % (sw["sinric_id"], "On" if i % 2 else "Off"))
         if r.get("success") is not True:
             raise demo_run.DemoError("request %d failed: %r" % (i, r))
-        free = demo.board.info()["free"]
-        least = free if least is None else min(least, free)
+        if rest:
+            free = demo.board.info()["free"]
+            least = free if least is None else min(least, free)
     return least
 
 
 def profile(chip, heap=None, config=demo_run.CONFIG, more=(100,), say=lambda s: None,
-            tls=False):
+            tls=False, rest=True):
     """{"chip", "heap", "config", "tls", "demo_low", "end_free", "lows": {requests: low},
     "rest": {requests: least free at rest}, "error"}. tls: both clouds over TLS."""
     cfg = json.loads(Path(config).read_text())
@@ -71,7 +73,7 @@ def profile(chip, heap=None, config=demo_run.CONFIG, more=(100,), say=lambda s: 
         out["end_free"] = d.board.info()["free"]
         done = 0
         for n in more:
-            out["rest"][n] = drive(d, n - done)
+            out["rest"][n] = drive(d, n - done, rest)
             done = n
             out["lows"][n] = low_point(d.board)
     except (demo_run.DemoError, RuntimeError, TimeoutError, OSError, ValueError) as e:
@@ -84,6 +86,72 @@ def profile(chip, heap=None, config=demo_run.CONFIG, more=(100,), say=lambda s: 
     return out
 
 
+def sinric_only(chip, heap=None, more=(100,), tls=False):
+    """The demo config without Yango on the simulated board against the Sinric double alone:
+    boot, connect (ws://, or wss:// through a TLS front), then requests. Returns
+    {"chip", "heap", "tls", "connect_low", "lows": {requests: low}, "error", "tail"}."""
+    from tools.sim.run import SimBoard
+
+    cfg = json.loads(demo_run.CONFIG.read_text())
+    del cfg["yango"]
+    for dev in cfg["devices"]:
+        dev.pop("yango_id", None)
+    tmp = tempfile.TemporaryDirectory(prefix="memprofile-")
+    out = {"chip": chip, "heap": heap or board_files.HEAP[chip], "tls": tls, "error": None,
+           "lows": {}, "tail": []}
+    cfg_path = Path(tmp.name) / "config.json"
+    cfg_path.write_text(json.dumps(cfg))
+    ports = Path(tmp.name) / "ports"
+    server = board = ctl = proxy = None
+    try:
+        server = demo_run.Proc("Sinric Pro double", [
+            sys.executable, "-m", "tools.sinric_server", "serve", "--port", "0",
+            "--control-port", "0", "--config", str(cfg_path), "--port-file", str(ports)],
+            Path(tmp.name) / "sinric.log")
+        ws, cp = (int(x) for x in demo_run._until(
+            "the Sinric double's ports", lambda: ports.exists() and ports.read_text().split(),
+            timeout=20, every=0.05))
+        cfg["sinric"]["url"] = "ws://127.0.0.1:%d/" % ws
+        if tls:
+            from tools.tls_proxy import TlsProxy
+
+            proxy = TlsProxy(ws).start()
+            cfg["sinric"]["url"] = "wss://127.0.0.1:%d/" % proxy.port
+        board = SimBoard(cfg, heap=out["heap"], interp=board_files.locate(chip), **PROBE)
+        board.start()
+        ctl = demo_run.SinricControl(cp)
+        demo_run._until("the board connecting", lambda: ctl("status").get("connected"),
+                        timeout=30, every=0.2)
+        out["connect_low"] = low_point(board)
+        sw, done = cfg["devices"][0], 0
+        for n in more:
+            for i in range(done, n):
+                r = ctl("request %s setPowerState %s" % (sw["sinric_id"],
+                                                          "On" if i % 2 else "Off"))
+                if r.get("success") is not True:
+                    raise demo_run.DemoError("request %d failed: %r" % (i, r))
+            done = n
+            out["lows"][n] = low_point(board)
+    except (demo_run.DemoError, RuntimeError, TimeoutError, OSError, ValueError) as e:
+        out["error"] = "%s: %s" % (type(e).__name__, e)
+    finally:
+        if board is not None:
+            out["low"] = low_point(board)
+            out["tail"] = board.lines[-6:]
+        for step in (ctl and ctl.close, board and board.stop, server and server.stop,
+                     proxy and proxy.stop, tmp.cleanup):
+            if step:
+                try:
+                    step()
+                except Exception:  # noqa: BLE001 - keep stopping the others
+                    pass
+    return out
+
+
+def _lows(r):
+    return ", ".join("after %d requests %s" % kv for kv in r["lows"].items())
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chip", action="append", choices=board_files.CHIPS)
@@ -91,19 +159,25 @@ def main(argv=None):
     ap.add_argument("--requests", type=int, nargs="*", default=[100, 1000])
     ap.add_argument("--config", default=str(demo_run.CONFIG))
     ap.add_argument("--tls", action="store_true", help="both clouds over TLS")
+    ap.add_argument("--sinric-only", action="store_true",
+                    help="the demo config without Yango, against the Sinric double alone")
     args = ap.parse_args(argv)
+    print("Heap low points (least free right after a collection, bytes) on the simulated board")
     for chip in args.chip or board_files.CHIPS:
         why = board_files.why_unavailable(chip)
         if why:
             print(why)
             continue
+        if args.sinric_only:
+            r = sinric_only(chip, args.heap, args.requests, args.tls)
+            print("%-8s heap %-6s Sinric only over %s: connected %s; %s%s"
+                  % (chip, r["heap"], "wss://" if args.tls else "ws://", r.get("connect_low"),
+                     _lows(r), "; FAILED: " + r["error"] if r["error"] else ""), flush=True)
+            continue
         r = profile(chip, args.heap, args.config, more=args.requests, tls=args.tls)
-        lows = ", ".join("low after %d: %s (at rest %s)" % (n, low, r["rest"].get(n))
-                         for n, low in r["lows"].items())
-        print("%-8s heap %-6s %s%s: low point %s bytes free during the demo%s%s"
+        print("%-8s heap %-6s %s%s: demo %s; %s%s"
               % (chip, r["heap"], r["config"], " (TLS)" if r["tls"] else "", r.get("demo_low"),
-                 "; " + lows if lows else "",
-                 "; FAILED: " + r["error"] if r["error"] else ""), flush=True)
+                 _lows(r), "; FAILED: " + r["error"] if r["error"] else ""), flush=True)
     return 0
 
 

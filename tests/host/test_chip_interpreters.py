@@ -76,3 +76,19 @@ def test_without_the_kit_each_run_says_why_in_one_line(monkeypatch, tmp_path):
         assert r.returncode == 0, r.stderr
         lines = [ln for ln in r.stdout.splitlines() if "skipped" in ln]
         assert len(lines) == 1 and "ESP8266-profile" in lines[0], r.stdout
+
+
+def test_the_quickstart_example_config_boots_on_the_default_esp32_profile():
+    """`make sim CONFIG=config.example.json` (the README's Quickstart): 11 devices and both
+    clouds start at the ESP32 heap; at the old default (38wK) they died with MemoryError."""
+    import json
+
+    from tools.sim.run import SimBoard
+
+    cfg = json.loads((ROOT / "config.example.json").read_text())
+    cfg["sinric"]["url"] = "ws://127.0.0.1:9/"  # no network here: the clouds just retry
+    cfg["yango"]["url"] = "http://127.0.0.1:9"
+    with SimBoard(cfg, interp=board_files.locate("esp32")) as board:
+        board.wait_for("app: running", timeout=60)
+        assert board.heap == "112wK"
+        assert not [ln for ln in board.lines if "MemoryError" in ln or "SAFE MODE" in ln]
