@@ -3,7 +3,6 @@
 # text names the field: "devices[2].relay: must be a GPIO number 0-48". Keys starting with
 # "_" are comments and ignored; any other unknown key is an error (a typo must not silently
 # fall back to a default that drives a relay the wrong way).
-import json
 
 from firmware.config_fields import (  # noqa: F401 - the kinds are public here too
     BOOL,
@@ -97,10 +96,29 @@ def chip_fit(cfg, chip):
 
 
 def parse(text, name=PATH):
+    if isinstance(text, str):
+        text = text.encode()
+    if b"\\ud" not in text and b"\\uD" not in text:
+        import json
+
+        try:
+            return json.loads(text)
+        except (ValueError, TypeError):
+            raise ConfigError(name + ": not valid JSON") from None
+    # Host tools may write non-ASCII names as "\ud83d\ude00" pairs: MicroPython's json would
+    # keep them as invalid UTF-8 (lib/json_input.py), so that parser reads them.
+    import sys
+
+    import json_input
+
     try:
-        return json.loads(text)
-    except (ValueError, TypeError):
-        raise ConfigError(name + ": not valid JSON") from None
+        return json_input.loads(text, 16)
+    except ValueError as e:
+        raise ConfigError("%s: not valid JSON%s" % (name, "" if type(e) is ValueError
+                                                     else ": %s" % e)) from None
+    finally:
+        json_input = None
+        sys.modules.pop("json_input", None)  # used once at boot: give the RAM back
 
 
 def read(path=PATH):

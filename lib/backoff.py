@@ -21,10 +21,13 @@ class Backoff:
         self._span = hi - lo
         self._cur = min_ms
 
-    def next_ms(self):
-        """The next delay in ms; the one after is about twice as long, up to max_ms."""
+    def next_ms(self, max_ms=None):
+        """The next delay in ms; the one after is about twice as long, up to self.max_ms.
+        max_ms: this delay is drawn as if the current step were at most max_ms."""
         cur = self._cur
         self._cur = min(cur * 2, self.max_ms)
+        if max_ms is not None and cur > max_ms:
+            cur = max_ms
         return cur * (self._lo + (self._rand(self._span) if self._span > 0 else 0)) >> 10
 
     def reset(self):

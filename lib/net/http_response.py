@@ -28,11 +28,12 @@ class Response:
         self.body = body  # bytes
 
     def json(self):
-        """The body parsed as JSON, or None when it is not JSON."""
-        import json
+        """The body parsed as JSON (json_input: surrogate pairs decoded, depth bounded),
+        or None when it is not JSON."""
+        import json_input
 
         try:
-            return json.loads(self.body)
+            return json_input.loads(self.body)
         except (ValueError, UnicodeError):
             return None
 

@@ -41,7 +41,10 @@ class SinricClient:
     max_missed_pongs = 2
     backoff_min_ms = 1000
     backoff_max_ms = 60000
-    stable_ms = 60000  # a connection that lived this long resets the backoff
+    # A connection that lived stable_ms resets the backoff, and for 5 * stable_ms after it
+    # ends delays stay <= 8 * backoff_min_ms: one outage after a long healthy session is
+    # probed often; a flapping server (short sessions) gets the full backoff.
+    stable_ms = 60000
     net_poll_ms = 1000  # how often net_ready() is asked
     state_gap_ms = 1000
     sensor_gap_ms = 60000
@@ -67,6 +70,9 @@ class SinricClient:
             if not isinstance(getattr(o, k, None), int) or k[0] == "_":
                 raise TypeError("unknown SinricClient option %r" % k)
             setattr(o, k, v)
+        # the replay memory: now, in the compacted heap of boot, not at the first request
+        d._tokens = bytearray(8 * d.seen_tokens)
+        d.answered = self._answered
         self.app_key = app_key
         self.device_ids = list(device_ids)
         self.url = url
@@ -74,6 +80,7 @@ class SinricClient:
         self._net_ready = net_ready
         self._tls = (cadata, server_hostname)
         self._rand = rand
+        self._add = ticks_add
         self._limiter = EventLimiter(ticks_ms, ticks_diff, ticks_add, self.max_event_keys)
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -105,6 +112,7 @@ class SinricClient:
         self._running = True
         self._stop.clear()
         backoff = Backoff(self.backoff_min_ms, self.backoff_max_ms, self._rand)
+        quick_until = None  # ticks until which delays stay <= 8 * backoff_min_ms
         while self._running:
             if self._net_ready is not None and not self._net_ready():
                 await self._idle(self.net_poll_ms)
@@ -115,22 +123,40 @@ class SinricClient:
                 up_at, why = None, "%s: %s" % (type(e).__name__, e)
             if not self._running:
                 break
-            if up_at is not None and self._diff(self._ticks(), up_at) >= self.stable_ms:
-                backoff.reset()
-            delay = backoff.next_ms()
+            now = self._ticks()
+            if up_at is not None:
+                if self._diff(now, up_at) >= self.stable_ms:
+                    backoff.reset()
+                    quick_until = self._add(now, 5 * self.stable_ms)
+                else:  # a short session: the server is flapping, keep backing off
+                    quick_until = None
+            if quick_until is not None and self._diff(quick_until, now) > 0:
+                delay = backoff.next_ms(8 * self.backoff_min_ms)
+            else:
+                quick_until = None
+                delay = backoff.next_ms()
             self._log("sinric: disconnected (%s); reconnecting in %d ms" % (why, delay))
             await self._idle(delay)
         self._log("sinric: stopped")
 
     # -- connection -------------------------------------------------------------------
     async def _idle(self, ms):
-        # Sleep ms (stop() ends it early); undelivered events age out meanwhile.
+        # Sleep ms (stop() ends it early); undelivered events age out meanwhile. The
+        # network coming back (seen down, now up) ends the wait: a reason to try at once.
+        watch = self._net_ready is not None
+        down = watch and not self._net_ready()
         while ms > 0 and self._running:
-            step = min(ms, 5000)
+            step = min(ms, self.net_poll_ms if watch else 5000)
             if await _wait(self._stop, step):
                 return
             ms -= step
             self._expire_events()
+            if watch:
+                if not self._net_ready():
+                    down = True
+                elif down:
+                    self._log("sinric: network back; connecting now")
+                    return
 
     async def _session(self):
         """One connection from connect to loss; returns (ticks when up or None, reason)."""
@@ -259,6 +285,20 @@ class SinricClient:
         except Exception as e:
             self._end(e)
 
+    def _answered(self, p):
+        # A request succeeded: its response tells the cloud the real state, so a waiting
+        # (coalesced) or lost event for the same capability is stale and must not follow.
+        dev = p.get("deviceId")
+        if dev is not None:
+            # the event action reporting this state (sinricpro.md §8): adjustX -> setX
+            # (devices send events only for what a hand or a sensor changes)
+            a = p["action"]
+            if a[0] == "a":  # only adjust* requests start with "a" (airQuality: events)
+                a = "targetTemperature" if a == "adjustTargetTemperature" else "set" + a[6:]
+            if self._limiter.offer((dev, a, p.get("instanceId")), None, 0) is not None:
+                self._log("sinric: pending %s event for %s superseded by the response"
+                          % (a, dev))
+
     async def _send_events(self, ws):
         while self.connected:
             self._expire_events()
@@ -282,10 +322,24 @@ class SinricClient:
             self.stats["events"] += 1
 
     def _expire_events(self):
-        for (dev, action, _), _, age in self._limiter.expire(self.event_max_age_ms):
+        # Connected: states whose events were lost offline go out again as fresh
+        # PERIODIC_POLL reports (sinricpro.md §3 causes: the state found on polling), one
+        # per half state gap.
+        for key, _, age in self._limiter.expire(
+                self.event_max_age_ms, "PERIODIC_POLL" if self.connected else None,
+                self.state_gap_ms // 2):
+            if age is None:
+                self._log("sinric: reporting %s for %s again (its event was lost offline)"
+                          % (key[1], key[0]))
+                continue
             self.stats["dropped_events"] += 1
-            self._log("sinric: event %s for %s dropped: %s" % (
-                action, dev, "undelivered for %d s" % (age // 1000)))
+            # a moment, not a state: not reported again later
+            state = key[1] not in ("DoorbellPress", "pushNotification")
+            if not state:
+                self._limiter.offer(key, None, 0)
+            self._log("sinric: event %s for %s dropped: undelivered for %d s%s" % (
+                key[1], key[0], age // 1000,
+                "; its state is reported again once connected" if state else ""))
 
 
 class DeadLink(Exception):

@@ -3,18 +3,37 @@
 # takes the raw frame and returns the signed response text (or None). sinric.client owns one;
 # sinric.module_requests uses only the public surface: call(), uptime_s(), log, stats,
 # on_setting, health.
+#
+# Replays: a replyToken is remembered for as long as its request is fresh enough to be
+# accepted (until createdAt + max_age_s). Forgetting one early would let its replay act
+# again, so when all seen_tokens slots hold requests still inside that window the memory is
+# full and a new request is REFUSED (success:false, a log line), however fast they come:
+# refusing is safe (the cloud may retry), forgetting is not. The slots live in one
+# preallocated bytearray (8 bytes each: the token's 30-bit hash, then the second its
+# request expires, relative to _base; 0 = free), reused in arrival order: the next one is
+# the oldest, and if it is still live the memory is full.
 import gc
-import json
 import sys
 
-from sinric.codec import BadField, BadSignature, Codec, MissingSignature, parse_timestamp
+from sinric.codec import (
+    BadField,
+    BadSignature,
+    Codec,
+    MissingSignature,
+    _as_bytes,
+    _loads,
+    parse_timestamp,
+)
 
 
 class Dispatcher:
     max_age_s = 60  # requests created longer ago than this (synced clock) are refused
-    seen_tokens = 32  # replyTokens remembered against replays (more than arrive in max_age_s)
+    # replyTokens remembered against replays, each for max_age_s after its createdAt; more
+    # requests than this within max_age_s are refused (see above: never forgotten early)
+    seen_tokens = 64
     on_setting = None  # callable(setting_id, value) -> value, module-scope setSetting
     health = None  # callable() -> dict merged into the module health report
+    answered = None  # callable(payload): a request succeeded; its response goes out next
 
     def __init__(self, app_secret, clock, log, ticks_ms, ticks_diff):
         """clock: clock.Clock; log: callable(str); ticks_ms/ticks_diff: time's (ms). The knobs
@@ -27,10 +46,9 @@ class Dispatcher:
         self._born = ticks_ms()
         self._boot = None  # Unix time of construction, once the clock is synced
         self._handlers = {}
-        # Ring of recent replyToken hashes: small ints, so remembering one allocates nothing.
-        # Made at the first request, so the owner may set seen_tokens first.
-        self._tokens = None
         self._next = 0
+        self._base = None
+        self._tokens = None  # the replay memory, made before the first use
         self.stats = {"requests": 0, "refused": 0, "connects": 0, "reconnects": 0,
                       "failures": 0, "events": 0, "coalesced": 0, "dropped_events": 0}
 
@@ -68,25 +86,45 @@ class Dispatcher:
         self.stats["requests"] += 1
         what = _describe(p)
         token = p["replyToken"]
-        h = 0
-        for c in token.encode():
-            h = (h * 31 + c) & 0x3FFFFFFF
-        if self._tokens is None:
-            self._tokens = [-1] * self.seen_tokens
-        if h in self._tokens:
-            self.stats["refused"] += 1
-            self.log("sinric: refused %s: replayed replyToken %s" % (what, token))
-            return None  # the first copy already got its one response
-        self._tokens[self._next] = h
-        self._next = (self._next + 1) % len(self._tokens)
         now = self._clock.now()
         age = 0 if now is None else now - p["createdAt"]
         if now is None or age < 0:
             self._clock.sync(p["createdAt"])  # the server's clock only moves ours forward
-        elif age > self.max_age_s:
+            now = p["createdAt"]
+        h = 0
+        for c in token.encode():
+            h = (h * 31 + c) & 0x3FFFFFFF
+        if self._tokens is None:
+            self._tokens = bytearray(8 * self.seen_tokens)
+        slots = self._tokens
+        if self._base is None:
+            self._base = now - 1  # expiry seconds are >= 1: 0 marks a free slot
+        t = now - self._base
+        h = h.to_bytes(4, "little")
+        i = slots.find(h)  # a miss is decided in C
+        while i >= 0:
+            if i % 8 == 0:  # a hash is live in at most one slot
+                if int.from_bytes(slots[i + 4 : i + 8], "little") >= t:
+                    self.stats["refused"] += 1
+                    self.log("sinric: refused %s: replayed replyToken %s" % (what, token))
+                    return None  # the first copy already got its one response
+                slots[i + 4 : i + 8] = bytes(4)  # past its window: the slot is free
+            i = slots.find(h, i + 1)
+        if age > self.max_age_s:
             self.stats["refused"] += 1
             self.log("sinric: refused %s: created %d s ago" % (what, age))
             return self._respond(p, False, "Request expired (%d s old)" % age)
+        i = self._next * 8
+        if int.from_bytes(slots[i + 4 : i + 8], "little") >= t:  # full: refuse, never forget
+            self.stats["refused"] += 1
+            self.log("sinric: refused %s: replay memory full (%d requests within %d s)"
+                      % (what, self.seen_tokens, self.max_age_s))
+            return self._respond(p, False, "Too many requests: %d within %d s"
+                                 % (self.seen_tokens, self.max_age_s))
+        slots[i : i + 4] = h
+        slots[i + 4 : i + 8] = (p["createdAt"] + self.max_age_s - self._base).to_bytes(4,
+                                                                                 "little")
+        self._next = (self._next + 1) % self.seen_tokens
         action = p["action"]
         value = p.get("value", {})
         r = None
@@ -114,6 +152,8 @@ class Dispatcher:
         if r is None:
             self.log("sinric: %s -> failed: %s" % (what, msg))
             return self._respond(p, False, msg)
+        if self.answered is not None:
+            self.answered(p)
         return self._respond(p, True, "OK", r)
 
     def call(self, fn, args, what, failed):
@@ -157,9 +197,10 @@ def _drop(name):
 
 
 def _peek(raw):
-    # Fields of an unverified request, only to address the refusal; None if not a request.
+    # Fields of a request refused anyway, only to address the refusal; None if not a request.
+    # Lenient: a value nested too deep reads as null, a lone surrogate as U+FFFD.
     try:
-        p = json.loads(raw)["payload"]
+        p = _loads(_as_bytes(raw), None)["payload"]
         if p["type"] != "request" or not isinstance(p["replyToken"], str):
             return None
     except Exception:

@@ -4,6 +4,10 @@
 # The official SDKs drop such items instead; here only intermediate values are lost.
 # An item's age counts from when it could first have gone (offered, or its window opened
 # later): a value held back by the limiter is still the latest one when it goes out.
+# Items are (value, cause). One that expires undelivered is kept as the key's lost state:
+# revive() queues it again as a fresh item, so the cloud still converges on the real state;
+# offer(key, None) forgets a key's waiting and lost items once the cloud heard the state
+# otherwise (or the item was a moment, not a state).
 
 
 class EventLimiter:
@@ -13,23 +17,31 @@ class EventLimiter:
         self._add = ticks_add
         self.max_keys = max_keys
         # key -> [ticks when the window opens (None: open), gap ms, waiting item or None,
-        #         ticks when that item was offered]
+        #         ticks when that item was offered, lost item or None]
         self._slots = {}
 
     def offer(self, key, item, gap_ms):
         """Queue item under key. Returns the waiting item it replaced (or None); raises
-        OverflowError when max_keys keys already have items or closed windows."""
+        OverflowError when max_keys keys already have items or closed windows. Item None
+        forgets key's waiting and lost items (the cloud heard the state otherwise) and
+        returns the one it forgot."""
         s = self._slots.get(key)
+        if s is None and item is None:
+            return None
         if s is None:
             if len(self._slots) >= self.max_keys:
                 self.prune()
                 if len(self._slots) >= self.max_keys:
                     raise OverflowError("queue full (%d keys)" % self.max_keys)
-            s = self._slots[key] = [None, gap_ms, None, 0]
+            s = self._slots[key] = [None, gap_ms, None, 0, None]
         old = s[2]
-        s[1] = gap_ms
+        if item is None:
+            old = old or s[4]
+        else:
+            s[1] = gap_ms
+            s[3] = self._ticks()
         s[2] = item
-        s[3] = self._ticks()
+        s[4] = None  # a newer value supersedes a lost one
         return old
 
     def take(self):
@@ -57,16 +69,30 @@ class EventLimiter:
             s[2] = item
             s[3] = self._add(self._ticks(), -age_ms)
 
-    def expire(self, max_age_ms):
-        """Remove and return [(key, item, age_ms)] of items older than max_age_ms."""
+    def expire(self, max_age_ms, cause=None, gap_ms=0):
+        """Remove and return [(key, item, age_ms)] of items older than max_age_ms; each
+        stays as its key's lost item until offer(key, None) forgets it. With cause, every
+        lost item is queued again as a fresh (value, cause) item, their windows opening
+        gap_ms apart (a rate limit of their own), and returned as (key, item, None)."""
         now = self._ticks()
         out = []
+        n = 0
         for key, s in self._slots.items():
             if s[2] is not None:
                 age = self._age(s, now)
                 if age > max_age_ms:
                     out.append((key, s[2], age))
+                    s[4] = s[2]
                     s[2] = None
+            if cause is not None and s[4] is not None:
+                item = s[2] = (s[4][0], cause)
+                s[3] = now
+                s[4] = None
+                at = self._add(now, n * gap_ms)
+                n += 1
+                if s[0] is None or self._diff(s[0], at) < 0:
+                    s[0] = at
+                out.append((key, item, None))
         self.prune()
         return out
 
@@ -80,7 +106,8 @@ class EventLimiter:
         """Forget keys with nothing waiting and an open window (keeps ticks from wrapping)."""
         now = self._ticks()
         for k in [k for k, s in self._slots.items()
-                  if s[2] is None and (s[0] is None or self._diff(now, s[0]) >= 0)]:
+                  if s[2] is None and s[4] is None and (s[0] is None or
+                                                        self._diff(now, s[0]) >= 0)]:
             del self._slots[k]
 
     def wait_ms(self):

@@ -16,10 +16,10 @@ def classify(status, body):
         except UnicodeError:
             body = "(not UTF-8)"
     if body[:1] == "{":
-        import json
+        import json_input
 
-        try:
-            j = json.loads(body)
+        try:  # lenient: only for the log line; an emoji escaped as a pair reads as itself
+            j = json_input.loads(body, lenient=True)
             rid, code, msg = j.get("request_id"), j.get("error_code"), j.get("error_message")
         except (ValueError, AttributeError):
             pass

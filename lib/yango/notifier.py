@@ -1,6 +1,7 @@
 # Pushes device state to Yango's callback/state with the policy of yango.md §6: batched
 # flushes, >= GAP_MS between request starts, one request in flight, retries rebuilt from
-# the latest state, 400 dropped, 401/403 stop. run() drives the synchronous core
+# the latest state, 400 dropped (then a full report RESYNC_MS later, so the platform
+# converges on the real state), 401/403 stop. run() drives the synchronous core
 # (poll/complete), which tests drive directly with injected ticks.
 import asyncio
 
@@ -35,6 +36,8 @@ class YangoNotifier:
     HEARTBEAT_MS = 3600000  # re-send float properties this often; the first one comes
     JITTER_MS = (60000, 900000)  # INITIAL + HEARTBEAT + a random pick in this range
     SYNC_POLL_MS = 1000  # how often an unsynced clock is looked at
+    RESYNC_MS = 60000  # a batch dropped (4xx): the full report this long after; at most
+    # one per RESYNC_MS, so a value the platform keeps refusing costs one request a minute
     DISCOVERY_TRIES = 3
     MAX_BODY = 2048  # bytes per request body; what does not fit goes in the next request
     TIMEOUT_S = 5  # HTTP connect and response timeouts
@@ -64,6 +67,7 @@ class YangoNotifier:
         self._synced = False
         self._initial_at = None  # ticks of the initial full report while still ahead
         self._hb_at = None  # ticks of the next heartbeat
+        self._resync_at = None  # ticks of the full report after a dropped batch
         self._disc = self.DISCOVERY_TRIES if discovery else 0  # tries left
         self._wake = None
         self._until = None  # ticks the run loop sleeps until (report() may wake it)
@@ -155,6 +159,14 @@ class YangoNotifier:
                 self._hb_at = self._add(self._hb_at, self.HEARTBEAT_MS)
                 hb = self.HEARTBEAT_MS + hb
                 self.states.mark(now, True)
+        if self._resync_at is not None:
+            r = self._diff(self._resync_at, now)
+            if r <= 0:
+                self._resync_at = None
+                self.states.mark(now)
+                self._log("yango: full state report (a batch was dropped)")
+            elif hb is None or r < hb:
+                hb = r
         due = self.states.due(now, self.EVENT_MAX_AGE_MS, self._aged)
         if due is None:
             return hb
@@ -217,6 +229,10 @@ class YangoNotifier:
         st["dropped"] += len(batch)
         if kind == "discovery":
             self._disc = 0
+        elif batch and self._resync_at is None:
+            self._resync_at = self._add(now, self.RESYNC_MS)
+            return self._log("%s; dropped, not retried; full state report in %d s"
+                             % (line, self.RESYNC_MS // 1000))
         self._log(line + "; dropped, not retried")
 
     def _retry(self, req, now, line):

@@ -53,15 +53,30 @@ def test_replayed_request_is_refused_without_a_second_answer():
     assert len(r.acts) == 1
 
 
-def test_replay_memory_is_a_bounded_ring():
+def test_a_replay_is_refused_however_many_requests_came_between():
     r = Rig()
-    r.c.on_request(DEV, lambda action, value, instance: value)  # keeps no record
     first = r.request("setPowerState", {"state": "On"})
-    r.answer(first)
-    for _ in range(r.c.seen_tokens):
-        r.answer(r.request("setPowerState", {"state": "Off"}))
-    assert len(r.c._tokens) == r.c.seen_tokens
-    assert r.answer(first)["success"]  # forgotten after seen_tokens newer ones
+    assert r.answer(first)["success"]
+    for _ in range(r.c.seen_tokens - 1):  # the memory is now full, all inside the window
+        r.t.advance(100)
+        assert r.answer(r.request("setPowerState", {"state": "Off"}))["success"]
+    assert r.c.handle(first.encode()) is None  # the old ring forgot it after 31 others
+    assert r.logs[-1].endswith("replayed replyToken token-1")
+    n = len(r.acts)
+    # full: refusing is safe, forgetting is not
+    p = r.answer(r.request("setPowerState", {"state": "On"}))
+    assert (p["success"], p["message"]) == (False, "Too many requests: 64 within 60 s")
+    assert r.logs[-1] == ("sinric: refused setPowerState for %s: replay memory full (64 "
+                          "requests within 60 s)" % DEV)
+    assert len(r.acts) == n
+    assert r.c.handle(first.encode()) is None  # still remembered
+    # once the first request is past the window its slot is free (its replay is stale)
+    r.t.advance(54700)  # the clock reads NOW + 61
+    p = r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW + 61))
+    assert p["success"]
+    p = r.answer(first)
+    assert (p["success"], p["message"]) == (False, "Request expired (61 s old)")
+    assert len(r.acts) == n + 1
 
 
 def test_future_created_at_moves_the_clock_forward_only():
@@ -70,3 +85,16 @@ def test_future_created_at_moves_the_clock_forward_only():
     assert r.clock.now() == NOW + 30
     r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW + 10))
     assert r.clock.now() == NOW + 30
+
+
+def test_replay_memory_keeps_working_for_days():
+    r = Rig()
+    assert r.answer(r.request("setPowerState", {"state": "On"}))["success"]
+    for day in range(1, 3):
+        r.t.advance(0xF000 * 1000)
+        now = r.clock.now()
+        raw = r.request("setPowerState", {"state": "On"}, createdAt=now - 10)
+        assert r.answer(raw)["success"], day
+        r.t.advance(40000)  # 50 s old: still fresh, so still remembered
+        assert r.c.handle(raw.encode()) is None
+        assert r.logs[-1].endswith("replayed replyToken token-%d" % (day + 1))

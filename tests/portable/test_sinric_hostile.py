@@ -1,0 +1,64 @@
+# Hostile but signed (or unsigned) requests found by fuzzing: surrogate-pair escapes in
+# echoed text, lone surrogates, values nested deeper than the parser's heap allows. Each is
+# answered exactly once, its text echoed as valid UTF-8, nothing actuated.
+from hmac_sha256 import HmacSha256
+from sinric_rig import DEV, NOW, SECRET, Rig
+
+EMOJI = b"\xf0\x9f\x98\x80"
+
+
+def signed(payload_text, secret=SECRET):
+    # As the server's JSON.stringify/json.dumps would send it: escapes kept verbatim.
+    return ('{"header":{"payloadVersion":2,"signatureVersion":1},"payload":%s,'
+            '"signature":{"HMAC":"%s"}}' % (payload_text, HmacSha256(secret).b64(payload_text)))
+
+
+def payload(client_id="alexa-skill", value='{"state":"On"}', token="t-1"):
+    return ('{"action":"setPowerState","clientId":"%s","createdAt":%d,"deviceAttributes":[],'
+            '"deviceId":"%s","replyToken":"%s","type":"request","value":%s}'
+            % (client_id, NOW, DEV, token, value))
+
+
+def respond(r, raw):
+    out = r.c.handle(raw.encode())
+    assert out is not None, r.logs[-1]
+    b = out.encode()
+    assert b"\xed\xa0" not in b and b"\xed\xb8" not in b  # no CESU-8 surrogates
+    b.decode()  # valid UTF-8 (MicroPython checks too)
+    return r.codec.verify(out), b
+
+
+def test_a_surrogate_pair_in_client_id_is_echoed_as_real_utf8():
+    r = Rig()
+    p, b = respond(r, signed(payload("alexa-\\ud83d\\ude00")))
+    assert p["success"] and p["clientId"].encode() == b"alexa-" + EMOJI
+    assert b'"clientId":"alexa-' + EMOJI + b'"' in b
+    assert len(r.acts) == 1
+
+
+def test_a_lone_surrogate_is_refused_cleanly():
+    r = Rig()
+    p, _ = respond(r, signed(payload("alexa-\\ud83d")))
+    assert (p["success"], p["message"]) == (
+        False, "bad field: payload: lone surrogate \\ud83d in a string")
+    assert p["clientId"].encode() == b"alexa-\xef\xbf\xbd" and p["replyToken"] == "t-1"
+    assert r.acts == []
+    # unsigned, with the lone surrogate: still one clean answer
+    p, _ = respond(r, signed(payload("alexa-\\ude00", token="t-2"), "x" * 40))
+    assert (p["success"], p["message"], p["replyToken"]) == (False, "Signature is invalid",
+                                                             "t-2")
+
+
+def test_a_deeply_nested_value_is_refused_before_parsing():
+    r = Rig()
+    deep = "[" * 1600 + "]" * 1600
+    p, _ = respond(r, signed(payload(value='{"state":%s}' % deep)))
+    assert (p["success"], p["message"]) == (False,
+                                            "bad field: payload: nested deeper than 10 levels")
+    assert p["replyToken"] == "t-1" and r.acts == []
+    # unsigned and deep: answered too
+    p, _ = respond(r, signed(payload(value=deep, token="t-2"), "x" * 40))
+    assert (p["success"], p["replyToken"]) == (False, "t-2")
+    # and the link keeps serving
+    p, _ = respond(r, signed(payload(token="t-3")))
+    assert p["success"] and len(r.acts) == 1
