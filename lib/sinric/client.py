@@ -322,6 +322,7 @@ class SinricClient:
             self.stats["events"] += 1
 
     def _expire_events(self):
+        again = False
         # Connected: states whose events were lost offline go out again as fresh
         # PERIODIC_POLL reports (sinricpro.md §3 causes: the state found on polling), one
         # per half state gap.
@@ -335,11 +336,15 @@ class SinricClient:
             self.stats["dropped_events"] += 1
             # a moment, not a state: not reported again later
             state = key[1] not in ("DoorbellPress", "pushNotification")
-            if not state:
+            if state:
+                again = self.connected
+            else:
                 self._limiter.offer(key, None, 0)
             self._log("sinric: event %s for %s dropped: undelivered for %d s%s" % (
                 key[1], key[0], age // 1000,
                 "; its state is reported again once connected" if state else ""))
+        if again:  # lost while connected (a stalled link): report it now
+            self._expire_events()
 
 
 class DeadLink(Exception):

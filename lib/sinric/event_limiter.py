@@ -72,19 +72,14 @@ class EventLimiter:
     def expire(self, max_age_ms, cause=None, gap_ms=0):
         """Remove and return [(key, item, age_ms)] of items older than max_age_ms; each
         stays as its key's lost item until offer(key, None) forgets it. With cause, every
-        lost item is queued again as a fresh (value, cause) item, their windows opening
-        gap_ms apart (a rate limit of their own), and returned as (key, item, None)."""
+        item lost before this call is queued again as a fresh (value, cause) item, their
+        windows opening gap_ms apart (a rate limit of their own), and returned as
+        (key, item, None)."""
         now = self._ticks()
         out = []
         n = 0
         for key, s in self._slots.items():
-            if s[2] is not None:
-                age = self._age(s, now)
-                if age > max_age_ms:
-                    out.append((key, s[2], age))
-                    s[4] = s[2]
-                    s[2] = None
-            if cause is not None and s[4] is not None:
+            if cause is not None and s[4] is not None:  # lost before this call
                 item = s[2] = (s[4][0], cause)
                 s[3] = now
                 s[4] = None
@@ -93,6 +88,12 @@ class EventLimiter:
                 if s[0] is None or self._diff(s[0], at) < 0:
                     s[0] = at
                 out.append((key, item, None))
+            elif s[2] is not None:
+                age = self._age(s, now)
+                if age > max_age_ms:
+                    out.append((key, s[2], age))
+                    s[4] = s[2]
+                    s[2] = None
         self.prune()
         return out
 
