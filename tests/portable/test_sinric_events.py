@@ -1,10 +1,10 @@
 # SinricClient.event(): limited, coalesced, aged and signed; driven with injected ticks.
 import asyncio
+import gc
 import json
 
 from clock import Clock
 from sinric.client import SinricClient
-from sinric.codec import Codec
 from support import FakeTicks, raises
 
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
@@ -13,14 +13,15 @@ NOW = 1700000000
 
 
 class FakeWs:
-    def __init__(self):
+    def __init__(self, codec):
         self.sent = []
         self.fail = False
+        self.codec = codec  # the client's own: one HMAC key schedule, not one per frame
 
     async def send(self, text):
         if self.fail:
             raise OSError("link gone")
-        self.sent.append(Codec(SECRET).verify(text))
+        self.sent.append(self.codec.verify(text))
 
 
 class Rig:
@@ -33,7 +34,7 @@ class Rig:
         self.c = SinricClient("key", SECRET, [DEV], self.clock, log=self.logs.append,
                               ticks_ms=self.t.ticks_ms, ticks_diff=self.t.ticks_diff,
                               ticks_add=self.t.ticks_add, **knobs)
-        self.ws = FakeWs()
+        self.ws = FakeWs(self.c.dispatch.codec)
 
     def online(self):
         if not self.clock.synced:
@@ -41,6 +42,7 @@ class Rig:
         self.c.connected = True
 
     def pump(self):
+        gc.collect()  # an idle point, as between the client's frames on the board
         asyncio.run(self.c._send_events(self.ws))
         return [(p["action"], p["value"], p["createdAt"]) for p in self.ws.sent]
 
@@ -84,6 +86,7 @@ def test_sensor_values_get_the_60_s_gap_and_instances_their_own_key():
     r.t.advance(1)
     assert r.pump()[-1][1] == {"temperature": 21.7, "humidity": 40}
     assert r.ws.sent[-1]["cause"] == {"type": "PERIODIC_POLL"}
+
 
 
 def test_events_wait_for_clock_and_connection_and_keep_their_time():
