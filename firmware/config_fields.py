@@ -29,6 +29,9 @@ _HOSTNAME = const(12)
 _PASSWORD = const(13)
 _WDT = const(14)
 _PORT = const(15)
+_TOKEN = const(16)
+_VISIBLE = const(17)
+_NTP = const(18)
 
 
 class ConfigError(ValueError):
@@ -61,14 +64,59 @@ def _hex(s, n, upper_ok):
     return True
 
 
+# -- formats of the values that end up in a URL, a header or a socket address ------------
+_PCHAR = "-._~!$&'()*+,;=:@%/"  # RFC 3986 path characters besides letters and digits
+
+
+def _host_port(v):
+    """True for 'host' or 'host:port': a DNS name (RFC 1123 labels, 253 characters at most)
+    or an IPv4 address, port 1-65535."""
+    host, _, port = v.partition(":")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        return False
+    if not 0 < len(host) <= 253:
+        return False
+    labels = host.split(".")
+    if all(x.isdigit() for x in labels):
+        return len(labels) == 4 and all(len(x) <= 3 and int(x) < 256 for x in labels)
+    for x in labels:
+        if not 0 < len(x) < 64 or x[0] == "-" or x[-1] == "-":
+            return False
+        for c in x:
+            if not (c.isalpha() or c.isdigit() or c == "-") or ord(c) > 126:
+                return False
+    return True
+
+
 def _url(v, scheme):
-    from net.url import parse_url  # the board's one URL parser
+    """scheme://host[:port][/path] as the board's one URL parser takes it (net.url), with the
+    host as _host_port() and the path in RFC 3986 path characters (no query or fragment: the
+    firmware appends its own path)."""
+    from net.url import parse_url
 
     try:
-        parse_url(v, scheme)
-        return True
+        _tls, host, port, path = parse_url(v, scheme)
     except ValueError:
         return False
+    for c in path:
+        if not (c.isalpha() or c.isdigit() or c in _PCHAR) or ord(c) > 126:
+            return False
+    return _host_port("%s:%d" % (host, port))
+
+
+def _token(v):
+    # RFC 6750 b64token: an OAuth token as sent in "Authorization: OAuth <token>"
+    for c in v:
+        if not (c.isalpha() or c.isdigit() or c in "-._~+/=") or ord(c) > 126:
+            return False
+    return 0 < len(v) <= 2048
+
+
+def _visible(v):
+    for c in v:
+        if not "!" <= c <= "~":
+            return False
+    return 0 < len(v) <= 64
 
 
 def check(kind, v, spec):
@@ -118,11 +166,23 @@ def check(kind, v, spec):
                 return None
         return "must be a UUID (8-4-4-4-12 hex digits)"
     if kind == _WS_URL:
-        return None if _url(v, "ws") else "must be a ws:// or wss:// URL"
+        if _url(v, "ws"):
+            return None
+        return "must be a ws:// or wss:// URL with a valid host, port and path"
     if kind == _HTTP_URL:
         if _url(v, "http"):
             return None
-        return "must be an http:// or https:// URL"
+        return "must be an http:// or https:// URL with a valid host, port and path"
+    if kind == _TOKEN:
+        if _token(v):
+            return None
+        return "must be 1-2048 characters of letters, digits and - . _ ~ + / ="
+    if kind == _VISIBLE:
+        return None if _visible(v) else "must be 1-64 printable ASCII characters, no spaces"
+    if kind == _NTP:
+        if v == "" or _host_port(v):
+            return None
+        return "must be a host name or IPv4 address with an optional :port, or \"\" (off)"
     if kind == _SEMVER:
         p = v.split(".")
         if len(p) == 3 and all(x.isdigit() for x in p):
@@ -171,9 +231,9 @@ SINRIC = (
     ("firmware_version", _SEMVER, "1.0.0"),
 )
 YANGO = (
-    ("skill_id", STR, REQ, 64),
-    ("token", STR, REQ, 512),
-    ("user_id", STR, REQ, 64),
+    ("skill_id", _UUID, REQ),  # goes into the callback URL path
+    ("token", _TOKEN, REQ),  # goes into the Authorization header
+    ("user_id", _VISIBLE, REQ),
     ("url", _HTTP_URL, "https://dialogs.yango.com"),
     ("discovery_on_boot", BOOL, False),
 )
@@ -182,6 +242,7 @@ BOARD = (
     ("status_led_active_low", BOOL, False),
     ("watchdog_s", _WDT, 30),
     ("state_write_interval_s", INT, 60, 1, 86400),
+    ("ntp_server", _NTP, "pool.ntp.org"),  # "" turns SNTP off
 )
 SIM = (("port", _PORT, 0),)
 SECTIONS = (("wifi", WIFI, True), ("sinric", SINRIC, False), ("yango", YANGO, False),

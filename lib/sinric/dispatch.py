@@ -12,20 +12,18 @@ from sinric.codec import BadField, BadSignature, Codec, MissingSignature, parse_
 
 class Dispatcher:
     max_age_s = 60  # requests created longer ago than this (synced clock) are refused
+    # ... and so are requests created more than 30 s ahead of it (clock.nudge): a future
+    # createdAt, e.g. milliseconds by mistake, must not move the clock (sinricpro.md §5)
     seen_tokens = 32  # replyTokens remembered against replays (more than arrive in max_age_s)
     on_setting = None  # callable(setting_id, value) -> value, module-scope setSetting
     health = None  # callable() -> dict merged into the module health report
 
-    def __init__(self, app_secret, clock, log, ticks_ms, ticks_diff):
-        """clock: clock.Clock; log: callable(str); ticks_ms/ticks_diff: time's (ms). The knobs
-        above may be set on the instance before the first request."""
+    def __init__(self, app_secret, clock, log):
+        """clock: clock.Clock (ticks and Unix time); log: callable(str). The knobs above may
+        be set on the instance before the first request."""
         self.codec = Codec(app_secret)  # its owner signs events with it
         self._clock = clock
         self.log = log
-        self._ticks = ticks_ms
-        self._diff = ticks_diff
-        self._born = ticks_ms()
-        self._boot = None  # Unix time of construction, once the clock is synced
         self._handlers = {}
         # Ring of recent replyToken hashes: small ints, so remembering one allocates nothing.
         # Made at the first request, so the owner may set seen_tokens first.
@@ -42,8 +40,8 @@ class Dispatcher:
         """Process one received text frame; returns the response to send, or None."""
         try:
             ts = parse_timestamp(raw)
-            if ts is not None:
-                self._clock.sync(ts)
+            if ts is not None:  # mid-session and unsigned: a hint, not an authority
+                self._clock.hint(ts)
                 return None
             try:
                 p = self.codec.verify(raw)
@@ -79,14 +77,24 @@ class Dispatcher:
             return None  # the first copy already got its one response
         self._tokens[self._next] = h
         self._next = (self._next + 1) % len(self._tokens)
-        now = self._clock.now()
-        age = 0 if now is None else now - p["createdAt"]
-        if now is None or age < 0:
-            self._clock.sync(p["createdAt"])  # the server's clock only moves ours forward
-        elif age > self.max_age_s:
+        # Stale: older than max_age_s. Future: more than 30 s ahead (a request a little
+        # ahead moves the clock forward by that little: drift). Unsynced (a Dispatcher
+        # used alone; the client waits for the timestamp frame): the signed value syncs it.
+        clock = self._clock
+        now = clock.now()
+        t = p["createdAt"]
+        msg = None
+        if now is None:
+            if not clock.hint(t, "createdAt"):
+                msg = "Request time %r is not Unix seconds" % (t,)
+        elif now - t > self.max_age_s:
+            msg = "Request expired (%d s old)" % (now - t)
+        elif clock.nudge(t):
+            msg = "Request from the future (%d s ahead of the clock)" % (t - now)
+        if msg:
             self.stats["refused"] += 1
-            self.log("sinric: refused %s: created %d s ago" % (what, age))
-            return self._respond(p, False, "Request expired (%d s old)" % age)
+            self.log("sinric: refused %s: %s" % (what, msg))
+            return self._respond(p, False, msg)
         action = p["action"]
         value = p.get("value", {})
         r = None
@@ -129,13 +137,8 @@ class Dispatcher:
             return False, failed
 
     def uptime_s(self):
-        """Seconds since this dispatcher was made: from the synced clock once there is one
-        (ticks alone wrap after days; the first synced reading anchors the boot time), else
-        from ticks."""
-        now = self._clock.now()
-        if self._boot is None and now is not None:
-            self._boot = now - self._diff(self._ticks(), self._born) // 1000
-        return now - self._boot if now else self._diff(self._ticks(), self._born) // 1000
+        """Seconds since boot, from the clock (wrap-safe once synced: lib/clock.uptime_s)."""
+        return self._clock.uptime_s()
 
     def _respond(self, p, ok, msg="OK", value=None):
         now = self._clock.now() or p.get("createdAt", 0)

@@ -26,11 +26,10 @@ class FakeWs:
 class Rig:
     def __init__(self, **knobs):
         self.t = FakeTicks(start=(1 << 30) - 5000)  # the ticks wrap during every test
-        self.clock = Clock(self.t.ticks_ms, self.t.ticks_diff, self.t.ticks_add)
+        self.clock = Clock(self.t)
         self.logs = []
         self.c = SinricClient("key", SECRET, [DEV], self.clock, log=self.logs.append,
-                              ticks_ms=self.t.ticks_ms, ticks_diff=self.t.ticks_diff,
-                              ticks_add=self.t.ticks_add, **knobs)
+                              **knobs)
         self.ws = FakeWs()
 
     def online(self):
