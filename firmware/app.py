@@ -157,7 +157,7 @@ class App:
                 asyncio.create_task(run() if run is not None else obj)
         # the RTC's time (after a soft reset) before any task runs; after the factories, so
         # the short-lived date code it loads leaves no hole between their long-lived objects
-        self.time.boot()
+        self.time.start()
         gc.collect()
         wd.watch("app", TASK_LIMIT_MS)
         wd.watch("wifi", TASK_LIMIT_MS)

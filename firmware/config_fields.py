@@ -65,18 +65,29 @@ def _hex(s, n, upper_ok):
 
 
 # -- formats of the values that end up in a URL, a header or a socket address ------------
-_PCHAR = "-._~!$&'()*+,;=:@%/"  # RFC 3986 path characters besides letters and digits
+def _url(v, scheme):
+    """True for scheme://host[:port][/path] as the board's one URL parser takes it (net.url),
+    the path in RFC 3986 path characters (no query or fragment: the firmware appends its own
+    path); scheme None: "host[:port]" alone. The host: a DNS name (RFC 1123 labels, at most
+    253 characters) or an IPv4 address; the port 1-65535."""
+    if scheme:
+        from net.url import parse_url
 
-
-def _host_port(v):
-    """True for 'host' or 'host:port': a DNS name (RFC 1123 labels, 253 characters at most)
-    or an IPv4 address, port 1-65535."""
-    host, _, port = v.partition(":")
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        try:
+            v = parse_url(v, scheme)  # (tls, host, port, path); checks the port
+        except ValueError:
+            return False
+        for c in v[3]:
+            if not (c.isalpha() or c.isdigit() or c in "-._~!$&'()*+,;=:@%/") or ord(c) > 126:
+                return False
+        v = v[1]
+    else:
+        v, _, port = v.partition(":")
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            return False
+    if not 0 < len(v) <= 253:
         return False
-    if not 0 < len(host) <= 253:
-        return False
-    labels = host.split(".")
+    labels = v.split(".")
     if all(x.isdigit() for x in labels):
         return len(labels) == 4 and all(len(x) <= 3 and int(x) < 256 for x in labels)
     for x in labels:
@@ -86,37 +97,6 @@ def _host_port(v):
             if not (c.isalpha() or c.isdigit() or c == "-") or ord(c) > 126:
                 return False
     return True
-
-
-def _url(v, scheme):
-    """scheme://host[:port][/path] as the board's one URL parser takes it (net.url), with the
-    host as _host_port() and the path in RFC 3986 path characters (no query or fragment: the
-    firmware appends its own path)."""
-    from net.url import parse_url
-
-    try:
-        _tls, host, port, path = parse_url(v, scheme)
-    except ValueError:
-        return False
-    for c in path:
-        if not (c.isalpha() or c.isdigit() or c in _PCHAR) or ord(c) > 126:
-            return False
-    return _host_port("%s:%d" % (host, port))
-
-
-def _token(v):
-    # RFC 6750 b64token: an OAuth token as sent in "Authorization: OAuth <token>"
-    for c in v:
-        if not (c.isalpha() or c.isdigit() or c in "-._~+/=") or ord(c) > 126:
-            return False
-    return 0 < len(v) <= 2048
-
-
-def _visible(v):
-    for c in v:
-        if not "!" <= c <= "~":
-            return False
-    return 0 < len(v) <= 64
 
 
 def check(kind, v, spec):
@@ -173,14 +153,22 @@ def check(kind, v, spec):
         if _url(v, "http"):
             return None
         return "must be an http:// or https:// URL with a valid host, port and path"
-    if kind == _TOKEN:
-        if _token(v):
+    if kind == _TOKEN:  # RFC 6750 b64token, sent as "Authorization: OAuth <token>"
+        for c in v:
+            if not (c.isalpha() or c in "-._~+/=0123456789") or ord(c) > 126:
+                return "must be 1-2048 characters of letters, digits and - . _ ~ + / ="
+        if 0 < len(v) <= 2048:
             return None
         return "must be 1-2048 characters of letters, digits and - . _ ~ + / ="
     if kind == _VISIBLE:
-        return None if _visible(v) else "must be 1-64 printable ASCII characters, no spaces"
+        for c in v:
+            if not 32 < ord(c) < 127:
+                return "must be 1-64 printable ASCII characters, no spaces"
+        if 0 < len(v) <= 64:
+            return None
+        return "must be 1-64 printable ASCII characters, no spaces"
     if kind == _NTP:
-        if v == "" or _host_port(v):
+        if v == "" or _url(v, None):
             return None
         return "must be a host name or IPv4 address with an optional :port, or \"\" (off)"
     if kind == _SEMVER:

@@ -52,10 +52,9 @@ class StatusLed:
         self._inv = 1 if active_low else 0
         self._ms = clock.ticks_ms
         self._diff = clock.ticks_diff
-        self._add = clock.ticks_add
+        self.clock = clock
         self.state = OFF
         self._pattern = PATTERNS[OFF]
-        self._total = sum(self._pattern)
         self._t0 = self._ms()
         self._out = -1
         self._timer = None
@@ -65,7 +64,6 @@ class StatusLed:
         if state != self.state:
             self.state = state
             self._pattern = PATTERNS[state]
-            self._total = sum(self._pattern)
             self._t0 = self._ms()  # start the new pattern at its beginning
 
     def level(self):
@@ -73,8 +71,8 @@ class StatusLed:
         ms = self._diff(now, self._t0)
         if ms >= 1 << 28 or ms < 0:  # a state held for days: move the start on by whole
             # cycles (the blink does not jump) before ticks_diff runs out of range
-            ms %= self._total
-            self._t0 = self._add(now, -ms)
+            ms %= sum(self._pattern)
+            self._t0 = self.clock.ticks_add(now, -ms)
         return level(self._pattern, ms)
 
     def update(self, _timer=None):

@@ -10,10 +10,9 @@
 #   sync(t, name)  an authoritative source sets the clock: "sntp" and "sinric" (the server's
 #                  timestamp frame at connect) are strong, "rtc" (the RTC kept across soft
 #                  resets) is weak: it never overrides a strong source.
-#   hint(t)        an unauthenticated mid-session value (a stray {"timestamp": N} frame): taken
-#                  only within 30 s of the running clock, else logged and refused.
-#   nudge(t)       a verified request's createdAt: moves the clock forward by at most 30 s;
-#                  a createdAt further ahead is refused by the caller (sinric.dispatch).
+# A source offers only what it trusts: sinric.dispatch passes a verified createdAt or a
+# mid-session timestamp frame on only when it is within 30 s of the running clock (a request
+# further ahead is refused), so no request moves the clock by more.
 # (Names here are chosen among MicroPython's built-in qstrs where they read well: each new
 # identifier costs RAM on the board.)
 try:
@@ -24,10 +23,7 @@ except ImportError:  # CPython
         return x
 
 
-# The future window: a request stamped more than this ahead of the clock is refused and no
-# request moves the clock by more (sinricpro.md §5 leaves the tolerance open; 30 s covers a
-# week of crystal drift at 50 ppm between syncs). A hint further off is not taken either.
-_AHEAD_S = const(30)
+_AHEAD_S = const(30)  # a step larger than this is logged
 _HALF = const(1 << 29)  # ticks_diff's range on the ESP ports
 _REBASE_MS = const(3_600_000)
 
@@ -47,11 +43,10 @@ class Clock:
         self.ticks_add = time.ticks_add
         self._log = log
         self._base = None  # Unix seconds at _base_ticks
-        self._base_ticks = 0
         self.name = None
         self.syncs = 0
-        self._born = self.ticks_ms()  # uptime counts from here
-        self._boot = None  # Unix time of _born, fixed at the first sync
+        self._base_ticks = self.ticks_ms()  # until the first sync: the boot, uptime's start
+        self._boot = None  # Unix time of the boot, fixed at the first sync
 
     # -- intervals ------------------------------------------------------------------------
     def since(self, t, now=None):
@@ -84,42 +79,13 @@ class Clock:
         now = self.now()
         if now is not None and abs(t - now) > _AHEAD_S:
             self._log("clock: %s moved it %d s" % (name, t - now))
+        if self._boot is None:  # ticks alone wrap after days: uptime from Unix time after
+            self._boot = t - self.since(self._base_ticks) // 1000
         self._base = t
         self._base_ticks = self.ticks_ms()
-        if self._boot is None:  # ticks alone wrap after days: uptime from Unix time after
-            self._boot = t - self.since(self._born, self._base_ticks) // 1000
         self.name = name
         self.syncs += 1
         return True
-
-    def hint(self, t, name="timestamp frame"):
-        """An unauthenticated value: True when taken (within 30 s of the running clock, or a
-        valid first value of an unsynced clock); else logged and refused."""
-        now = self.now()
-        try:
-            if now is None:
-                return self.sync(t, "sinric")
-            if type(t) is int and abs(t - now) <= _AHEAD_S:
-                self._base = t  # the source stays: a hint does not make the clock more trusted
-                self._base_ticks = self.ticks_ms()
-                return True
-        except (TypeError, ValueError):
-            pass
-        self._log("clock: %s %r is off the clock (%s): not taken" % (name, t, now))
-        return False
-
-    def nudge(self, t):
-        """A verified request's createdAt t (Unix s). 0 when acceptable: a synced clock moves
-        forward to t when t is up to 30 s ahead (drift; sinricpro.md §5: ARD resyncs from
-        every message). Else how many s t is ahead; the clock is left alone and the caller
-        refuses the request. Never moves the clock back; 0 for an unsynced clock."""
-        now = self.now()
-        if now is None or t <= now:
-            return 0
-        if t - now > _AHEAD_S:
-            return t - now
-        self._base += t - now
-        return 0
 
     def now(self):
         """Unix seconds (int), or None when never synced. Read at least every few days (the
@@ -140,4 +106,4 @@ class Clock:
         now = self.now()
         if now is not None:
             return now - self._boot
-        return self.since(self._born) // 1000
+        return self.since(self._base_ticks) // 1000

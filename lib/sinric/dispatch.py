@@ -9,11 +9,22 @@ import sys
 
 from sinric.codec import BadField, BadSignature, Codec, MissingSignature, parse_timestamp
 
+try:
+    from micropython import const
+except ImportError:  # CPython
+    const = lambda x: x  # noqa: E731
+
+# The future window (sinricpro.md §5 leaves the server's tolerance open): a request stamped
+# more than this ahead of the clock is refused; one less ahead moves the clock forward by that
+# much, never more; a mid-session timestamp frame further off is not taken. 30 s covers a
+# week of crystal drift at 50 ppm between syncs.
+_AHEAD_S = const(30)
+
 
 class Dispatcher:
     max_age_s = 60  # requests created longer ago than this (synced clock) are refused
-    # ... and so are requests created more than 30 s ahead of it (clock.nudge): a future
-    # createdAt, e.g. milliseconds by mistake, must not move the clock (sinricpro.md §5)
+    # ... and so are requests created more than _AHEAD_S ahead of it: a future createdAt
+    # (milliseconds by mistake) must not move the clock (sinricpro.md §5)
     seen_tokens = 32  # replyTokens remembered against replays (more than arrive in max_age_s)
     on_setting = None  # callable(setting_id, value) -> value, module-scope setSetting
     health = None  # callable() -> dict merged into the module health report
@@ -40,8 +51,14 @@ class Dispatcher:
         """Process one received text frame; returns the response to send, or None."""
         try:
             ts = parse_timestamp(raw)
-            if ts is not None:  # mid-session and unsigned: a hint, not an authority
-                self._clock.hint(ts)
+            if ts is not None:  # mid-session and unsigned: taken only close to the clock
+                now = self._clock.now()
+                try:
+                    if now is not None and abs(ts - now) > _AHEAD_S:
+                        raise ValueError("%d s off the clock" % (ts - now))
+                    self._clock.sync(ts, "sinric")
+                except ValueError as e:  # far off, or not Unix seconds (ms by mistake)
+                    self.log("sinric: timestamp frame %d not taken: %s" % (ts, e))
                 return None
             try:
                 p = self.codec.verify(raw)
@@ -77,19 +94,22 @@ class Dispatcher:
             return None  # the first copy already got its one response
         self._tokens[self._next] = h
         self._next = (self._next + 1) % len(self._tokens)
-        # Stale: older than max_age_s. Future: more than 30 s ahead (a request a little
-        # ahead moves the clock forward by that little: drift). Unsynced (a Dispatcher
-        # used alone; the client waits for the timestamp frame): the signed value syncs it.
+        # Stale: older than max_age_s. Future: more than _AHEAD_S ahead; one a little ahead
+        # moves the clock forward by that little (drift; ARD resyncs from every message),
+        # never more. Unsynced (a Dispatcher used alone; the client waits for the timestamp
+        # frame): the signed value syncs it.
         clock = self._clock
         now = clock.now()
         t = p["createdAt"]
         msg = None
-        if now is None:
-            if not clock.hint(t, "createdAt"):
+        if now is None or t > now and t - now <= _AHEAD_S:
+            try:
+                clock.sync(t, "sinric")
+            except ValueError:
                 msg = "Request time %r is not Unix seconds" % (t,)
         elif now - t > self.max_age_s:
             msg = "Request expired (%d s old)" % (now - t)
-        elif clock.nudge(t):
+        elif t - now > _AHEAD_S:
             msg = "Request from the future (%d s ahead of the clock)" % (t - now)
         if msg:
             self.stats["refused"] += 1

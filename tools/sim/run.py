@@ -432,7 +432,7 @@ class SimBoard:
                 if self._power_cut:
                     self._power_cut = False
                     (self._private / "rtc.bin").unlink(missing_ok=True)
-                    (self._private / "rtc.bin.time").unlink(missing_ok=True)  # RTC time too
+                    (self._private / "rtc.bin.rtc-time-offset").unlink(missing_ok=True)  # its time
                     self._next_cause = PWRON_RESET
                     self._say("power cycle")
                 elif rc in (-signal.SIGUSR1, RESET_EXIT):
