@@ -38,7 +38,8 @@ def log(msg):
 class App:
     """The running firmware, and the context (ctx) every service factory gets:
     ctx.config    the validated config.json, README defaults filled in
-    ctx.clock     lib/clock.Clock (the Sinric client syncs it)
+    ctx.clock     lib/clock.Clock: the one tick source and the owner of Unix time
+    ctx.time      firmware.timekeeper.TimeKeeper: feeds ctx.clock (RTC, SNTP)
     ctx.wifi      firmware.wifi.Wifi: .state .online .is_online() .up .down .subscribe(cb)
     ctx.hw        the firmware.hardware module when present, else None
     ctx.store     firmware.persist.StateStore: .get(name) .put(name, dict)
@@ -53,6 +54,7 @@ class App:
         self.log = log
         self.services = {}
         self.clock = self.wifi = self.hw = self.store = self.watchdog = self.led = None
+        self.time = None
         self._counter = counter
         self._boot_count = boot_count  # the crash count before this boot
         self._wdt = None
@@ -115,6 +117,7 @@ class App:
 
         from firmware.persist import StateStore
         from firmware.status_led import StatusLed
+        from firmware.timekeeper import TimeKeeper
         from firmware.watchdog import Watchdog
         from firmware.wifi import Wifi
 
@@ -123,13 +126,15 @@ class App:
         asyncio.get_event_loop().set_exception_handler(self._on_error)
         if board["watchdog_s"]:  # first, so a factory that hangs resets the board too
             self._wdt = machine.WDT(timeout=board["watchdog_s"] * 1000)
-        self.watchdog = wd = Watchdog(self._wdt, log)
+        # the one clock: every module below measures with it, and it owns Unix time
+        self.clock = clock = Clock(log=log)
+        self.watchdog = wd = Watchdog(self._wdt, log, clock)
         wd.feed()
         pin = board.get("status_led")
         self.led = StatusLed(None if pin is None else machine.Pin(pin, machine.Pin.OUT),
-                             board["status_led_active_low"])
+                             board["status_led_active_low"], clock)
         self.led.set("connecting")
-        self.store = StateStore(STATE_PATH, board["state_write_interval_s"], log)
+        self.store = StateStore(STATE_PATH, board["state_write_interval_s"], log, clock)
         self.store.load()
         w = self.config["wifi"]
         wlan = network.WLAN(network.STA_IF)
@@ -137,8 +142,8 @@ class App:
                                                      "STAT_CONNECT_FAIL") if hasattr(network, n))
         self.wifi = Wifi(wlan, w["ssid"], w["password"], hostname=w.get("hostname"),
                          timeout_s=w["timeout_s"], set_hostname=_hostname_setter(network, wlan),
-                         fail_status=fails, log=log)
-        self.clock = Clock(time.ticks_ms, time.ticks_diff, time.ticks_add)
+                         fail_status=fails, log=log, clock=clock)
+        self.time = TimeKeeper(clock, self.wifi, board["ntp_server"], _rtc(machine), log)
         self.hw = _hardware()
         for name, factory in services:
             # each factory imports its stack: load it into a compacted heap, so the code
@@ -150,10 +155,14 @@ class App:
                 self.services[name] = obj
                 run = getattr(obj, "run", None)
                 asyncio.create_task(run() if run is not None else obj)
+        # the RTC's time (after a soft reset) before any task runs; after the factories, so
+        # the short-lived date code it loads leaves no hole between their long-lived objects
+        self.time.start()
+        gc.collect()
         wd.watch("app", TASK_LIMIT_MS)
         wd.watch("wifi", TASK_LIMIT_MS)
         for coro in (wd.run(), self.wifi.run(wd), self.led.run(), self.store.run(),
-                     self._monitor()):
+                     self.time.run(), self._monitor()):
             asyncio.create_task(coro)
         gc.collect()
         mode = "running"
@@ -165,7 +174,7 @@ class App:
         """Status LED, watchdog check-in, and the stable-run mark of the crash counter."""
         from firmware import safemode
 
-        t0 = time.ticks_ms()
+        t0 = self.clock.ticks_ms()
         stable = False
         while True:
             self.watchdog.checkin("app")
@@ -177,7 +186,7 @@ class App:
                     if getattr(s, "connected", True) is False:
                         down = True
                 self.led.set("cloud_down" if down else "online")
-            if not stable and time.ticks_diff(time.ticks_ms(), t0) >= safemode.STABLE_S * 1000:
+            if not stable and self.clock.since(t0) >= safemode.STABLE_S * 1000:
                 stable = True
                 self._counter.clear()
                 log("app: stable for %d s; crash count cleared" % safemode.STABLE_S)
@@ -205,6 +214,13 @@ def _hardware():
 
         return hardware
     except ImportError:
+        return None
+
+
+def _rtc(machine):
+    try:
+        return machine.RTC()
+    except Exception:  # noqa: BLE001 - a port without one: SNTP and Sinric only
         return None
 
 

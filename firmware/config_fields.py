@@ -29,6 +29,9 @@ _HOSTNAME = const(12)
 _PASSWORD = const(13)
 _WDT = const(14)
 _PORT = const(15)
+_TOKEN = const(16)
+_VISIBLE = const(17)
+_NTP = const(18)
 
 
 class ConfigError(ValueError):
@@ -61,14 +64,39 @@ def _hex(s, n, upper_ok):
     return True
 
 
+# -- formats of the values that end up in a URL, a header or a socket address ------------
 def _url(v, scheme):
-    from net.url import parse_url  # the board's one URL parser
+    """True for scheme://host[:port][/path] as the board's one URL parser takes it (net.url),
+    the path in RFC 3986 path characters (no query or fragment: the firmware appends its own
+    path); scheme None: "host[:port]" alone. The host: a DNS name (RFC 1123 labels, at most
+    253 characters) or an IPv4 address; the port 1-65535."""
+    if scheme:
+        from net.url import parse_url
 
-    try:
-        parse_url(v, scheme)
-        return True
-    except ValueError:
+        try:
+            v = parse_url(v, scheme)  # (tls, host, port, path); checks the port
+        except ValueError:
+            return False
+        for c in v[3]:
+            if not (c.isalpha() or c.isdigit() or c in "-._~!$&'()*+,;=:@%/") or ord(c) > 126:
+                return False
+        v = v[1]
+    else:
+        v, _, port = v.partition(":")
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            return False
+    if not 0 < len(v) <= 253:
         return False
+    labels = v.split(".")
+    if all(x.isdigit() for x in labels):
+        return len(labels) == 4 and all(len(x) <= 3 and int(x) < 256 for x in labels)
+    for x in labels:
+        if not 0 < len(x) < 64 or x[0] == "-" or x[-1] == "-":
+            return False
+        for c in x:
+            if not (c.isalpha() or c.isdigit() or c == "-") or ord(c) > 126:
+                return False
+    return True
 
 
 def check(kind, v, spec):
@@ -118,11 +146,31 @@ def check(kind, v, spec):
                 return None
         return "must be a UUID (8-4-4-4-12 hex digits)"
     if kind == _WS_URL:
-        return None if _url(v, "ws") else "must be a ws:// or wss:// URL"
+        if _url(v, "ws"):
+            return None
+        return "must be a ws:// or wss:// URL with a valid host, port and path"
     if kind == _HTTP_URL:
         if _url(v, "http"):
             return None
-        return "must be an http:// or https:// URL"
+        return "must be an http:// or https:// URL with a valid host, port and path"
+    if kind == _TOKEN:  # RFC 6750 b64token, sent as "Authorization: OAuth <token>"
+        for c in v:
+            if not (c.isalpha() or c in "-._~+/=0123456789") or ord(c) > 126:
+                return "must be 1-2048 characters of letters, digits and - . _ ~ + / ="
+        if 0 < len(v) <= 2048:
+            return None
+        return "must be 1-2048 characters of letters, digits and - . _ ~ + / ="
+    if kind == _VISIBLE:
+        for c in v:
+            if not 32 < ord(c) < 127:
+                return "must be 1-64 printable ASCII characters, no spaces"
+        if 0 < len(v) <= 64:
+            return None
+        return "must be 1-64 printable ASCII characters, no spaces"
+    if kind == _NTP:
+        if v == "" or _url(v, None):
+            return None
+        return "must be a host name or IPv4 address with an optional :port, or \"\" (off)"
     if kind == _SEMVER:
         p = v.split(".")
         if len(p) == 3 and all(x.isdigit() for x in p):
@@ -171,9 +219,9 @@ SINRIC = (
     ("firmware_version", _SEMVER, "1.0.0"),
 )
 YANGO = (
-    ("skill_id", STR, REQ, 64),
-    ("token", STR, REQ, 512),
-    ("user_id", STR, REQ, 64),
+    ("skill_id", _UUID, REQ),  # goes into the callback URL path
+    ("token", _TOKEN, REQ),  # goes into the Authorization header
+    ("user_id", _VISIBLE, REQ),
     ("url", _HTTP_URL, "https://dialogs.yango.com"),
     ("discovery_on_boot", BOOL, False),
 )
@@ -182,6 +230,7 @@ BOARD = (
     ("status_led_active_low", BOOL, False),
     ("watchdog_s", _WDT, 30),
     ("state_write_interval_s", INT, 60, 1, 86400),
+    ("ntp_server", _NTP, "pool.ntp.org"),  # "" turns SNTP off
 )
 SIM = (("port", _PORT, 0),)
 SECTIONS = (("wifi", WIFI, True), ("sinric", SINRIC, False), ("yango", YANGO, False),

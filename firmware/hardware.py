@@ -1,7 +1,6 @@
 # Hardware factory handed to every device: relays, PWM channels, inputs and DHT sensors on
 # top of `machine`/`dht` (the real ones on a board, tools/sim/fakes on the simulated board).
-# Devices only ever see this factory, so tests inject fakes and a tick source.
-import time
+# Devices only ever see this factory, so tests inject fakes and a clock.
 
 
 class Pwm:
@@ -23,17 +22,19 @@ class Pwm:
 
 class Hardware:
     """The factory devices build their pins from. Everything is injectable for tests:
-    `Hardware(machine, dht, ticks_ms, ticks_diff, ticks_add, log)`."""
+    `Hardware(machine, dht, clock, log)`; clock is lib/clock.Clock, the one tick source
+    (devices measure with hw.clock.ticks_ms/since/until)."""
 
-    def __init__(self, machine=None, dht=None, ticks_ms=None, ticks_diff=None, ticks_add=None,
-                 log=None):
+    def __init__(self, machine=None, dht=None, clock=None, log=None):
         if machine is None:
             import machine
+        if clock is None:
+            from clock import Clock
+
+            clock = Clock()
         self.machine = machine
         self._dht = dht
-        self.ticks_ms = ticks_ms or time.ticks_ms
-        self.ticks_diff = ticks_diff or time.ticks_diff
-        self.ticks_add = ticks_add or time.ticks_add
+        self.clock = clock
         self.log = log or print
 
     @staticmethod

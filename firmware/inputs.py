@@ -16,12 +16,13 @@ class Input:
 
     def __init__(self, hw, gpio, on_change, active_low=False, pull=None, debounce_ms=None):
         self._hw = hw
+        self._ms = hw.clock.ticks_ms  # bound once: the IRQ handler must not allocate
         self._pin = hw.input(gpio, pull)
         self._inv = 1 if active_low else 0
         if debounce_ms is not None:
             self.debounce_ms = debounce_ms
         self._on_change = on_change
-        now = hw.ticks_ms()
+        now = hw.clock.ticks_ms()
         self.level = bool(self._pin.value() ^ self._inv)  # debounced logical level
         self._sample = self.level  # the last raw sample
         self._sent = self.level  # the last level handed to on_change
@@ -40,7 +41,7 @@ class Input:
 
     def _irq(self, _pin):
         # Interrupt context: store a small int and set a flag only.
-        self._edge_t = self._hw.ticks_ms()
+        self._edge_t = self._ms()
         if self._flag is not None:
             self._flag.set()
 
@@ -50,8 +51,8 @@ class Input:
 
     def poll(self):
         """Sample once; calls on_change(level) for an accepted change. Returns busy()."""
-        hw = self._hw
-        now = hw.ticks_ms()
+        c = self._hw.clock
+        now = c.ticks_ms()
         raw = bool(self._pin.value() ^ self._inv)
         t = self._edge_t
         if t is not None:
@@ -60,7 +61,7 @@ class Input:
         elif raw != self._sample:
             self._since = now
         self._sample = raw
-        if raw != self.level and hw.ticks_diff(now, self._since) >= self.debounce_ms:
+        if raw != self.level and c.since(self._since, now) >= self.debounce_ms:
             if self._sent != self.level:
                 self.merged += 1  # the previous change never went out: rate limited
             self.level = raw
@@ -69,13 +70,13 @@ class Input:
         # Token bucket: refill, then spend one on this change or hold it back.
         short = self.burst - self._tokens
         if short:
-            d = hw.ticks_diff(now, self._refill_t)
-            if d < 0 or d >= short * self.refill_ms:  # d < 0: ticks wrapped in a long quiet
+            d = c.since(self._refill_t, now)  # a quiet of days reads as long, not negative
+            if d >= short * self.refill_ms:
                 self._tokens = self.burst
             elif d >= self.refill_ms:
                 n = d // self.refill_ms
                 self._tokens += n
-                self._refill_t = hw.ticks_add(self._refill_t, n * self.refill_ms)
+                self._refill_t = c.ticks_add(self._refill_t, n * self.refill_ms)
         if self._tokens == self.burst:
             self._refill_t = now  # refilling counts from the first token spent
         if self._tokens:

@@ -6,7 +6,6 @@
 # power_on default).
 import json
 import os
-import time
 
 try:
     import asyncio
@@ -19,13 +18,20 @@ PATH = "state.json"
 class StateStore:
     """name -> flat dict of JSON values (what a device's saved() returns)."""
 
-    def __init__(self, path=PATH, interval_s=60, log=print, ticks_ms=None, ticks_diff=None):
+    def __init__(self, path=PATH, interval_s=60, log=print, clock=None):
+        """interval_s: least s between two writes; clock: lib/clock.Clock (None: the
+        board's). The last write's tick is read with clock.since(), so a change after
+        weeks without one is written at once (not "in the future" past 2^29 ms)."""
+        if clock is None:
+            from clock import Clock
+
+            clock = Clock()
         self.path = path
         self.tmp = path + ".tmp"
         self.interval_ms = interval_s * 1000
         self._log = log
-        self._ms = ticks_ms or time.ticks_ms
-        self._diff = ticks_diff or time.ticks_diff
+        self._ms = clock.ticks_ms
+        self._since = clock.since
         self._data = {}
         self._dirty = False
         self._last = None  # ticks of the last write attempt
@@ -105,7 +111,7 @@ class StateStore:
             return -1
         if self._last is None:
             return 0
-        left = self.interval_ms - self._diff(self._ms(), self._last)
+        left = self.interval_ms - self._since(self._last)
         return left if left > 0 else 0
 
     def flush(self):

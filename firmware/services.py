@@ -34,7 +34,7 @@ class Devices:
         from firmware.devices import DEVICE_TYPES
         from firmware.hardware import Hardware
 
-        hw = Hardware(log=ctx.log)
+        hw = Hardware(clock=ctx.clock, log=ctx.log)
         out = Out(ctx)
         self.all = []
         for cfg in ctx.config["devices"]:
@@ -73,15 +73,12 @@ def sinric(ctx):
     s = ctx.config.get("sinric")
     if not s:
         return None
-    import time
-
     from sinric.client import SinricClient
 
     devs = [d for d in ctx.services["devices"].all if d.sinric_id]
     client = SinricClient(s["app_key"], s["app_secret"], [d.sinric_id for d in devs],
                           ctx.clock, url=s["url"], info=ctx.info, net_ready=ctx.wifi.is_online,
-                          log=ctx.log, ticks_ms=time.ticks_ms, ticks_diff=time.ticks_diff,
-                          ticks_add=time.ticks_add)
+                          log=ctx.log)
     for d in devs:
         client.dispatch.on_request(d.sinric_id, d.handle)
     client.dispatch.health = lambda: _health(ctx)
@@ -90,22 +87,26 @@ def sinric(ctx):
 
 def _health(ctx):
     # uptime and freeHeap come from the client itself (uptime wrap-safe, from the clock);
-    # only the board knows the radio.
+    # only the board knows the radio and the clock's source.
     rssi = ctx.wifi.rssi()
-    return {"wifiRSSI": rssi} if rssi else {}
+    r = {"clock": ctx.clock.name}  # where the time came from: sntp, sinric, rtc
+    if rssi:
+        r["wifiRSSI"] = rssi
+    return r
 
 
 def yango(ctx):
     y = ctx.config.get("yango")
     if not y:
         return None
-    import time
-
     from yango.notifier import YangoNotifier
 
-    n = YangoNotifier(y["url"], y["skill_id"], y["token"], y["user_id"], ctx.clock,
-                      log=ctx.log, ticks_ms=time.ticks_ms, ticks_diff=time.ticks_diff,
-                      ticks_add=time.ticks_add, discovery=y.get("discovery_on_boot", False))
+    try:
+        n = YangoNotifier(y["url"], y["skill_id"], y["token"], y["user_id"], ctx.clock,
+                          log=ctx.log, discovery=y.get("discovery_on_boot", False))
+    except ValueError as e:  # no retry fixes a config value: Yango off, one line, no crash
+        ctx.log("yango: ERROR: config: %s; Yango is off until the config changes" % (e,))
+        return None
     for d in ctx.services["devices"].all:
         entry = d.yango_entry()
         if entry is None:

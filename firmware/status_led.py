@@ -1,8 +1,6 @@
 # The status LED: one blink pattern per board state, rendered without blocking, either by an
 # asyncio task (while the app runs) or by a machine.Timer (in safe mode and on a config error,
 # when the REPL owns the board and no loop runs).
-import time
-
 try:
     import asyncio
 except ImportError:  # pragma: no cover
@@ -44,11 +42,17 @@ def level(pattern, ms):
 class StatusLed:
     step_ms = 50
 
-    def __init__(self, pin=None, active_low=False, ticks_ms=None, ticks_diff=None):
+    def __init__(self, pin=None, active_low=False, clock=None):
+        """pin: an output machine.Pin or None; clock: lib/clock.Clock (None: the board's)."""
+        if clock is None:
+            from clock import Clock
+
+            clock = Clock()
         self._pin = pin  # an output machine.Pin, or None for a board without a status LED
         self._inv = 1 if active_low else 0
-        self._ms = ticks_ms or time.ticks_ms
-        self._diff = ticks_diff or time.ticks_diff
+        self._ms = clock.ticks_ms
+        self._diff = clock.ticks_diff
+        self.clock = clock
         self.state = OFF
         self._pattern = PATTERNS[OFF]
         self._t0 = self._ms()
@@ -63,7 +67,13 @@ class StatusLed:
             self._t0 = self._ms()  # start the new pattern at its beginning
 
     def level(self):
-        return level(self._pattern, self._diff(self._ms(), self._t0))
+        now = self._ms()
+        ms = self._diff(now, self._t0)
+        if ms >= 1 << 28 or ms < 0:  # a state held for days: move the start on by whole
+            # cycles (the blink does not jump) before ticks_diff runs out of range
+            ms %= sum(self._pattern)
+            self._t0 = self.clock.ticks_add(now, -ms)
+        return level(self._pattern, ms)
 
     def update(self, _timer=None):
         v = self.level() ^ self._inv

@@ -2,8 +2,6 @@
 # asyncio task, so a blocked loop starves it; and it feeds only while every watched task has
 # checked in within its own limit, so a task stuck on a dead socket starves it too. Either
 # way machine.WDT resets the board (and the boot-loop counter notes the watchdog reset).
-import time
-
 try:
     import asyncio
 except ImportError:  # pragma: no cover
@@ -13,11 +11,16 @@ except ImportError:  # pragma: no cover
 class Watchdog:
     feed_ms = 500  # well under a second: the ESP8266 ignores the timeout argument
 
-    def __init__(self, wdt=None, log=print, ticks_ms=None, ticks_diff=None):
+    def __init__(self, wdt=None, log=print, clock=None):
+        """wdt: machine.WDT or None; clock: lib/clock.Clock (None: the board's)."""
+        if clock is None:
+            from clock import Clock
+
+            clock = Clock()
         self._wdt = wdt  # machine.WDT, or None when board.watchdog_s is 0
         self._log = log
-        self._ms = ticks_ms or time.ticks_ms
-        self._diff = ticks_diff or time.ticks_diff
+        self._ms = clock.ticks_ms
+        self._since = clock.since
         self._tasks = {}  # name -> [limit_ms, last check-in ticks]
         self.starved = None  # the task that stopped the feeding, once it happened
         self.feeds = 0
@@ -42,7 +45,7 @@ class Watchdog:
         """(name, silent_ms) of a task past its limit, or None."""
         now = self._ms()
         for name, (limit, last) in self._tasks.items():
-            silent = self._diff(now, last)
+            silent = self._since(last, now)  # silent for days reads as late, never as back
             if silent > limit:
                 return name, silent
         return None

@@ -7,8 +7,6 @@
 # The WLAN object is passed in (network.WLAN(network.STA_IF) on the board), so the state
 # machine runs against fakes in tests; poll() is the whole state machine and returns how long
 # to wait before the next call.
-import time
-
 try:
     import asyncio
 except ImportError:  # pragma: no cover
@@ -35,7 +33,12 @@ class Wifi:
     backoff_max_ms = 60000
 
     def __init__(self, wlan, ssid, password, *, hostname=None, timeout_s=20, set_hostname=None,
-                 fail_status=(), log=print, ticks_ms=None, ticks_diff=None, rand=None):
+                 fail_status=(), log=print, clock=None, rand=None):
+        """clock: lib/clock.Clock (None: the board's); rand: backoff.Backoff's jitter."""
+        if clock is None:
+            from clock import Clock
+
+            clock = Clock()
         self._wlan = wlan
         self._ssid = ssid
         self._password = password
@@ -44,8 +47,8 @@ class Wifi:
         self._timeout_ms = timeout_s * 1000
         self._fail = fail_status  # wlan.status() values that end an attempt early
         self._log = log
-        self._ms = ticks_ms or time.ticks_ms
-        self._diff = ticks_diff or time.ticks_diff
+        self._ms = clock.ticks_ms
+        self._since = clock.since
         self.state = DOWN
         self.generation = 0
         self.failures = 0  # attempts failed in a row
@@ -175,15 +178,15 @@ class Wifi:
                 self.generation += 1
                 self._set(ONLINE)
                 self._log("wifi: online as %s after %d ms"
-                          % (self.ip(), self._diff(now, self._t0)))
+                          % (self.ip(), self._since(self._t0, now)))
                 return self.check_ms
             st = w.status()
             if st in self._fail:
                 return self._retry(now, "connect failed (status %s)" % st)
-            if self._diff(now, self._t0) >= self._timeout_ms:
+            if self._since(self._t0, now) >= self._timeout_ms:
                 return self._retry(now, "no connection within %d s" % (self._timeout_ms // 1000))
             return self.poll_ms
-        left = self._wait - self._diff(now, self._t0)
+        left = self._wait - self._since(self._t0, now)
         if left > 0:
             return left if left < self.check_ms else self.check_ms
         return self._dial(now)

@@ -256,11 +256,51 @@ def _placeholder_problems(config):
     return out
 
 
+# -- formats a pattern cannot finish: the values that end up in a URL, a header or a socket
+# address (the schema's patterns check the characters; these the numbers and lengths)
+ADDRESS_FIELDS = (("sinric", "url"), ("yango", "url"), ("board", "ntp_server"))
+
+
+def _host_port_problem(text):
+    """Why 'host[:port]' cannot be used (None when it can): a port outside 1-65535, a name
+    longer than 253 characters (RFC 1035), an all-digit name that is not an IPv4 address."""
+    host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        return "port %s is not 1-65535" % port
+    if len(host) > 253:
+        return "host name longer than 253 characters"
+    labels = host.split(".")
+    if all(x.isdigit() for x in labels) and (len(labels) != 4 or
+                                             any(int(x) > 255 for x in labels)):
+        return "%s is not an IPv4 address" % host
+    return None
+
+
+def _format_problems(config):
+    out = []
+    if not isinstance(config, dict):
+        return out
+    for section, key in ADDRESS_FIELDS:
+        block = config.get(section)
+        value = block.get(key) if isinstance(block, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        hostport = value.split("://", 1)[1].split("/", 1)[0] if "://" in value else value
+        why = _host_port_problem(hostport)
+        if why:
+            out.append(Problem("$.%s.%s" % (section, key), why,
+                               "the board refuses it and the service would never connect"))
+    return out
+
+
 def check(config, chip=None, schema=None):
     """Every problem in a parsed config; [] when it may be pushed."""
     schema = schema or load_schema()
     problems = _schema_problems(schema, config) + _rule_problems(schema, config, chip)
-    problems += _placeholder_problems(config)
+    placeholders = _placeholder_problems(config)
+    held = {p.path for p in placeholders}  # "a placeholder" says more than "the wrong form"
+    problems = [p for p in problems if p.path not in held] + placeholders
+    problems += _format_problems(config)
     unique, seen = [], set()
     for p in problems:
         if str(p) not in seen:

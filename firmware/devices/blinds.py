@@ -30,7 +30,7 @@ class Blinds(Device):
         self._t0 = 0  # ticks when the running move started
         self._run_ms = 0  # length of the running move
         self._last = 0  # the way the motor last ran
-        self._halt_t = hw.ticks_ms()  # when it last stopped
+        self._halt_t = hw.clock.ticks_ms()  # when it last stopped (read with since())
         if saved:
             try:
                 self.restore(saved)
@@ -40,7 +40,7 @@ class Blinds(Device):
     def now_position(self):
         if not self.dir:
             return self.position
-        run = self.hw.ticks_diff(self.hw.ticks_ms(), self._t0)
+        run = self.hw.clock.since(self._t0)
         p = self._from + self.dir * run * 100 / self.travel_ms
         return 0 if p < 0 else 100 if p > 100 else p
 
@@ -50,7 +50,7 @@ class Blinds(Device):
         if self.dir and not d:
             self.position = int(self.now_position() + 0.5)
             self._last = self.dir
-            self._halt_t = self.hw.ticks_ms()
+            self._halt_t = self.hw.clock.ticks_ms()
         if d <= 0:
             self.up.value(False)
         if d >= 0:
@@ -68,7 +68,7 @@ class Blinds(Device):
         if self.dir:
             d = self._way(target, self.now_position())
             if d == self.dir:
-                self._start(d, self.hw.ticks_ms())  # same way: re-aim the running move
+                self._start(d, self.hw.clock.ticks_ms())  # same way: re-aim the running move
             else:
                 self._drive(0)  # reversing (after the pause) or already there
         self.poll()
@@ -93,10 +93,10 @@ class Blinds(Device):
         return 1 if target == 100 else -1 if target == 0 else 0  # at an end: re-sync
 
     def poll(self):
-        hw = self.hw
-        now = hw.ticks_ms()
+        c = self.hw.clock
+        now = c.ticks_ms()
         if self.dir:
-            if hw.ticks_diff(now, self._t0) >= self._run_ms:
+            if c.since(self._t0, now) >= self._run_ms:
                 self._drive(0)
                 self.position = self.target
                 self.target = None
@@ -108,7 +108,8 @@ class Blinds(Device):
         if not d:
             self.target = None
             self.out.changed(self)
-        elif d != -self._last or hw.ticks_diff(now, self._halt_t) >= self.reverse_pause_ms:
+        # since(): stopped for a week reads as long ago, not as the future (ticks wrap)
+        elif d != -self._last or c.since(self._halt_t, now) >= self.reverse_pause_ms:
             self._start(d, now)
 
     def _start(self, d, now):

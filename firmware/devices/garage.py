@@ -45,12 +45,13 @@ class Garage(Device):
         if self._pulse_end is not None:
             return False
         self.relay.value(True)
-        self._pulse_end = self.hw.ticks_add(self.hw.ticks_ms(), self.pulse_ms)
+        c = self.hw.clock
+        self._pulse_end = c.ticks_add(c.ticks_ms(), self.pulse_ms)
         return True
 
     def poll(self):
         if self._pulse_end is not None and \
-                self.hw.ticks_diff(self.hw.ticks_ms(), self._pulse_end) >= 0:
+                not self.hw.clock.until(self._pulse_end, self.pulse_ms):
             self.relay.value(False)
             self._pulse_end = None
 

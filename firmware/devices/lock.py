@@ -51,7 +51,8 @@ class Lock(Device):
         # after is a change nobody asked for, not a jam
         self._check = None
         if self.contact and self.state() != want:
-            self._check = self.hw.ticks_add(self.hw.ticks_ms(), self.jam_ms)
+            c = self.hw.clock
+            self._check = c.ticks_add(c.ticks_ms(), self.jam_ms)
         self._yango(want)
         return {"state": want}
 
@@ -70,7 +71,7 @@ class Lock(Device):
             self._yango(st)
 
     def poll(self):
-        if self._check is not None and self.hw.ticks_diff(self.hw.ticks_ms(), self._check) >= 0:
+        if self._check is not None and not self.hw.clock.until(self._check, self.jam_ms):
             self._check = None
             if self.state() != self.reported:
                 self.hw.log("%s: bolt did not follow (%s wanted): JAMMED" % (self.name,

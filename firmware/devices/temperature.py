@@ -26,7 +26,8 @@ class Climate:
         self.temperature = None
         self.humidity = None
         self.failures = 0
-        self._next = hw.ticks_add(hw.ticks_ms(), self.first_read_ms)
+        c = hw.clock
+        self._next = c.ticks_add(c.ticks_ms(), self.first_read_ms)
         self._sent = None  # (t, h) last sent to Sinric
         self._sent_t = 0
 
@@ -34,10 +35,11 @@ class Climate:
         """Read when due; True when the reading (or its loss) changed the state."""
         dev = self.dev
         hw = dev.hw
-        now = hw.ticks_ms()
-        if hw.ticks_diff(now, self._next) < 0:
+        c = hw.clock
+        now = c.ticks_ms()
+        if c.until(self._next, self.interval_ms + self.first_read_ms, now):
             return False
-        self._next = hw.ticks_add(now, self.interval_ms)
+        self._next = c.ticks_add(now, self.interval_ms)
         s = self.sensor
         try:
             s.measure()
@@ -63,7 +65,7 @@ class Climate:
         changed = t != self.temperature or h != self.humidity
         self.temperature = t
         self.humidity = h
-        age = hw.ticks_diff(now, self._sent_t)
+        age = c.since(self._sent_t, now)  # failing reads for days: old, not the future
         if self._sent is None or (age >= self.event_gap_ms and (
                 (t, h) != self._sent or age >= self.heartbeat_ms)):
             self._sent = (t, h)

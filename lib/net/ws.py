@@ -75,6 +75,7 @@ class WebSocket:
     write_timeout = 10
     close_timeout = 5
     decode_text = True  # text messages as str; False gives bytes (what the codec wants)
+    binary = False  # whether the message recv() returned last came in binary frames
 
     def __init__(self, max_size=4096):
         self.max_size = max_size
@@ -176,6 +177,7 @@ class WebSocket:
             elif not fin:
                 msg = bytearray(data)
             if fin:
+                self.binary = msg_op == _OP_BINARY
                 if msg_op == _OP_TEXT and self.decode_text:
                     try:
                         return str(data, "utf-8")

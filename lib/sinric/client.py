@@ -53,17 +53,13 @@ class SinricClient:
     max_message = 4096  # bigger incoming messages close the link with 1009
 
     def __init__(self, app_key, app_secret, device_ids, clock, *, url="wss://ws.sinric.pro",
-                 info=None, net_ready=None, log=None, ticks_ms=None, ticks_diff=None,
-                 ticks_add=None, cadata=None, server_hostname=None, rand=None, **knobs):
-        if ticks_ms is None:  # the board's; CPython callers inject their own
-            import time
-
-            ticks_ms, ticks_diff, ticks_add = time.ticks_ms, time.ticks_diff, time.ticks_add
+                 info=None, net_ready=None, log=None, cadata=None, server_hostname=None,
+                 rand=None, **knobs):
+        # clock: lib/clock.Clock, the tick source and the Unix time this client reads and syncs
         self._clock = clock
         self._log = log = log or print
-        self._ticks = ticks_ms
-        self._diff = ticks_diff
-        self.dispatch = d = Dispatcher(app_secret, clock, log, ticks_ms, ticks_diff)
+        self._ticks = clock.ticks_ms
+        self.dispatch = d = Dispatcher(app_secret, clock, log)
         self.stats = d.stats
         for k, v in knobs.items():
             o = self if hasattr(SinricClient, k) else d  # max_age_s, seen_tokens: d's
@@ -80,13 +76,13 @@ class SinricClient:
         self._net_ready = net_ready
         self._tls = (cadata, server_hostname)
         self._rand = rand
-        self._add = ticks_add
-        self._limiter = EventLimiter(ticks_ms, ticks_diff, ticks_add, self.max_event_keys)
+        self._limiter = EventLimiter(clock, self.max_event_keys)
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._down = None
         self._running = False
         self.connected = False
+        self.fatal = None  # why the client stopped for good (a config value), or None
 
     # -- public -----------------------------------------------------------------------
     def event(self, device_id, action, value, cause="PHYSICAL_INTERACTION", instance_id=None):
@@ -109,6 +105,16 @@ class SinricClient:
 
     async def run(self):
         """Connect, serve, reconnect with backoff; returns only after stop()."""
+        try:  # a URL no retry can fix stops the client here, with one line
+            from net.url import parse_url
+
+            parse_url(self.url, "ws")
+        except ValueError as e:
+            self.stats["failures"] += 1
+            self.fatal = "config: sinric.url: %s" % (e,)
+            self._log("sinric: ERROR: %s; stopped until the config changes or the board "
+                      "restarts" % self.fatal)
+            return
         self._running = True
         self._stop.clear()
         backoff = Backoff(self.backoff_min_ms, self.backoff_max_ms, self._rand)
@@ -125,12 +131,14 @@ class SinricClient:
                 break
             now = self._ticks()
             if up_at is not None:
-                if self._diff(now, up_at) >= self.stable_ms:
+                # since(): a session that lived for weeks is stable too, not "in the future"
+                if self._clock.since(up_at, now) >= self.stable_ms:
                     backoff.reset()
-                    quick_until = self._add(now, 5 * self.stable_ms)
+                    quick_until = self._clock.ticks_add(now, 5 * self.stable_ms)
                 else:  # a short session: the server is flapping, keep backing off
                     quick_until = None
-            if quick_until is not None and self._diff(quick_until, now) > 0:
+            if quick_until is not None and self._clock.until(quick_until, 5 * self.stable_ms,
+                                                              now):
                 delay = backoff.next_ms(8 * self.backoff_min_ms)
             else:
                 quick_until = None
@@ -170,26 +178,26 @@ class SinricClient:
         try:
             ws = await net.ws.connect(self.url, h, self.connect_timeout_ms / 1000,
                                          self.max_message, *self._tls)
-        except Exception as e:  # HandshakeError, a bad URL, DNS failure
+        except Exception as e:  # HandshakeError, DNS failure, a refused connection
             self.stats["failures"] += 1
             return None, "connect failed: %s" % (e,)
         ws.decode_text = False  # the codec verifies bytes
         t0 = self._ticks()
         try:  # nothing is sent before the server's clock is known (§2.2)
             while True:
-                left = self.timestamp_timeout_ms - self._diff(self._ticks(), t0)
+                left = self.timestamp_timeout_ms - self._clock.since(t0)
                 raw = await ws.recv(max(left, 0) / 1000)
-                ts = parse_timestamp(raw)
+                ts = None if ws.binary else parse_timestamp(raw)
                 if ts is not None:
+                    self._clock.sync(ts, "sinric")  # ValueError: not Unix seconds
                     break
-                self._log("sinric: ignored before timestamp: %r" % raw[:60])
+                self._log("sinric: ignored before timestamp: %s%r"
+                          % ("binary frame " if ws.binary else "", raw[:60]))
         except Exception as e:  # ConnectionClosed: timeout, close or a bad frame
             self.stats["failures"] += 1
             ws.abort()
             return None, "no timestamp frame (%s)" % (e,)
-        self._clock.sync(ts)
         up_at = self._alive_at = self._ticks()
-        self.dispatch.uptime_s()  # the first synced reading anchors the boot time
         s = self.stats
         s["reconnects"] += s["connects"] > 0
         s["connects"] += 1
@@ -229,7 +237,11 @@ class SinricClient:
     async def _reader(self, ws):
         try:
             while True:
-                out = self.dispatch.handle(await ws.recv())
+                raw = await ws.recv()
+                if ws.binary:  # Sinric speaks text only (sinricpro.md §3): never a message
+                    self._log("sinric: ignored a binary frame (%d bytes)" % len(raw))
+                    continue
+                out = self.dispatch.handle(raw)
                 if out is not None:
                     await ws.send(out)
                 out = None
@@ -252,14 +264,14 @@ class SinricClient:
                 self._clock.now()  # read at least every ping interval: rebases the clock
                 now = self._ticks()
                 if self._ping_at is None:
-                    ping = self._diff(now, self._alive_at) >= self.ping_interval_ms
+                    ping = self._clock.since(self._alive_at, now) >= self.ping_interval_ms
                 else:
-                    ping = self._diff(now, self._ping_at) >= self.pong_timeout_ms
+                    ping = self._clock.since(self._ping_at, now) >= self.pong_timeout_ms
                     if ping:
                         self._missed += 1
                         if self._missed >= self.max_missed_pongs:
                             raise DeadLink("dead link: no pong for %d ms"
-                                           % self._diff(now, self._alive_at))
+                                           % self._clock.since(self._alive_at, now))
                         self._log("sinric: no pong within %d ms (%d of %d)"
                                   % (self.pong_timeout_ms, self._missed, self.max_missed_pongs))
                 if ping:
@@ -272,9 +284,9 @@ class SinricClient:
                 await self._send_events(ws)
                 now = self._ticks()
                 if self._ping_at is None:
-                    wait = self.ping_interval_ms - self._diff(now, self._alive_at)
+                    wait = self.ping_interval_ms - self._clock.since(self._alive_at, now)
                 else:
-                    wait = self.pong_timeout_ms - self._diff(now, self._ping_at)
+                    wait = self.pong_timeout_ms - self._clock.since(self._ping_at, now)
                 w = self._limiter.wait_ms()
                 if w is not None and w < wait:
                     wait = w

@@ -25,9 +25,22 @@ from sinric.codec import (
     parse_timestamp,
 )
 
+try:
+    from micropython import const
+except ImportError:  # CPython
+    const = lambda x: x  # noqa: E731
+
+# The future window (sinricpro.md §5 leaves the server's tolerance open): a request stamped
+# more than this ahead of the clock is refused; one less ahead moves the clock forward by that
+# much, never more; a mid-session timestamp frame further off is not taken. 30 s covers a
+# week of crystal drift at 50 ppm between syncs.
+_AHEAD_S = const(30)
+
 
 class Dispatcher:
     max_age_s = 60  # requests created longer ago than this (synced clock) are refused
+    # ... and so are requests created more than _AHEAD_S ahead of it: a future createdAt
+    # (milliseconds by mistake) must not move the clock (sinricpro.md §5)
     # replyTokens remembered against replays, each for max_age_s after its createdAt; more
     # requests than this within max_age_s are refused (see above: never forgotten early)
     seen_tokens = 64
@@ -35,16 +48,12 @@ class Dispatcher:
     health = None  # callable() -> dict merged into the module health report
     answered = None  # callable(payload): a request succeeded; its response goes out next
 
-    def __init__(self, app_secret, clock, log, ticks_ms, ticks_diff):
-        """clock: clock.Clock; log: callable(str); ticks_ms/ticks_diff: time's (ms). The knobs
-        above may be set on the instance before the first request."""
+    def __init__(self, app_secret, clock, log):
+        """clock: clock.Clock (ticks and Unix time); log: callable(str). The knobs above may
+        be set on the instance before the first request."""
         self.codec = Codec(app_secret)  # its owner signs events with it
         self._clock = clock
         self.log = log
-        self._ticks = ticks_ms
-        self._diff = ticks_diff
-        self._born = ticks_ms()
-        self._boot = None  # Unix time of construction, once the clock is synced
         self._handlers = {}
         self._next = 0
         self._base = None
@@ -60,8 +69,14 @@ class Dispatcher:
         """Process one received text frame; returns the response to send, or None."""
         try:
             ts = parse_timestamp(raw)
-            if ts is not None:
-                self._clock.sync(ts)
+            if ts is not None:  # mid-session and unsigned: taken only close to the clock
+                now = self._clock.now()
+                try:
+                    if now is not None and abs(ts - now) > _AHEAD_S:
+                        raise ValueError("%d s off the clock" % (ts - now))
+                    self._clock.sync(ts, "sinric")
+                except ValueError as e:  # far off, or not Unix seconds (ms by mistake)
+                    self.log("sinric: timestamp frame %d not taken: %s" % (ts, e))
                 return None
             try:
                 p = self.codec.verify(raw)
@@ -86,44 +101,58 @@ class Dispatcher:
         self.stats["requests"] += 1
         what = _describe(p)
         token = p["replyToken"]
-        now = self._clock.now()
-        age = 0 if now is None else now - p["createdAt"]
-        if now is None or age < 0:
-            self._clock.sync(p["createdAt"])  # the server's clock only moves ours forward
-            now = p["createdAt"]
         h = 0
         for c in token.encode():
             h = (h * 31 + c) & 0x3FFFFFFF
+        clock = self._clock
+        now = clock.now()
+        t = p["createdAt"]
+        cur = t if now is None else now
         if self._tokens is None:
             self._tokens = bytearray(8 * self.seen_tokens)
         slots = self._tokens
         if self._base is None:
-            self._base = now - 1  # expiry seconds are >= 1: 0 marks a free slot
-        t = now - self._base
+            self._base = cur - 1  # expiry seconds are >= 1: 0 marks a free slot
         h = h.to_bytes(4, "little")
         i = slots.find(h)  # a miss is decided in C
         while i >= 0:
             if i % 8 == 0:  # a hash is live in at most one slot
-                if int.from_bytes(slots[i + 4 : i + 8], "little") >= t:
+                if int.from_bytes(slots[i + 4 : i + 8], "little") >= cur - self._base:
                     self.stats["refused"] += 1
                     self.log("sinric: refused %s: replayed replyToken %s" % (what, token))
                     return None  # the first copy already got its one response
                 slots[i + 4 : i + 8] = bytes(4)  # past its window: the slot is free
             i = slots.find(h, i + 1)
-        if age > self.max_age_s:
+        # Stale: older than max_age_s. Future: more than _AHEAD_S ahead; one a little ahead
+        # moves the clock forward by that little (drift; ARD resyncs from every message),
+        # never more. Unsynced (a Dispatcher used alone; the client waits for the timestamp
+        # frame): the signed value syncs it.
+        msg = None
+        if now is None or t > now and t - now <= _AHEAD_S:
+            try:
+                clock.sync(t, "sinric")
+                cur = t
+            except ValueError:
+                msg = "Request time %r is not Unix seconds" % (t,)
+        elif now - t > self.max_age_s:
+            msg = "Request expired (%d s old)" % (now - t)
+        elif t - now > _AHEAD_S:
+            msg = "Request from the future (%d s ahead of the clock)" % (t - now)
+        if msg:
             self.stats["refused"] += 1
-            self.log("sinric: refused %s: created %d s ago" % (what, age))
-            return self._respond(p, False, "Request expired (%d s old)" % age)
+            self.log("sinric: refused %s: %s" % (what, msg))
+            return self._respond(p, False, msg)
         i = self._next * 8
-        if int.from_bytes(slots[i + 4 : i + 8], "little") >= t:  # full: refuse, never forget
-            self.stats["refused"] += 1
+        if int.from_bytes(slots[i + 4 : i + 8], "little") >= cur - self._base:
+            self.stats["refused"] += 1  # full: refuse, never forget
             self.log("sinric: refused %s: replay memory full (%d requests within %d s)"
-                      % (what, self.seen_tokens, self.max_age_s))
+                     % (what, self.seen_tokens, self.max_age_s))
             return self._respond(p, False, "Too many requests: %d within %d s"
                                  % (self.seen_tokens, self.max_age_s))
         slots[i : i + 4] = h
-        slots[i + 4 : i + 8] = (p["createdAt"] + self.max_age_s - self._base).to_bytes(4,
-                                                                                 "little")
+        # a clock stepped back may put an expiry before _base: keep it a live, positive slot
+        end = t + self.max_age_s - self._base
+        slots[i + 4 : i + 8] = (end if end > 0 else 1).to_bytes(4, "little")
         self._next = (self._next + 1) % self.seen_tokens
         action = p["action"]
         value = p.get("value", {})
@@ -169,13 +198,8 @@ class Dispatcher:
             return False, failed
 
     def uptime_s(self):
-        """Seconds since this dispatcher was made: from the synced clock once there is one
-        (ticks alone wrap after days; the first synced reading anchors the boot time), else
-        from ticks."""
-        now = self._clock.now()
-        if self._boot is None and now is not None:
-            self._boot = now - self._diff(self._ticks(), self._born) // 1000
-        return now - self._boot if now else self._diff(self._ticks(), self._born) // 1000
+        """Seconds since boot, from the clock (wrap-safe once synced: lib/clock.uptime_s)."""
+        return self._clock.uptime_s()
 
     def _respond(self, p, ok, msg="OK", value=None):
         now = self._clock.now() or p.get("createdAt", 0)

@@ -10,11 +10,17 @@
 # otherwise (or the item was a moment, not a state).
 
 
+# A closed window's opening tick is at most its gap ahead: clock.until() reads a stale one
+# (a key left alone for days, past ticks_diff's 2^29 ms) as open instead of as the future.
+
+
 class EventLimiter:
-    def __init__(self, ticks_ms, ticks_diff, ticks_add, max_keys=16):
-        self._ticks = ticks_ms
-        self._diff = ticks_diff
-        self._add = ticks_add
+    def __init__(self, clock, max_keys=16):
+        """clock: lib/clock.Clock (ticks_ms/ticks_diff/ticks_add, until, since)."""
+        self._clock = clock
+        self._ticks = clock.ticks_ms
+        self._diff = clock.ticks_diff
+        self._add = clock.ticks_add
         self.max_keys = max_keys
         # key -> [ticks when the window opens (None: open), gap ms, waiting item or None,
         #         ticks when that item was offered, lost item or None]
@@ -50,7 +56,7 @@ class EventLimiter:
         now = self._ticks()
         best = None
         for key, s in self._slots.items():
-            if s[2] is not None and (s[0] is None or self._diff(now, s[0]) >= 0):
+            if s[2] is not None and (s[0] is None or not self._clock.until(s[0], s[1], now)):
                 if best is None or self._diff(s[3], best[1][3]) < 0:
                     best = (key, s)
         if best is None:
@@ -99,16 +105,22 @@ class EventLimiter:
 
     def _age(self, s, now):
         # ms since the waiting item could first have gone; <= 0 while its window is closed
-        if s[0] is not None and self._diff(s[0], s[3]) > 0:
-            return self._diff(now, s[0])
-        return self._diff(now, s[3])
+        c = self._clock
+        if s[0] is not None:
+            w = c.until(s[0], s[1], now)
+            if w:
+                return -w
+            opened = c.since(s[0], now)
+            offered = c.since(s[3], now)
+            return opened if opened < offered else offered  # from the later of the two
+        return c.since(s[3], now)
 
     def prune(self):
         """Forget keys with nothing waiting and an open window (keeps ticks from wrapping)."""
         now = self._ticks()
         for k in [k for k, s in self._slots.items()
-                  if s[2] is None and s[4] is None and (s[0] is None or
-                                                        self._diff(now, s[0]) >= 0)]:
+                  if s[2] is None and s[4] is None
+                  and (s[0] is None or not self._clock.until(s[0], s[1], now))]:
             del self._slots[k]
 
     def wait_ms(self):
@@ -117,7 +129,7 @@ class EventLimiter:
         best = None
         for s in self._slots.values():
             if s[2] is not None:
-                w = 0 if s[0] is None else max(0, self._diff(s[0], now))
+                w = 0 if s[0] is None else self._clock.until(s[0], s[1], now)
                 if best is None or w < best:
                     best = w
         return best

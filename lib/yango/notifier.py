@@ -9,19 +9,7 @@ from canonical_json import dumps
 from yango.answer import OK, RETRY, STOP, UNKNOWN_USER, classify
 from yango.state import DEV, INST, VAL, PendingStates
 
-try:
-    from time import ticks_add, ticks_diff, ticks_ms
-except ImportError:  # CPython: a millisecond counter that never wraps
-    from time import monotonic as _mono
-
-    def ticks_ms():
-        return int(_mono() * 1000)
-
-    def ticks_diff(a, b):
-        return a - b
-
-    def ticks_add(a, b):
-        return a + b
+SYNC_WAIT_LOG_MS = 30000  # unsynced this long: one log line says why nothing is sent (knob)
 
 
 class YangoNotifier:
@@ -43,18 +31,19 @@ class YangoNotifier:
     TIMEOUT_S = 5  # HTTP connect and response timeouts
 
     def __init__(self, url, skill_id, token, user_id, clock, *, post=None, log=None,
-                 ticks_ms=None, ticks_diff=None, ticks_add=None, discovery=False,
-                 cadata=None, rand=None):
+                 discovery=False, cadata=None, rand=None):
+        """clock: lib/clock.Clock, the ticks and the Unix time of `ts`.
+        ValueError for a url, skill_id, token or user_id that cannot make a request."""
         self._clock = clock
         self._post = post or self._http_post
         self._log = log or print
-        self._ticks = ticks_ms or _tms
-        self._diff = ticks_diff or _tdiff
-        self._add = ticks_add or _tadd
+        self._ticks = clock.ticks_ms
+        self._diff = clock.ticks_diff
+        self._add = clock.ticks_add
         self._rand = rand or _rand
         self._cadata = cadata
         self._ctx = None
-        self.states = PendingStates(self._diff)
+        self.states = PendingStates(clock)
         self.states.FLUSH_MS = self.FLUSH_MS
         self.stats = {"requests": 0, "ok": 0, "errors": 0, "retries": 0, "dropped": 0,
                       "invalid": 0, "last_status": None, "last_request_id": None,
@@ -65,6 +54,7 @@ class YangoNotifier:
         self._uu = 0  # consecutive UNKNOWN_USER answers
         self._not_before = None  # ticks before which no request may start
         self._synced = False
+        self._unsynced_at = None  # ticks when poll() first found the clock unsynced
         self._initial_at = None  # ticks of the initial full report while still ahead
         self._hb_at = None  # ticks of the next heartbeat
         self._resync_at = None  # ticks of the full report after a dropped batch
@@ -134,18 +124,30 @@ class YangoNotifier:
         if self.stopped or self.in_flight:
             return None
         if not self._clock.synced:
+            if self._unsynced_at is None:
+                self._unsynced_at = now
+            elif self._unsynced_at is not True and \
+                    self._clock.since(self._unsynced_at, now) >= SYNC_WAIT_LOG_MS:
+                self._unsynced_at = True  # said once
+                self._log("yango: nothing sent yet: the clock is not set (no SNTP answer "
+                          "and no Sinric timestamp); %d state(s) waiting"
+                          % self.states.pending())
             return self.SYNC_POLL_MS
         if not self._synced:
             self._synced = True
             self._initial_at = self._add(now, self.INITIAL_DELAY_MS)
-        gap = 0 if self._not_before is None else self._diff(self._not_before, now)
+        # deadlines via until(): one left for days (a 401 stop, no changes) has passed,
+        # it is not in the future
+        c = self._clock
+        gap = 0 if self._not_before is None else c.until(
+            self._not_before, max(self.BACKOFF_MAX_MS, self.GAP_MS), now)
         if self._disc:
             if gap > 0:
                 return gap
             body = dumps({"ts": self._clock.now(), "payload": {"user_id": self._user}})
             return self._start(("discovery", self._base + "discovery", [body], (), now))
         if self._initial_at is not None:
-            w = self._diff(self._initial_at, now)
+            w = c.until(self._initial_at, self.INITIAL_DELAY_MS, now)
             if w > 0:
                 return w
             self._initial_at = None
@@ -154,10 +156,13 @@ class YangoNotifier:
             self.states.mark(now)
         hb = None
         if self._hb_at is not None:
-            hb = self._diff(self._hb_at, now)
-            if hb <= 0:
-                self._hb_at = self._add(self._hb_at, self.HEARTBEAT_MS)
-                hb = self.HEARTBEAT_MS + hb
+            longest = self.HEARTBEAT_MS + self.JITTER_MS[1]
+            hb = c.until(self._hb_at, longest, now)
+            if hb <= 0:  # keep the phase unless a whole period was missed
+                late = c.since(self._hb_at, now)
+                self._hb_at = self._add(self._hb_at if late < self.HEARTBEAT_MS else now,
+                                        self.HEARTBEAT_MS)
+                hb = c.until(self._hb_at, longest, now)
                 self.states.mark(now, True)
         if self._resync_at is not None:
             r = self._diff(self._resync_at, now)
@@ -287,6 +292,9 @@ class YangoNotifier:
                 continue
             try:
                 status, body = await self._post(req[1], req[2], self._headers)
+            except ValueError as e:  # an unusable URL or header: no retry can fix it
+                self._unusable(req, e)
+                continue
             except MemoryError as e:  # local, not the network's fault: no backoff growth
                 status, body = -1, e
             except Exception as e:  # noqa: BLE001 - any transport failure is retryable
@@ -301,6 +309,17 @@ class YangoNotifier:
                 self._not_before = self._add(self._ticks(), self.BACKOFF_MS)
                 self._crash("post" if status == -1 else "complete", e)
 
+    def _unusable(self, req, e):
+        # a config value that cannot make a request: stop (one line) instead of retrying
+        # a local error as if it were the network's, every minute, forever
+        self.in_flight = False
+        self.states.restore(req[3])
+        self.stats["errors"] += 1
+        self.stats["last_error"] = str(e)
+        self.stopped = "config"
+        self._log("yango: ERROR: config: %s; sending stopped until the config changes or "
+                  "the board restarts" % (e,))
+
     def _crash(self, where, e):
         self.stats["errors"] += 1
         try:
@@ -309,9 +328,6 @@ class YangoNotifier:
             pass
         return self.BACKOFF_MS
 
-
-
-_tms, _tdiff, _tadd = ticks_ms, ticks_diff, ticks_add
 
 
 def _wait_ms(aw, ms):

@@ -25,8 +25,10 @@ T = const(7)  # ticks when it turned pending: window start, event age
 class PendingStates:
     FLUSH_MS = 1000  # window for capabilities and float properties; events go at once
 
-    def __init__(self, ticks_diff):
-        self._diff = ticks_diff
+    def __init__(self, clock):
+        """clock: lib/clock.Clock; a slot's age is clock.since(T): a slot pending for days
+        (sending stopped, a long outage) reads as old, never as the future."""
+        self._since = clock.since
         self.slots = []  # scanned per report: a few dozen at most, and no index dicts
 
     def declare(self, entry):
@@ -98,7 +100,7 @@ class PendingStates:
         for s in self.slots:
             if not s[PEND]:
                 continue
-            age = self._diff(now, s[T])
+            age = self._since(s[T], now)
             if s[KIND] == K_MOMENT and age > max_age:
                 s[PEND] = False
                 dropped(s)

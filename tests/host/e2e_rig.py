@@ -19,7 +19,8 @@ from tools.yango_server import YangoDouble
 
 KEY = "de0b1234-1a3b-4c3d-a12b-5dab12345678"
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
-YANGO = {"skill_id": "e2e-skill", "token": "e2e-token", "user_id": "e2e-user"}
+YANGO = {"skill_id": "6f1c2a3b-4d5e-4f60-8a1b-2c3d4e5f6a7b", "token": "e2e-token",
+         "user_id": "e2e-user"}
 HANG = 20  # s: hang guard for every wait, never a speed assertion
 
 

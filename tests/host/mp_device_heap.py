@@ -7,7 +7,6 @@
 import gc
 import json
 import sys
-import time
 
 
 class Pin:
@@ -74,10 +73,12 @@ with open(sys.argv[1] if len(sys.argv) > 1 else "config.example.json") as f:
     cfgs = [c for c in json.load(f)["devices"] if len(sys.argv) < 3 or c["type"] in sys.argv[2:]]
 gc.collect()
 configured = gc.mem_free()
+from clock import Clock  # noqa: E402
+
 from firmware.devices import DEVICE_TYPES  # noqa: E402
 from firmware.hardware import Hardware  # noqa: E402
 
-hw = Hardware(Board, Board, time.ticks_ms, time.ticks_diff, time.ticks_add)
+hw = Hardware(Board, Board, Clock())
 devs = [DEVICE_TYPES[c["type"]](c, hw, Out(), None) for c in cfgs]
 tasks = [t for d in devs for t in d.tasks()]
 gc.collect()

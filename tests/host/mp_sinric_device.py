@@ -8,7 +8,6 @@ import asyncio
 import gc
 import json
 import sys
-import time
 
 from clock import Clock
 from sinric.client import SinricClient
@@ -48,7 +47,7 @@ def setting(setting_id, value):
 
 NET = [True]  # "net 0" / "net 1" on stdin: the Wi-Fi going down and up
 client = SinricClient(cfg["app_key"], cfg["app_secret"], cfg["devices"],
-                      Clock(time.ticks_ms, time.ticks_diff, time.ticks_add), url=cfg["url"],
+                      Clock(), url=cfg["url"],
                       info=cfg.get("info"), log=log,
                       net_ready=(lambda: NET[0]) if cfg.get("net") else None,
                       **cfg.get("opts", {}))

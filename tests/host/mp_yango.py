@@ -20,12 +20,25 @@ import sys  # noqa: E402
 from clock import Clock  # noqa: E402
 from yango.notifier import YangoNotifier  # noqa: E402
 
-try:
-    from time import ticks_add, ticks_diff, ticks_ms
-except ImportError:  # CPython
-    from yango.notifier import ticks_add, ticks_diff, ticks_ms
-
 heap = {"min_free": None}
+
+
+class HostTicks:
+    """CPython has no time.ticks_*: monotonic ms wrapping at 2^30, as on the boards."""
+
+    @staticmethod
+    def ticks_ms():
+        import time
+
+        return int(time.monotonic() * 1000) & 0x3FFFFFFF
+
+    @staticmethod
+    def ticks_diff(a, b):
+        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+
+    @staticmethod
+    def ticks_add(a, b):
+        return (a + b) & 0x3FFFFFFF
 
 
 def note_heap():
@@ -50,8 +63,9 @@ async def sleep_ms(ms):
 
 
 async def idle(n, max_ms):
-    t0 = ticks_ms()
-    while ticks_diff(ticks_ms(), t0) < max_ms:
+    c = n._clock
+    t0 = c.ticks_ms()
+    while c.since(t0) < max_ms:
         if not n.in_flight and not n.states.pending():
             return True
         await sleep_ms(20)
@@ -65,7 +79,8 @@ async def main(sc):
     heap["start"] = START_FREE
     heap["after_import"] = gc.mem_free() if hasattr(gc, "mem_free") else None
     heap["sample"] = sc.get("heap_sample", False)
-    clock = Clock(ticks_ms, ticks_diff, ticks_add)
+
+    clock = Clock(None if hasattr(time, "ticks_ms") else HostTicks)
     n = YangoNotifier(sc["url"], sc.get("skill_id", "skill-1"), sc.get("token", "token-1"),
                       sc.get("user_id", "user-1"), clock, log=log,
                       discovery=sc.get("discovery", False))

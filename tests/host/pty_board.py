@@ -43,7 +43,7 @@ class RAMBlockDev:
             return self.block_size
         if op == 6:
             return 0
-_bd = RAMBlockDev(512, 512)
+_bd = RAMBlockDev(512, 1024)
 _fs = vfs.VfsFat if sys.argv[-1] == 'fat' else vfs.VfsLfs2
 _fs.mkfs(_bd)
 vfs.umount('/')
@@ -64,7 +64,8 @@ class PtyBoard:
         require_socat()
         self.tmp = Path(tmp)
         self.fs = fs
-        # An ESP8266-sized heap; a RAM filesystem needs room for its 256 KB block device.
+        # An ESP8266-sized heap; a RAM filesystem needs room for its 512 KB block device
+        # (the board files' sources are about 240 KB; a 4 MB ESP32 has about 2 MB of flash).
         self.heap = heap or ("38wK" if fs == "dir" else "1024wK")
         self.dir = self.tmp / "board"
         self.dir.mkdir(exist_ok=True)

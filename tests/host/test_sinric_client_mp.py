@@ -158,8 +158,8 @@ def test_stale_request_is_refused():
             r = await server.send_request(DEV, "setPowerState", {"state": "On"},
                                           created_at=int(time.time()) - 120)
             assert (r["success"], r["message"]) == (False, "Request expired (120 s old)")
-            await dev.wait_for(r"LOG sinric: refused setPowerState for %s: created 120 s ago"
-                               % DEV)
+            await dev.wait_for(r"LOG sinric: refused setPowerState for %s: Request expired "
+                               r"\(120 s old\)" % DEV)
         assert acts(dev) == []
 
     run(scenario())
@@ -376,7 +376,14 @@ def test_garbage_binary_and_unsigned_frames_are_dropped_or_refused():
             await dev.wait_for(r"LOG sinric: dropped message \(not JSON: does not start with "
                                r"'\{'\): b'hello'")
             await c.ws.send(b"\x00\x01\x02")
-            await dev.wait_for(r"LOG sinric: dropped message \(not JSON")
+            await dev.wait_for(r"LOG sinric: ignored a binary frame \(3 bytes\)")
+            # the text of a message in a binary frame is never read as one: neither a
+            # timestamp that would move the clock nor a correctly signed request
+            await c.ws.send(b'{"timestamp":1700000000123}')
+            await dev.wait_for(r"LOG sinric: ignored a binary frame \(27 bytes\)")
+            text, _ = server.request_text(DEV, "setPowerState", {"state": "On"})
+            await c.ws.send(text.encode())
+            await dev.wait_for(r"LOG sinric: ignored a binary frame \(%d bytes\)" % len(text))
             text, token = server.request_text(DEV, "setPowerState", {"state": "On"})
             unsigned = text[: text.rfind(',"signature"')] + "}"
             fut = asyncio.get_running_loop().create_future()

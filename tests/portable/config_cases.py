@@ -12,7 +12,8 @@ def good():
         "wifi": {"ssid": "home", "password": "secret-123", "hostname": "hall-node"},
         "sinric": {"app_key": "00000000-0000-4000-8000-000000000000",
                    "app_secret": "s" * 40},
-        "yango": {"skill_id": "skill", "token": "token", "user_id": "user-1"},
+        "yango": {"skill_id": "8e3f1c2a-0b4d-4f6e-9a1c-3d5e7f9b1c2d", "token": "y0_token",
+                  "user_id": "user-1"},
         "board": {"status_led": 2},
         "devices": [
             {"name": "lamp", "type": "switch", "sinric_id": SID + "1", "relay": 5, "button": 0},

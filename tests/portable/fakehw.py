@@ -4,6 +4,7 @@
 import gc
 import sys
 
+from clock import Clock
 from support import FakeTicks
 
 _ROOT = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
@@ -53,8 +54,8 @@ class Board:
         dht.READINGS.clear()
         self.ticks = FakeTicks(start)
         self.logs = []
-        self.hw = Hardware(machine, dht, self.ticks.ticks_ms, self.ticks.ticks_diff,
-                           self.ticks.ticks_add, self.logs.append)
+        self.clock = Clock(self.ticks, log=self.logs.append)
+        self.hw = Hardware(machine, dht, self.clock, self.logs.append)
         self.out = FakeOut()
 
     def make(self, cfg, saved=None):

@@ -15,13 +15,12 @@ NOW = 1700000000
 class Rig:
     def __init__(self):
         self.t = FakeTicks()
-        self.clock = Clock(self.t.ticks_ms, self.t.ticks_diff, self.t.ticks_add)
-        self.clock.sync(NOW)
         self.logs = []
+        self.clock = Clock(self.t, log=self.logs.append)
+        self.clock.sync(NOW)
         self.acts = []
         # SinricClient's request half, without the connection (which test_sinric_events has)
-        self.c = Dispatcher(SECRET, self.clock, self.logs.append, self.t.ticks_ms,
-                            self.t.ticks_diff)
+        self.c = Dispatcher(SECRET, self.clock, self.logs.append)
         self.c.on_request(DEV, self.handler)
         self.codec = Codec(SECRET)
         self.n = 0

@@ -6,6 +6,10 @@ except ImportError:
     MICROPYTHON = False
 
 MASK30 = (1 << 30) - 1  # ticks period on the ESP ports
+DAY_MS = 86_400_000
+# Idle spells the long-run tests use: 7 days is past ticks_diff's 2^29 ms (6.2 days), 13 days
+# past a whole 2^30 wrap (12.4 days).
+IDLE_DAYS = (7, 13)
 
 
 class raises:
@@ -31,7 +35,9 @@ class raises:
 
 
 class FakeTicks:
-    """A ticks_ms counter that wraps like the boards' (period 2^30 by default)."""
+    """A ticks_ms counter that wraps like the boards' (period 2^30 by default): the fake
+    clock source for lib/clock.Clock (Clock(FakeTicks())). advance(ms) moves it; idle(days)
+    leaves it alone for days, as a board that nobody touches."""
 
     def __init__(self, start=0, period_bits=30):
         self.period = 1 << period_bits
@@ -45,8 +51,12 @@ class FakeTicks:
     def advance(self, ms):
         self.t = (self.t + ms) & self.mask
 
+    def idle(self, days):
+        self.advance(days * DAY_MS)
+
     def ticks_diff(self, a, b):
         return ((a - b + self.half) & self.mask) - self.half
 
     def ticks_add(self, t, delta):
         return (t + delta) & self.mask
+

@@ -24,6 +24,26 @@ def test_every_bad_variant_names_its_field():
     assert n >= 60
 
 
+# Real values of the fields that end up in a URL, a header or a socket address: accepted.
+GOOD_FORMATS = (
+    (("sinric", "url"), ("wss://ws.sinric.pro", "ws://127.0.0.1:8765/", "wss://ws.sinric.pro/x")),
+    (("yango", "url"), ("https://dialogs.yango.com", "http://127.0.0.1:8787",
+                        "https://dialogs.yandex.net/api/")),
+    (("yango", "skill_id"), ("8E3F1C2A-0B4D-4F6E-9A1C-3D5E7F9B1C2D",)),
+    (("yango", "token"), ("y0_AgAAAAB3-x.y~z+/=", "A" * 2048)),
+    (("yango", "user_id"), ("u-42", "a@b.c", "x" * 64)),
+    (("board", "ntp_server"), ("pool.ntp.org", "", "192.168.1.1:123", "time-a.nist.gov")),
+)
+
+
+def test_real_formats_are_accepted():
+    for (section, key), values in GOOD_FORMATS:
+        for v in values:
+            cfg = good()
+            cfg[section][key] = v
+            assert config.validate(cfg)[section][key] == v
+
+
 def test_bad_files():
     for text, msg in BAD_FILES:
         path = _tmp("config.json")

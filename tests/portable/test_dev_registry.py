@@ -1,8 +1,9 @@
 # The registry, a user-defined type, and device tasks running under a real asyncio loop.
-import time
 
+from clock import Clock
 from fakehw import Board, Hardware, dht, machine
 from support import raises
+from wallticks import WallTicks
 
 from firmware.devices import DEVICE_TYPES
 from firmware.devices.base import Powered
@@ -50,12 +51,8 @@ def test_a_user_type_in_a_few_lines():
 
 def real_board():
     """A board on wall-clock ticks, for tasks run by asyncio."""
-    if hasattr(time, "ticks_ms"):
-        ticks = (time.ticks_ms, time.ticks_diff, time.ticks_add)
-    else:  # CPython
-        ticks = (lambda: int(time.monotonic() * 1000), lambda a, b: a - b, lambda a, b: a + b)
     b = Board()
-    b.hw = Hardware(machine, dht, ticks[0], ticks[1], ticks[2], b.logs.append)
+    b.hw = Hardware(machine, dht, Clock(WallTicks()), b.logs.append)
     return b
 
 

@@ -1,10 +1,11 @@
+from clock import Clock
 from sinric.event_limiter import EventLimiter
 from support import FakeTicks, raises
 
 
 def make(start=0, max_keys=16):
     t = FakeTicks(start)
-    return t, EventLimiter(t.ticks_ms, t.ticks_diff, t.ticks_add, max_keys)
+    return t, EventLimiter(Clock(t), max_keys)
 
 
 def test_first_event_goes_at_once_then_the_latest_value_when_the_window_opens():

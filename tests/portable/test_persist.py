@@ -1,6 +1,7 @@
 import json
 import os
 
+from clock import Clock
 from support import FakeTicks
 
 from firmware.persist import StateStore
@@ -22,7 +23,7 @@ def _clean(d):
 def _store(d, interval_s=60, ticks=None):
     logs = []
     t = ticks or FakeTicks()
-    s = StateStore(d + "/state.json", interval_s, logs.append, t.ticks_ms, t.ticks_diff)
+    s = StateStore(d + "/state.json", interval_s, logs.append, Clock(t))
     return s, logs, t
 
 

@@ -29,11 +29,10 @@ class Rig:
         # no requests here: a small replay memory leaves the 38wK heap to these tests
         knobs.setdefault("seen_tokens", 4)
         self.t = FakeTicks(start=(1 << 30) - 5000)  # the ticks wrap during every test
-        self.clock = Clock(self.t.ticks_ms, self.t.ticks_diff, self.t.ticks_add)
+        self.clock = Clock(self.t)
         self.logs = []
         self.c = SinricClient("key", SECRET, [DEV], self.clock, log=self.logs.append,
-                              ticks_ms=self.t.ticks_ms, ticks_diff=self.t.ticks_diff,
-                              ticks_add=self.t.ticks_add, **knobs)
+                              **knobs)
         self.ws = FakeWs(self.c.dispatch.codec)
 
     def online(self):

@@ -36,7 +36,7 @@ def test_stale_request_is_refused():
     r = Rig()
     p = r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW - 61))
     assert (p["success"], p["message"]) == (False, "Request expired (61 s old)")
-    assert r.logs[-1] == "sinric: refused setPowerState for %s: created 61 s ago" % DEV
+    assert r.logs[-1] == "sinric: refused setPowerState for %s: Request expired (61 s old)" % DEV
     p = r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW - 60))
     assert p["success"]  # exactly 60 s is still inside the window
     assert len(r.acts) == 1
@@ -98,3 +98,21 @@ def test_replay_memory_keeps_working_for_days():
         r.t.advance(40000)  # 50 s old: still fresh, so still remembered
         assert r.c.handle(raw.encode()) is None
         assert r.logs[-1].endswith("replayed replyToken token-%d" % (day + 1))
+
+
+def test_request_from_the_future_is_refused_and_leaves_the_clock_alone():
+    # the replayed user report: createdAt in milliseconds by mistake, then an hour ahead;
+    # both are refused without acting, and the requests after them still work
+    r = Rig()
+    for ahead in (NOW * 1000 + 123 - NOW, 3600, 31):  # 30 s is the documented window
+        created = NOW + ahead
+        p = r.answer(r.request("setPowerState", {"state": "On"}, createdAt=created))
+        assert (p["success"], p["message"]) == (
+            False, "Request from the future (%d s ahead of the clock)" % ahead)
+        assert r.logs[-1].startswith("sinric: refused setPowerState for %s: Request from "
+                                     "the future" % DEV)
+        assert r.clock.now() == NOW and r.acts == []
+    p = r.answer(r.request("setPowerState", {"state": "Off"}, createdAt=NOW + 2))
+    assert p["success"] and r.clock.now() == NOW + 2  # a little ahead: nudged, by that much
+    assert r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW - 5))["success"]
+    assert len(r.acts) == 2 and r.c.stats["refused"] == 3

@@ -46,10 +46,15 @@ def test_responses_from_the_server_are_ignored():
     assert r.logs[-1] == "sinric: ignored response setPowerState"
 
 
-def test_timestamp_frame_syncs_the_clock():
+def test_mid_session_timestamp_frame_is_a_hint_only():
     r = Rig()
-    assert r.c.handle(b'{"timestamp":1800000000}') is None
-    assert r.clock.now() == 1800000000
+    assert r.c.handle(b'{"timestamp":%d}' % (NOW + 20)) is None
+    assert r.clock.now() == NOW + 20  # close to the running clock: taken
+    for wild in (1800000000, NOW * 1000 + 123, NOW - 86400):
+        assert r.c.handle(b'{"timestamp":%d}' % wild) is None
+        assert r.clock.now() == NOW + 20  # far off: logged, not trusted
+        assert "not taken" in r.logs[-1], r.logs[-1]
+    assert r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW + 20))["success"]
 
 
 def test_module_scope_health_setting_ota_and_unknown():

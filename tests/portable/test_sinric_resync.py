@@ -45,11 +45,9 @@ class FakeWs:
 class Rig:  # as in test_sinric_events
     def __init__(self):
         self.t = FakeTicks(start=(1 << 30) - 5000)
-        self.clock = Clock(self.t.ticks_ms, self.t.ticks_diff, self.t.ticks_add)
+        self.clock = Clock(self.t)
         self.logs = []
-        self.c = SinricClient("key", SECRET, [DEV], self.clock, log=self.logs.append,
-                              ticks_ms=self.t.ticks_ms, ticks_diff=self.t.ticks_diff,
-                              ticks_add=self.t.ticks_add)
+        self.c = SinricClient("key", SECRET, [DEV], self.clock, log=self.logs.append)
         self.ws = FakeWs(self.c.dispatch.codec)  # same secret: one codec
 
     def online(self):

@@ -1,3 +1,4 @@
+from clock import Clock
 from support import FakeTicks
 
 from firmware.status_led import PATTERNS, StatusLed, level
@@ -29,7 +30,7 @@ def test_every_state_has_a_distinct_pattern():
 def test_led_follows_the_state_without_rewriting_the_pin():
     t = FakeTicks()
     pin = FakePin()
-    led = StatusLed(pin, ticks_ms=t.ticks_ms, ticks_diff=t.ticks_diff)
+    led = StatusLed(pin, clock=Clock(t))
     assert pin.writes == [0]
     led.set("connecting")
     for _ in range(20):  # one second in 50 ms steps: 2 Hz gives 4 edges
@@ -43,14 +44,14 @@ def test_led_follows_the_state_without_rewriting_the_pin():
 def test_active_low_inverts():
     t = FakeTicks()
     pin = FakePin()
-    led = StatusLed(pin, active_low=True, ticks_ms=t.ticks_ms, ticks_diff=t.ticks_diff)
+    led = StatusLed(pin, active_low=True, clock=Clock(t))
     led.set("safe_mode")
     led.update()
     assert pin.writes == [1, 0]  # off is high, lit is low
 
 
 def test_no_pin_is_fine():
-    led = StatusLed(None, ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b)
+    led = StatusLed(None, clock=Clock(FakeTicks()))
     led.set("cloud_down")
     led.update()
     led.stop()
@@ -68,7 +69,7 @@ def test_a_timer_drives_it_when_no_loop_runs():
 
     t = FakeTicks()
     pin = FakePin()
-    led = StatusLed(pin, ticks_ms=t.ticks_ms, ticks_diff=t.ticks_diff)
+    led = StatusLed(pin, clock=Clock(t))
     led.set("config_error")
     timer = FakeTimer()
     led.start_timer(timer)

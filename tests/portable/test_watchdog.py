@@ -1,3 +1,4 @@
+from clock import Clock
 from support import FakeTicks
 
 from firmware.watchdog import Watchdog
@@ -15,7 +16,7 @@ def _wd(start=0):
     t = FakeTicks(start=start)
     wdt = FakeWDT()
     logs = []
-    return Watchdog(wdt, logs.append, t.ticks_ms, t.ticks_diff), wdt, t, logs
+    return Watchdog(wdt, logs.append, Clock(t)), wdt, t, logs
 
 
 def test_feeds_while_every_task_checks_in():
@@ -75,7 +76,7 @@ def test_limits_hold_across_the_tick_wrap():
 
 def test_without_a_hardware_watchdog_it_only_checks():
     t = FakeTicks()
-    wd = Watchdog(None, [].append, t.ticks_ms, t.ticks_diff)
+    wd = Watchdog(None, [].append, Clock(t))
     wd.watch("a", 10)
     assert wd.feed() and not wd.enabled
     t.advance(20)

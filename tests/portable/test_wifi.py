@@ -1,3 +1,4 @@
+from clock import Clock
 from support import FakeTicks
 
 from firmware.wifi import CONNECTING, DOWN, ONLINE, Wifi
@@ -49,7 +50,7 @@ def _wifi(**kw):
     names = []
     w = Wifi(wlan, "home", "secret-123", hostname="hall-node", timeout_s=20,
              set_hostname=names.append, fail_status=(WRONG_PASSWORD, NO_AP), log=logs.append,
-             ticks_ms=t.ticks_ms, ticks_diff=t.ticks_diff, **kw)
+             clock=Clock(t), **kw)
     states = []
     w.subscribe(states.append)
     return w, wlan, t, logs, states, names

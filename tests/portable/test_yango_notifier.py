@@ -35,12 +35,10 @@ OK = b'{"request_id":"r-ok","status":"ok"}'
 class Rig:
     def __init__(self, discovery=False, synced=True):
         self.ft = FakeTicks(start=(1 << 30) - 2500)  # the tick counter wraps early on
-        self.clock = Clock(self.ft.ticks_ms, self.ft.ticks_diff, self.ft.ticks_add)
+        self.clock = Clock(self.ft)
         self.logs = []
         self.n = YangoNotifier("http://127.0.0.1:9/", "sk", "tok", "u-1", self.clock,
-                               log=self.logs.append, ticks_ms=self.ft.ticks_ms,
-                               ticks_diff=self.ft.ticks_diff, ticks_add=self.ft.ticks_add,
-                               discovery=discovery, rand=lambda n: 0)
+                               log=self.logs.append, discovery=discovery, rand=lambda n: 0)
         self.n.declare(LAMP)
         self.n.declare(SENSOR, [(EVENT, "motion", "not_detected")])
         if synced:
@@ -364,3 +362,14 @@ def test_body_cap_splits_a_large_batch():
         n += 1
     assert n >= 3 and sorted(got) == sorted(("relay-%d" % i, "on") for i in range(12))
 
+
+
+def test_an_unset_clock_is_said_once_not_silently_waited_on():
+    # the replayed report: a Yango-only board without a time source sent nothing, silently
+    r = Rig(synced=False)
+    r.n.report("lamp", ON, "on", True)
+    for _ in range(60):
+        assert r.poll() == r.n.SYNC_POLL_MS
+        r.advance(1000)
+    said = [x for x in r.logs if "the clock is not set" in x]
+    assert len(said) == 1 and "1 state(s) waiting" in said[0], r.logs

@@ -2,7 +2,8 @@
 import asyncio
 
 from clock import Clock
-from yango.notifier import YangoNotifier, ticks_add, ticks_diff, ticks_ms
+from wallticks import WallTicks
+from yango.notifier import YangoNotifier
 
 T0 = 1735689600
 ON = "devices.capabilities.on_off"
@@ -22,7 +23,7 @@ def test_run_loop_survives_memory_errors_and_delivers():
         assert headers == {"Authorization": "OAuth tok", "Content-Type": "application/json"}
         return 202, b'{"request_id":"r","status":"ok"}'
 
-    clock = Clock(ticks_ms, ticks_diff, ticks_add)
+    clock = Clock(WallTicks())
     clock.sync(T0)
     logs = []
     n = YangoNotifier("http://h", "sk", "tok", "u", clock, post=post, log=logs.append)

@@ -1,6 +1,7 @@
 # Pending-state coalescing with injected ticks: pure logic, both runtimes.
 import json
 
+from clock import Clock
 from support import FakeTicks, raises
 from yango.state import PEND, PendingStates
 
@@ -26,7 +27,7 @@ EV = "devices.properties.event"
 
 def make():
     ft = FakeTicks(start=(1 << 30) - 300)  # wraps inside the tests
-    p = PendingStates(ft.ticks_diff)
+    p = PendingStates(Clock(ft))
     p.declare(LAMP)
     p.declare(DOOR)
     return p, ft

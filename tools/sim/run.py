@@ -204,14 +204,19 @@ class SimBoard:
     reads as on the board. echo: copy the board's output to stdout. interp: the chip
     profile's interpreter (tools.board_files.Interp; default the venv binary); its heap is the
     default heap, and on a frozen profile lib/ and firmware/ import from `.frozen` first.
+    sntp: the board's time server (it has no internet): True starts an SntpDouble
+    (tools/sim/sntp_double.py) for it, False a silent one (SNTP unreachable), or pass a
+    running SntpDouble; a config without board.ntp_server is pointed at it.
     """
 
     reply_timeout = 5.0
 
     def __init__(self, config=None, *, config_text=None, board_dir=None, port=None,
                  preload=(), extra_path=(), knobs=None, env=None, heap=None, as_board=True,
-                 echo=False, max_boots=None, interp=None):
+                 echo=False, max_boots=None, interp=None, sntp=True):
         self.config = config
+        self.sntp = sntp
+        self._own_sntp = None
         self.config_text = config_text
         self.preload = list(preload)
         self.extra_path = list(extra_path)
@@ -281,6 +286,8 @@ class SimBoard:
             if self._serving:
                 srv.shutdown()
             srv.server_close()
+        if self._own_sntp is not None:
+            self._own_sntp.stop()
         shutil.rmtree(self._private, ignore_errors=True)
         if self._own_dir:
             shutil.rmtree(self.board_dir, ignore_errors=True)
@@ -322,11 +329,37 @@ class SimBoard:
         if self.config_text is not None:
             dst.write_text(self.config_text)
         elif isinstance(self.config, dict):
-            dst.write_text(json.dumps(self.config, indent=1))
+            dst.write_text(json.dumps(self._with_sntp(self.config), indent=1))
         elif self.config is not None:
             shutil.copyfile(self.config, dst)
+            try:  # a board config from a file: the same time server, never the internet's
+                cfg = json.loads(dst.read_text())
+            except (OSError, ValueError):
+                cfg = None
+            if isinstance(cfg, dict) and isinstance(cfg.get("board", {}), dict) \
+                    and "ntp_server" not in cfg.get("board", {}):
+                dst.write_text(json.dumps(self._with_sntp(cfg), indent=1))
         elif dst.exists():
             dst.unlink()
+
+    def sntp_double(self):
+        """The SntpDouble this board's config points at (started on first use)."""
+        try:
+            from tools.sim.sntp_double import SntpDouble
+        except ImportError:  # run as a script (python tools/sim/run.py): tools/sim is on the path
+            from sntp_double import SntpDouble
+
+        if not isinstance(self.sntp, SntpDouble):
+            self._own_sntp = self.sntp = SntpDouble(silent=self.sntp is False).start()
+        return self.sntp
+
+    def _with_sntp(self, cfg):
+        board = cfg.get("board")
+        if board is not None and (not isinstance(board, dict) or "ntp_server" in board):
+            return cfg
+        cfg = dict(cfg, board=dict(board or {}))
+        cfg["board"]["ntp_server"] = self.sntp_double().address
+        return cfg
 
     def _config_port(self):
         try:
@@ -399,6 +432,7 @@ class SimBoard:
                 if self._power_cut:
                     self._power_cut = False
                     (self._private / "rtc.bin").unlink(missing_ok=True)
+                    (self._private / "rtc.bin.rtc-time-offset").unlink(missing_ok=True)  # its time
                     self._next_cause = PWRON_RESET
                     self._say("power cycle")
                 elif rc in (-signal.SIGUSR1, RESET_EXIT):

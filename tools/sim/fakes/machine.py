@@ -226,12 +226,31 @@ class RTC:
             with open(path, "wb") as f:
                 f.write(data)
 
-    def datetime(self, dt=None):
-        t = time.localtime()
-        return (t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0)
+    def datetime(self, t=None):
+        # As the ESP ports (ports/esp32/machine_rtc.c settimeofday/gettimeofday; esp8266
+        # machine_rtc.c: an offset in RTC memory): a set time survives resets, a power-on
+        # counts from 2000-01-01. The set time: an offset to the host's clock, in a file next
+        # to SIM_RTC, which the runner deletes with it on a power cycle.
+        path = (os.getenv("SIM_RTC") or "") + ".rtc-time-offset"
+        if t is not None:
+            y = t[0] - (t[1] <= 2)  # days from civil (UTC), no epoch or local time involved
+            d = (153 * (t[1] - 3 if t[1] > 2 else t[1] + 9) + 2) // 5 + t[2] - 1
+            d += y // 400 * 146097 + y % 400 * 365 + y % 400 // 4 - y % 400 // 100 - 719468
+            _rtc_mem[1] = d * 86400 + t[4] * 3600 + t[5] * 60 + t[6] - time.time()
+            if os.getenv("SIM_RTC"):
+                with open(path, "w") as f:
+                    f.write(repr(_rtc_mem[1]))
+            return None
+        try:
+            with open(path) as f:
+                off = float(f.read())
+        except (OSError, ValueError):
+            off = _rtc_mem[1] if _rtc_mem[1] is not None else 946684800 - _rtc_mem[2]
+        y, mo, d, h, mi, s, wd = time.gmtime(int(time.time() + off))[:7]
+        return (y, mo, d, wd, h, mi, s, 0)
 
 
-_rtc_mem = [b""]
+_rtc_mem = [b"", None, time.time()]  # RTC memory, the set time's offset, the boot
 TIMERS = []  # active Timer objects; the sim launcher calls run_timers() from a task
 
 
