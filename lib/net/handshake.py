@@ -60,3 +60,6 @@ async def open_ws(ws, url, headers, cadata, sni, ssl):
         raise HandshakeError("upgrade refused: no Upgrade header")
     if accept != accept_key(key):
         raise HandshakeError("wrong Sec-WebSocket-Accept")
+    # MicroPython's stream buffers nothing itself (readline above read the socket directly),
+    # so frames may be read from the socket too; CPython's reader has no such attribute.
+    ws._s = getattr(r, "s", None)

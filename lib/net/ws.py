@@ -83,6 +83,7 @@ class WebSocket:
         self.close_code = None
         self.close_reason = ""
         self._r = self._w = None
+        self._s = None  # MicroPython: the stream's non-blocking socket, for _read's fast path
         self._close_sent = False
         self._lock = asyncio.Lock()
 
@@ -105,12 +106,23 @@ class WebSocket:
             self._gone(_LOST, "connection lost (%s)" % (e,))
 
     async def _read(self, n, timeout):
-        # The rest of a started frame must come within timeout. A payload that arrives in
-        # one piece is one allocation (MicroPython's b"" + chunk is the chunk itself).
+        # The rest of a started frame must come within timeout. It is nearly always in the
+        # socket's buffer already (it came in the segment of the frame's first bytes): on
+        # MicroPython it is then taken with one non-blocking read, without a pass through
+        # the scheduler, a poll, or wait_for's two tasks. A payload that arrives in one piece
+        # is one allocation (MicroPython's b"" + chunk is the chunk itself).
+        s = self._s
+        got = s.read(n) if s is not None else None  # None: nothing buffered (EAGAIN)
+        if got is not None:
+            if len(got) == n:
+                return got
+            if not got:
+                raise EOFError
         try:
-            return await asyncio.wait_for(self._r.readexactly(n), timeout)
+            rest = await asyncio.wait_for(self._r.readexactly(n - len(got or b"")), timeout)
         except asyncio.TimeoutError:
             self._gone(_LOST, "frame stalled for %s s" % timeout)
+        return got + rest if got else rest
 
     async def _recv(self):
         msg = None  # bytearray of a fragmented message being reassembled
@@ -227,8 +239,12 @@ class WebSocket:
             self._close_sent = True
         async with self._lock:  # two drains at once would trip MicroPython's IO queue
             try:
+                # MicroPython's write() sends at once what the socket takes and keeps the
+                # rest in out_buf; only a rest needs the drain (and its timeout). Without
+                # one, nothing waits: the frame is on the wire when send() returns.
                 self._w.write(buf)
-                await asyncio.wait_for(self._w.drain(), self.write_timeout)
+                if getattr(self._w, "out_buf", True):
+                    await asyncio.wait_for(self._w.drain(), self.write_timeout)
             except asyncio.TimeoutError:
                 why = "send timed out"
             except (OSError, EOFError) as e:
