@@ -66,7 +66,7 @@ class Dispatcher:
 
     def _request(self, p):
         self.stats["requests"] += 1
-        what = _describe(p)
+        what = _What(p)  # the log's "action for device": text only when a line is written
         token = p["replyToken"]
         h = 0
         for c in token.encode():
@@ -88,7 +88,9 @@ class Dispatcher:
             self.log("sinric: refused %s: created %d s ago" % (what, age))
             return self._respond(p, False, "Request expired (%d s old)" % age)
         action = p["action"]
-        value = p.get("value", {})
+        value = p.get("value")
+        if value is None:
+            value = {}
         r = None
         if p.get("scope") == "module":
             from sinric import module_requests  # rare: loaded for this request only
@@ -104,8 +106,7 @@ class Dispatcher:
             if h is None:
                 msg = "Device %s not found" % p.get("deviceId")
             else:
-                ok, r = self.call(h, (action, value, p.get("instanceId")), what,
-                                   'Device failed to handle "%s"' % action)
+                ok, r = self.call(h, (action, value, p.get("instanceId")), what, None)
                 if not ok:
                     msg, r = r, None
                 elif r is not None and not isinstance(r, dict):
@@ -126,7 +127,7 @@ class Dispatcher:
             return False, str(e) or "Invalid value"
         except Exception as e:
             self.log("sinric: handler for %s raised %s: %s" % (what, type(e).__name__, e))
-            return False, failed
+            return False, failed or 'Device failed to handle "%s"' % args[0]
 
     def uptime_s(self):
         """Seconds since this dispatcher was made: from the synced clock once there is one
@@ -169,6 +170,15 @@ def _peek(raw):
         if isinstance(p.get(k), str):
             out[k] = p[k]
     return out
+
+
+class _What:
+    # _describe(p), formatted only when a log line needs it (most requests log nothing)
+    def __init__(self, p):
+        self.p = p
+
+    def __str__(self):
+        return _describe(self.p)
 
 
 def _describe(p):
