@@ -35,7 +35,7 @@ class HmacSha256:
 
 
 def b64encode(data):
-    return binascii.b2a_base64(data)[:-1].decode()
+    return binascii.b2a_base64(data, newline=False).decode()
 
 
 def equal(a, b):

@@ -66,7 +66,7 @@ class Dispatcher:
 
     def _request(self, p):
         self.stats["requests"] += 1
-        what = _What(p)  # the log's "action for device": text only when a line is written
+        what = p  # _describe(p), the log's "action for device", only when a line is written
         token = p["replyToken"]
         h = 0
         for c in token.encode():
@@ -75,7 +75,7 @@ class Dispatcher:
             self._tokens = [-1] * self.seen_tokens
         if h in self._tokens:
             self.stats["refused"] += 1
-            self.log("sinric: refused %s: replayed replyToken %s" % (what, token))
+            self.log("sinric: refused %s: replayed replyToken %s" % (_describe(p), token))
             return None  # the first copy already got its one response
         self._tokens[self._next] = h
         self._next = (self._next + 1) % len(self._tokens)
@@ -85,7 +85,7 @@ class Dispatcher:
             self._clock.sync(p["createdAt"])  # the server's clock only moves ours forward
         elif age > self.max_age_s:
             self.stats["refused"] += 1
-            self.log("sinric: refused %s: created %d s ago" % (what, age))
+            self.log("sinric: refused %s: created %d s ago" % (_describe(p), age))
             return self._respond(p, False, "Request expired (%d s old)" % age)
         action = p["action"]
         value = p.get("value")
@@ -110,10 +110,10 @@ class Dispatcher:
                 if not ok:
                     msg, r = r, None
                 elif r is not None and not isinstance(r, dict):
-                    self.log("sinric: bad value from handler for %s: %r" % (what, r))
+                    self.log("sinric: bad value from handler for %s: %r" % (_describe(p), r))
                     msg, r = 'Device failed to handle "%s"' % action, None
         if r is None:
-            self.log("sinric: %s -> failed: %s" % (what, msg))
+            self.log("sinric: %s -> failed: %s" % (_describe(p), msg))
             return self._respond(p, False, msg)
         return self._respond(p, True, "OK", r)
 
@@ -126,7 +126,8 @@ class Dispatcher:
         except ValueError as e:  # the handler refused the value before touching pins
             return False, str(e) or "Invalid value"
         except Exception as e:
-            self.log("sinric: handler for %s raised %s: %s" % (what, type(e).__name__, e))
+            self.log("sinric: handler for %s raised %s: %s" % (_describe(what), type(e).__name__,
+                                                                 e))
             return False, failed or 'Device failed to handle "%s"' % args[0]
 
     def uptime_s(self):
@@ -172,16 +173,10 @@ def _peek(raw):
     return out
 
 
-class _What:
-    # _describe(p), formatted only when a log line needs it (most requests log nothing)
-    def __init__(self, p):
-        self.p = p
-
-    def __str__(self):
-        return _describe(self.p)
-
-
 def _describe(p):
+    # p: a payload dict, or already the text
+    if not isinstance(p, dict):
+        return p
     s = str(p.get("action"))
     if p.get("deviceId"):
         s += " for " + str(p["deviceId"])
