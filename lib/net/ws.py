@@ -237,20 +237,32 @@ class WebSocket:
         mask(buf, key, len(h))
         if op == _OP_CLOSE:
             self._close_sent = True
-        async with self._lock:  # two drains at once would trip MicroPython's IO queue
+        w = self._w
+        why = None
+        queued = False
+        if not self._lock.locked() and not getattr(w, "out_buf", True):
+            # MicroPython with nothing queued: write() sends at once what the socket takes
+            # and keeps only a rest in out_buf. Nothing to wait for when it took it all: the
+            # frame is on the wire when send() returns (no lock, no drain, no task switch).
             try:
-                # MicroPython's write() sends at once what the socket takes and keeps the
-                # rest in out_buf; only a rest needs the drain (and its timeout). Without
-                # one, nothing waits: the frame is on the wire when send() returns.
-                self._w.write(buf)
-                if getattr(self._w, "out_buf", True):
-                    await asyncio.wait_for(self._w.drain(), self.write_timeout)
-            except asyncio.TimeoutError:
-                why = "send timed out"
+                w.write(buf)
+                if not w.out_buf:
+                    return
+                queued = True  # a rest: drained below (the lock is free: no wait for it)
             except (OSError, EOFError) as e:
                 why = "send failed (%s)" % (e,)
-            else:
-                return
+        if why is None:
+            async with self._lock:  # two drains at once would trip MicroPython's IO queue
+                try:
+                    if not queued:
+                        w.write(buf)
+                    await asyncio.wait_for(w.drain(), self.write_timeout)
+                except asyncio.TimeoutError:
+                    why = "send timed out"
+                except (OSError, EOFError) as e:
+                    why = "send failed (%s)" % (e,)
+                else:
+                    return
         self._gone(_LOST, why)
 
     # -- closing ----------------------------------------------------------------------

@@ -139,3 +139,26 @@ def test_send_with_a_rest_drains():
     ws = ws_with(writer=w)
     asyncio.run(ws.send("x" * 300))
     assert w.drains == 1 and w.out_buf == b""
+
+
+def test_a_send_during_another_ones_drain_waits_its_turn():
+    events = []
+
+    class Slow(Writer):
+        def write(self, buf):
+            events.append("write %d" % len(buf))
+            self.out_buf = b"x"  # the socket took only part of it
+
+        async def drain(self):
+            await asyncio.sleep(0)  # the other sender runs meanwhile
+            events.append("drain")
+            self.out_buf = b""
+
+    ws = ws_with(writer=Slow())
+
+    async def both():
+        await asyncio.gather(ws.send("a" * 10), ws.send("b" * 20))
+
+    asyncio.run(both())
+    # the second frame is written only once the first one's rest has gone out
+    assert events == ["write 16", "drain", "write 26", "drain"]
