@@ -25,6 +25,7 @@ _OP_PONG = const(10)
 _NO_STATUS = const(1005)
 _LOST = const(1006)
 _PROTOCOL = const(1002)
+_NOTHING = bytearray(0)
 
 
 
@@ -84,6 +85,7 @@ class WebSocket:
         self.close_reason = ""
         self._r = self._w = None
         self._s = None  # MicroPython: the stream's non-blocking socket, for _read's fast path
+        self._raw = None  # MicroPython wss: a stream on the TCP socket under the TLS one
         self._close_sent = False
         self._lock = asyncio.Lock()
 
@@ -124,12 +126,29 @@ class WebSocket:
             self._gone(_LOST, "frame stalled for %s s" % timeout)
         return got + rest if got else rest
 
+    async def _head(self):
+        # wss on MicroPython: a frame's first 2 bytes, waiting for the TCP socket to become
+        # readable, never in a poll of the TLS socket. A non-blocking read first takes what
+        # the TLS layer already holds (a record may carry several frames); only when it holds
+        # nothing is there anything to wait for, and then it is the TCP socket's data.
+        s, got = self._s, b""
+        while True:
+            b = s.read(2 - len(got))
+            if b is None:
+                await self._raw.readinto(_NOTHING)  # reads 0 bytes: only waits
+                continue
+            if not b:
+                raise EOFError
+            got += b
+            if len(got) == 2:
+                return got
+
     async def _recv(self):
         msg = None  # bytearray of a fragmented message being reassembled
         msg_op = 0
         t = self.read_timeout
         while True:
-            hdr = await self._r.readexactly(2)
+            hdr = await (self._r.readexactly(2) if self._raw is None else self._head())
             b0, b1 = hdr[0], hdr[1]
             fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
             if b0 & 0x70:

@@ -162,3 +162,31 @@ def test_a_send_during_another_ones_drain_waits_its_turn():
     asyncio.run(both())
     # the second frame is written only once the first one's rest has gone out
     assert events == ["write 16", "drain", "write 26", "drain"]
+
+
+def test_wss_waits_on_the_tcp_socket_and_reads_through_tls():
+    # The TLS socket holds nothing at first: the wait is a 0-byte read of the TCP stream (a
+    # file descriptor to poll), then the frame comes through the TLS socket.
+    class Tls(Sock):
+        def __init__(self):
+            Sock.__init__(self)
+            self.waits = 0
+
+    tls = Tls()
+    frame = server_frame(b'{"x":1}')
+
+    class Raw:
+        async def readinto(self, buf):
+            assert len(buf) == 0  # never consumes the TCP bytes: TLS reads them
+            tls.waits += 1
+            tls.buf.extend(frame[:1] if tls.waits == 1 else frame[1:])  # a partial record
+            return 0
+
+    ws = ws_with(tls, Reader())
+    ws._raw = Raw()
+    ws.decode_text = False
+    assert asyncio.run(ws.recv()) == b'{"x":1}'
+    assert tls.waits == 2
+    tls.eof = True
+    with raises(websocket.ConnectionClosed):
+        asyncio.run(ws.recv())
