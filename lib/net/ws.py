@@ -246,7 +246,12 @@ class WebSocket:
             raise ConnectionClosed(self.close_code or _LOST, "closing")
         # Header and masked payload in ONE buffer and one write: two writes make two TCP
         # segments, and Nagle + delayed ACK then hold the second for up to 40 ms.
-        data = payload.encode() if isinstance(payload, str) else payload
+        data = payload
+        if isinstance(payload, str):
+            try:  # MicroPython: a view of the str's UTF-8 bytes, no copy
+                data = memoryview(payload)
+            except TypeError:  # CPython
+                data = payload.encode()
         key = os.urandom(4)
         h = head(op, len(data), key)
         buf = bytearray(len(h) + len(data))

@@ -190,3 +190,15 @@ def test_wss_waits_on_the_tcp_socket_and_reads_through_tls():
     tls.eof = True
     with raises(websocket.ConnectionClosed):
         asyncio.run(ws.recv())
+
+
+def test_text_frame_carries_the_utf8_bytes():
+    w = Writer()
+    ws = ws_with(writer=w)
+    text = '{"name":"caf\u00e9 \u2603"}' * 7  # 7-bit length class: 126+ bytes
+    run_unsuspended(ws.send(text))
+    frame = bytearray(w.written)
+    data = text.encode()
+    assert frame[1] == 0x80 | 126 and (frame[2] << 8 | frame[3]) == len(data)
+    mask(frame, bytes(frame[4:8]), 8)
+    assert bytes(frame[8:]) == data
