@@ -34,6 +34,7 @@ BENCH_HEAP = "64wK"
 FLOOR_LO, FLOOR_HI, FLOOR_STEP = 24, 256, 2  # heap-floor bisection range and precision (wK)
 N_REQUESTS = 1000
 N_TIMELINE = 300
+HEAP_32_EXTRA = 32  # K, see heap_for()
 TIMELINE_HEAP = "96wK"  # Sinric and Yango together, as tools/demo (64wK runs out)
 IN_FLIGHT = 10
 SDK_PYTHON = ROOT / "build" / "bench-venv" / "bin" / "python"
@@ -125,8 +126,12 @@ async def on_board(server, heap=BENCH_HEAP, cfg=None, **kw):
 
 def heap_for(heap, interpreter):
     """-X heapsize text for the interpreter: a 32-bit build takes "64K" where the 64-bit
-    venv binary takes "64wK" (the same number of words)."""
-    return heap.replace("w", "") if interpreter is not None else heap
+    venv binary takes "64wK" (the same number of words), plus HEAP_32_EXTRA: the 32-bit
+    build loads the firmware from .mpy (its frozen modules are asyncio and ssl only), which
+    a board with the firmware frozen does not hold in its heap."""
+    if interpreter is None:
+        return heap
+    return "%dK" % (int(heap.replace("w", "").rstrip("K")) + HEAP_32_EXTRA)
 
 
 async def firmware_round_trip(server, interpreter=None):
