@@ -6,8 +6,8 @@ import gc
 import json
 
 from hmac_sha256 import equal
-from sinric_codec import BadSignature, Codec, MissingSignature
-from sinric_dispatch import Dispatcher
+from sinric.codec import BadSignature, Codec, MissingSignature
+from sinric.dispatch import Dispatcher
 from support import MICROPYTHON, raises
 
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"

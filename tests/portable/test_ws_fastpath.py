@@ -3,9 +3,9 @@
 # wait_for tasks); only what is missing is waited for.
 import asyncio
 
-import websocket
+from net import ws as websocket
+from net.frame import mask
 from support import raises
-from ws_frame import mask
 
 
 class Sock:

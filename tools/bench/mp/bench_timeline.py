@@ -20,7 +20,7 @@ import gc
 import os
 import time
 
-import sinric_client
+from sinric import client as sinric_client
 
 _readexactly = asyncio.StreamReader.readexactly
 _A = [None, 0, 0]  # alloc after the last collection, before the wait, at the frame's start
@@ -69,9 +69,9 @@ sinric_client.gc = _Gc
 
 def _timeline():
     import machine
-    import sinric_codec
-    import sinric_dispatch
-    import websocket
+    from net import ws as websocket
+    from sinric import codec as sinric_codec
+    from sinric import dispatch as sinric_dispatch
 
     from firmware import persist
 
@@ -105,7 +105,7 @@ def _timeline():
 
     websocket.WebSocket._recv = recv_marked
     wrap(sinric_codec.Codec, "verify", after=2)
-    wrap(sinric_dispatch.Dispatcher, "_call", before=3, after=7)
+    wrap(sinric_dispatch.Dispatcher, "call", before=3, after=7)
     wrap(sinric_dispatch.Dispatcher, "_respond", after=8)
     wrap(persist.StateStore, "put", after=5)
     sig = machine.Signal.value
@@ -127,7 +127,7 @@ def _timeline():
 
     persist.StateStore._write = write_marked
     try:
-        import yango_notifier
+        from yango import notifier as yango_notifier
     except ImportError:
         yango_notifier = None
     if yango_notifier is not None:
