@@ -26,6 +26,7 @@ _readexactly = asyncio.StreamReader.readexactly
 _A = [None, 0, 0]  # alloc after the last collection, before the wait, at the frame's start
 M = [0] * 10  # timeline marks, see _timeline()
 _armed = [False]  # a request's timeline is being recorded
+_TIMING = bool(os.getenv("BENCH_TIMELINE"))
 
 
 def _rx(self, n):
@@ -38,7 +39,7 @@ def _rx(self, n):
             M[i] = 0
         M[0] = time.ticks_us() or 1
         _armed[0] = True
-        if _A[1]:
+        if _A[1] and not _TIMING:  # the timing run counts no bytes: its GC stays on
             _A[2] = gc.mem_alloc()
             gc.disable()
     return r
@@ -152,5 +153,5 @@ def _timeline():
     websocket.WebSocket.send = send_marked
 
 
-if os.getenv("BENCH_TIMELINE"):
+if _TIMING:
     _timeline()
