@@ -126,9 +126,8 @@ async def on_board(server, heap=BENCH_HEAP, cfg=None, **kw):
 
 def heap_for(heap, interpreter):
     """-X heapsize text for the interpreter: a 32-bit build takes "64K" where the 64-bit
-    venv binary takes "64wK" (the same number of words), plus HEAP_32_EXTRA: the 32-bit
-    build loads the firmware from .mpy (its frozen modules are asyncio and ssl only), which
-    a board with the firmware frozen does not hold in its heap."""
+    venv binary takes "64wK" (the same number of words), plus HEAP_32_EXTRA for the probes
+    and for a build without the firmware frozen (which then loads it from .mpy)."""
     if interpreter is None:
         return heap
     return "%dK" % (int(heap.replace("w", "").rstrip("K")) + HEAP_32_EXTRA)
@@ -136,7 +135,7 @@ def heap_for(heap, interpreter):
 
 async def firmware_round_trip(server, interpreter=None):
     board = await on_board(server, heap=heap_for(BENCH_HEAP, interpreter),
-                           interpreter=interpreter)
+                           interp=interpreter)
     try:
         await server.wait_connection(timeout=30)
         out = await round_trips(server)
@@ -235,7 +234,7 @@ async def section_timeline(n=N_TIMELINE, interpreter=None):
     try:
         for timeline in (False, True):  # allocation without the timing wrappers first
             board = await on_board(server, heap=heap_for(TIMELINE_HEAP, interpreter), cfg=cfg,
-                                   interpreter=interpreter, extra_path=[PROBE_PATH],
+                                   interp=interpreter, extra_path=[PROBE_PATH],
                                    preload=["bench_timeline"],
                                    env={"BENCH_TIMELINE": "1"} if timeline else {})
             await server.wait_connection(count=1 + timeline, timeout=30)
@@ -644,10 +643,15 @@ def timeline_table(r):
 
 
 def esp8266_interpreter():
-    """The ESP8266-profile (32-bit) interpreter `make kit` builds, or None."""
-    p = ROOT / "build" / "micropython-1.28.0" / "ports" / "unix" / "build-esp8266" / \
-        "micropython-esp8266"
-    return p if p.exists() else None
+    """The ESP8266-profile (32-bit) interpreter (tools.board_files.locate; `make kit` builds
+    it), or None when it cannot run here."""
+    from tools.board_files import Unavailable, locate
+
+    try:
+        return locate("esp8266")  # `make kit` first: its frozen firmware matches lib/
+    except Unavailable as e:
+        say("ESP8266 profile: %s" % e)
+        return None
 
 
 async def main(args):
@@ -660,7 +664,7 @@ async def main(args):
     try:
         result["round_trip"] = await section_round_trip(tmp)
         if mp32 is not None:
-            say("round trip on the ESP8266-profile interpreter %s" % mp32.name)
+            say("round trip on the ESP8266-profile interpreter %s" % mp32.path.name)
             result["round_trip_32"] = await section_round_trip(tmp, interpreter=mp32,
                                                                sdk=False)
     finally:
