@@ -277,7 +277,7 @@ BENCH_VENV := build/bench-venv
 BENCH_JSON ?= build/bench.json
 .PHONY: bench bench-venv
 bench: venv mpy-lib bench-venv
-	$(BIN)/python -m tools.bench.run --json $(BENCH_JSON)
+	$(BIN)/python -m tools.bench.run --json $(BENCH_JSON) $(BENCH_ARGS)
 
 bench-venv: $(BENCH_VENV)/.installed
 

@@ -3,8 +3,10 @@
 # Keys sorted, compact separators, whole floats as integers, no exponent form,
 # inf/nan refused, JS-style string escapes, non-ASCII left as UTF-8.
 import json
+import re
 
 _INF = float("inf")
+_ESCAPED = re.compile('[\x01-\x1f"\\\\]')  # what json.dumps escapes, but NUL
 
 
 class EncodeError(ValueError):
@@ -64,6 +66,13 @@ def encode_str(s):
     return _dumps(s)
 
 
+def _bare(s):
+    # True when s needs no escape: _encode then writes it between quotes as it is, with no
+    # new string (a response has a dozen keys and strings; each dumps() was an allocation).
+    # A regex scans in C and allocates nothing when nothing matches (NUL kept out of it).
+    return _ESCAPED.search(s) is None and "\x00" not in s
+
+
 def _escape_slow(s):
     out = ['"']
     for c in s:
@@ -101,18 +110,30 @@ def _encode(v, out):
     elif isinstance(v, float):
         out.append(encode_float(v))
     elif isinstance(v, dict):
-        out.append("{")
-        first = True
+        # Plain keys and string values go in between quotes as they are (no new string),
+        # the punctuation around them in one piece: few list entries, few allocations.
+        sep = '{"'
         for k in sorted(v):
             if not isinstance(k, str):
                 raise EncodeError("object key %r is not a string" % (k,))
-            if not first:
-                out.append(",")
-            first = False
-            out.append(encode_str(k))
-            out.append(":")
-            _encode(v[k], out)
-        out.append("}")
+            x = v[k]
+            if _bare(k):
+                out.append(sep)
+                out.append(k)
+                if isinstance(x, str) and _bare(x):
+                    out.append('":"')
+                    out.append(x)
+                    out.append('"')
+                    sep = ',"'
+                    continue
+                out.append('":')
+            else:
+                out.append(sep[:-1])
+                out.append(encode_str(k))
+                out.append(":")
+            _encode(x, out)
+            sep = ',"'
+        out.append("}" if sep == ',"' else "{}")
     elif isinstance(v, (list, tuple)):
         out.append("[")
         for i, item in enumerate(v):

@@ -9,6 +9,21 @@ from net.frame import HandshakeError
 from net.url import parse_url
 
 
+class _KeepRaw:
+    """An SSLContext stand-in for MicroPython's open_connection(), which calls only
+    wrap_socket(): notes the TCP socket it wraps. The WebSocket waits for the next frame on
+    that socket (a file descriptor) rather than on the TLS one, which the unix port can only
+    poll by asking it every millisecond (extmod/modselect.c, without a descriptor)."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+        self.raw = None
+
+    def wrap_socket(self, sock, **kw):
+        self.raw = sock
+        return self._ctx.wrap_socket(sock, **kw)
+
+
 def accept_key(key):
     """Expected Sec-WebSocket-Accept for our Sec-WebSocket-Key (both bytes)."""
     return binascii.b2a_base64(
@@ -23,7 +38,13 @@ async def open_ws(ws, url, headers, cadata, sni, ssl):
     else:
         from net.tls_context import context, open_connection
 
-        ws._r, ws._w = r, w = await open_connection(host, port, ssl or context(cadata), sni)
+        ctx = ssl or context(cadata)
+        keep = None
+        if not hasattr(ctx, "wrap_bio"):  # MicroPython: keep the TCP socket under the TLS one
+            ctx = keep = _KeepRaw(ctx)
+        ws._r, ws._w = r, w = await open_connection(host, port, ctx, sni)
+        if keep is not None:
+            ws._raw = asyncio.StreamReader(keep.raw)
     key = binascii.b2a_base64(os.urandom(16))[:-1]
     out = ["GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
@@ -60,3 +81,6 @@ async def open_ws(ws, url, headers, cadata, sni, ssl):
         raise HandshakeError("upgrade refused: no Upgrade header")
     if accept != accept_key(key):
         raise HandshakeError("wrong Sec-WebSocket-Accept")
+    # MicroPython's stream buffers nothing itself (readline above read the socket directly),
+    # so frames may be read from the socket too; CPython's reader has no such attribute.
+    ws._s = getattr(r, "s", None)

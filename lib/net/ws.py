@@ -25,6 +25,7 @@ _OP_PONG = const(10)
 _NO_STATUS = const(1005)
 _LOST = const(1006)
 _PROTOCOL = const(1002)
+_NOTHING = bytearray(0)
 
 
 
@@ -84,6 +85,8 @@ class WebSocket:
         self.close_code = None
         self.close_reason = ""
         self._r = self._w = None
+        self._s = None  # MicroPython: the stream's non-blocking socket, for _read's fast path
+        self._raw = None  # MicroPython wss: a stream on the TCP socket under the TLS one
         self._close_sent = False
         self._lock = asyncio.Lock()
 
@@ -106,19 +109,47 @@ class WebSocket:
             self._gone(_LOST, "connection lost (%s)" % (e,))
 
     async def _read(self, n, timeout):
-        # The rest of a started frame must come within timeout. A payload that arrives in
-        # one piece is one allocation (MicroPython's b"" + chunk is the chunk itself).
+        # The rest of a started frame must come within timeout. It is nearly always in the
+        # socket's buffer already (it came in the segment of the frame's first bytes): on
+        # MicroPython it is then taken with one non-blocking read, without a pass through
+        # the scheduler, a poll, or wait_for's two tasks. A payload that arrives in one piece
+        # is one allocation (MicroPython's b"" + chunk is the chunk itself).
+        s = self._s
+        got = s.read(n) if s is not None else None  # None: nothing buffered (EAGAIN)
+        if got is not None:
+            if len(got) == n:
+                return got
+            if not got:
+                raise EOFError
         try:
-            return await asyncio.wait_for(self._r.readexactly(n), timeout)
+            rest = await asyncio.wait_for(self._r.readexactly(n - len(got or b"")), timeout)
         except asyncio.TimeoutError:
             self._gone(_LOST, "frame stalled for %s s" % timeout)
+        return got + rest if got else rest
+
+    async def _head(self):
+        # wss on MicroPython: a frame's first 2 bytes, waiting for the TCP socket to become
+        # readable, never in a poll of the TLS socket. A non-blocking read first takes what
+        # the TLS layer already holds (a record may carry several frames); only when it holds
+        # nothing is there anything to wait for, and then it is the TCP socket's data.
+        s, got = self._s, b""
+        while True:
+            b = s.read(2 - len(got))
+            if b is None:
+                await self._raw.readinto(_NOTHING)  # reads 0 bytes: only waits
+                continue
+            if not b:
+                raise EOFError
+            got += b
+            if len(got) == 2:
+                return got
 
     async def _recv(self):
         msg = None  # bytearray of a fragmented message being reassembled
         msg_op = 0
         t = self.read_timeout
         while True:
-            hdr = await self._r.readexactly(2)
+            hdr = await (self._r.readexactly(2) if self._raw is None else self._head())
             b0, b1 = hdr[0], hdr[1]
             fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
             if b0 & 0x70:
@@ -217,7 +248,12 @@ class WebSocket:
             raise ConnectionClosed(self.close_code or _LOST, "closing")
         # Header and masked payload in ONE buffer and one write: two writes make two TCP
         # segments, and Nagle + delayed ACK then hold the second for up to 40 ms.
-        data = payload.encode() if isinstance(payload, str) else payload
+        data = payload
+        if isinstance(payload, str):
+            try:  # MicroPython: a view of the str's UTF-8 bytes, no copy
+                data = memoryview(payload)
+            except TypeError:  # CPython
+                data = payload.encode()
         key = os.urandom(4)
         h = head(op, len(data), key)
         buf = bytearray(len(h) + len(data))
@@ -227,16 +263,32 @@ class WebSocket:
         mask(buf, key, len(h))
         if op == _OP_CLOSE:
             self._close_sent = True
-        async with self._lock:  # two drains at once would trip MicroPython's IO queue
+        w = self._w
+        why = None
+        queued = False
+        if not self._lock.locked() and not getattr(w, "out_buf", True):
+            # MicroPython with nothing queued: write() sends at once what the socket takes
+            # and keeps only a rest in out_buf. Nothing to wait for when it took it all: the
+            # frame is on the wire when send() returns (no lock, no drain, no task switch).
             try:
-                self._w.write(buf)
-                await asyncio.wait_for(self._w.drain(), self.write_timeout)
-            except asyncio.TimeoutError:
-                why = "send timed out"
+                w.write(buf)
+                if not w.out_buf:
+                    return
+                queued = True  # a rest: drained below (the lock is free: no wait for it)
             except (OSError, EOFError) as e:
                 why = "send failed (%s)" % (e,)
-            else:
-                return
+        if why is None:
+            async with self._lock:  # two drains at once would trip MicroPython's IO queue
+                try:
+                    if not queued:
+                        w.write(buf)
+                    await asyncio.wait_for(w.drain(), self.write_timeout)
+                except asyncio.TimeoutError:
+                    why = "send timed out"
+                except (OSError, EOFError) as e:
+                    why = "send failed (%s)" % (e,)
+                else:
+                    return
         self._gone(_LOST, why)
 
     # -- closing ----------------------------------------------------------------------

@@ -10,6 +10,12 @@ _PAYLOAD = b'"payload":'
 _SIGNATURE = b',"signature"'
 _TS_PREFIX = b'{"timestamp":'
 _ENVELOPE_HEAD = '{"header":{"payloadVersion":2,"signatureVersion":1},"payload":'
+# What the server sends around the payload, byte for byte (the envelope we sign too): checked
+# by comparison, so a request allocates no JSON objects for them. Any other form is parsed.
+_HEAD = b'{"header":{"payloadVersion":2,"signatureVersion":1},"payload":'
+_SIG_HEAD = b',"signature":{"HMAC":"'
+_SIG_TAIL = b'"}}'
+_SIG_LEN = 44  # base64 of a SHA-256 digest
 _TYPES = ("request", "response", "event")
 # payload field -> required type; str fields are checked for str, int for non-bool int
 _STR_FIELDS = ("action", "type", "deviceId", "replyToken", "clientId", "scope", "instanceId")
@@ -112,15 +118,22 @@ class Codec:
         end = raw.rfind(_SIGNATURE)
         if end < start:
             raise _error(MissingSignature)
-        tail = _loads(b"{" + raw[end + 1 :], "signature part")
-        sig = tail.get("signature") if isinstance(tail, dict) else None
-        hmac = sig.get("HMAC") if isinstance(sig, dict) else None
-        if not isinstance(hmac, str) or not hmac:
-            raise _error(MissingSignature, "no signature.HMAC string")
+        h = end + len(_SIG_HEAD)
+        if len(raw) == h + _SIG_LEN + len(_SIG_TAIL) and raw.startswith(_SIG_HEAD, end) \
+                and raw.endswith(_SIG_TAIL) and raw.find(b'"', h, h + _SIG_LEN) < 0 \
+                and raw.find(b"\\", h, h + _SIG_LEN) < 0:
+            hmac = raw[h : h + _SIG_LEN]  # the usual form: no JSON parse needed
+        else:
+            tail = _loads(b"{" + raw[end + 1 :], "signature part")
+            sig = tail.get("signature") if isinstance(tail, dict) else None
+            hmac = sig.get("HMAC") if isinstance(sig, dict) else None
+            if not isinstance(hmac, str) or not hmac:
+                raise _error(MissingSignature, "no signature.HMAC string")
         body = raw[start:end]
         if not equal(self._mac.b64(body), hmac):
             raise _error(BadSignature)
-        head = raw[: start - len(_PAYLOAD)]
+        head = b"{" if start == len(_HEAD) and raw.startswith(_HEAD) else \
+            raw[: start - len(_PAYLOAD)]  # the usual header is not parsed
         if head != b"{":
             if head[-1:] != b",":
                 raise _error(NotJson, "envelope")

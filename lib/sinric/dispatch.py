@@ -99,11 +99,9 @@ class Dispatcher:
 
     def _request(self, p):
         self.stats["requests"] += 1
-        what = _describe(p)
+        what = p  # _describe(p), the log's "action for device", only when a line is written
         token = p["replyToken"]
-        h = 0
-        for c in token.encode():
-            h = (h * 31 + c) & 0x3FFFFFFF
+        h = _token_hash(token)
         clock = self._clock
         now = clock.now()
         t = p["createdAt"]
@@ -119,7 +117,8 @@ class Dispatcher:
             if i % 8 == 0:  # a hash is live in at most one slot
                 if int.from_bytes(slots[i + 4 : i + 8], "little") >= cur - self._base:
                     self.stats["refused"] += 1
-                    self.log("sinric: refused %s: replayed replyToken %s" % (what, token))
+                    self.log("sinric: refused %s: replayed replyToken %s"
+                             % (_describe(what), token))
                     return None  # the first copy already got its one response
                 slots[i + 4 : i + 8] = bytes(4)  # past its window: the slot is free
             i = slots.find(h, i + 1)
@@ -140,13 +139,13 @@ class Dispatcher:
             msg = "Request from the future (%d s ahead of the clock)" % (t - now)
         if msg:
             self.stats["refused"] += 1
-            self.log("sinric: refused %s: %s" % (what, msg))
+            self.log("sinric: refused %s: %s" % (_describe(what), msg))
             return self._respond(p, False, msg)
         i = self._next * 8
         if int.from_bytes(slots[i + 4 : i + 8], "little") >= cur - self._base:
             self.stats["refused"] += 1  # full: refuse, never forget
             self.log("sinric: refused %s: replay memory full (%d requests within %d s)"
-                     % (what, self.seen_tokens, self.max_age_s))
+                     % (_describe(what), self.seen_tokens, self.max_age_s))
             return self._respond(p, False, "Too many requests: %d within %d s"
                                  % (self.seen_tokens, self.max_age_s))
         slots[i : i + 4] = h
@@ -155,7 +154,9 @@ class Dispatcher:
         slots[i + 4 : i + 8] = (end if end > 0 else 1).to_bytes(4, "little")
         self._next = (self._next + 1) % self.seen_tokens
         action = p["action"]
-        value = p.get("value", {})
+        value = p.get("value")
+        if value is None:
+            value = {}
         r = None
         if p.get("scope") == "module":
             from sinric import module_requests  # rare: loaded for this request only
@@ -171,15 +172,14 @@ class Dispatcher:
             if h is None:
                 msg = "Device %s not found" % p.get("deviceId")
             else:
-                ok, r = self.call(h, (action, value, p.get("instanceId")), what,
-                                   'Device failed to handle "%s"' % action)
+                ok, r = self.call(h, (action, value, p.get("instanceId")), what, None)
                 if not ok:
                     msg, r = r, None
                 elif r is not None and not isinstance(r, dict):
-                    self.log("sinric: bad value from handler for %s: %r" % (what, r))
+                    self.log("sinric: bad value from handler for %s: %r" % (_describe(p), r))
                     msg, r = 'Device failed to handle "%s"' % action, None
         if r is None:
-            self.log("sinric: %s -> failed: %s" % (what, msg))
+            self.log("sinric: %s -> failed: %s" % (_describe(p), msg))
             return self._respond(p, False, msg)
         if self.answered is not None:
             self.answered(p)
@@ -194,8 +194,9 @@ class Dispatcher:
         except ValueError as e:  # the handler refused the value before touching pins
             return False, str(e) or "Invalid value"
         except Exception as e:
-            self.log("sinric: handler for %s raised %s: %s" % (what, type(e).__name__, e))
-            return False, failed
+            self.log("sinric: handler for %s raised %s: %s" % (_describe(what), type(e).__name__,
+                                                                 e))
+            return False, failed or 'Device failed to handle "%s"' % args[0]
 
     def uptime_s(self):
         """Seconds since boot, from the clock (wrap-safe once synced: lib/clock.uptime_s)."""
@@ -209,6 +210,16 @@ class Dispatcher:
             self.log("sinric: bad value from handler for %s: %s" % (p.get("action"), e))
             return self.codec.response(p, now, False,
                                         'Device failed to handle "%s"' % p.get("action"))
+
+
+def _token_hash(token):
+    # 30 bits from two 15-bit halves: each step stays a small int on a 32-bit board (a 30-bit
+    # h * 31 is a big int there: 3.7 KB allocated per request on the ESP8266 profile)
+    a = b = 0
+    for c in token.encode():
+        a = (a * 31 + c) & 0x7FFF
+        b = (b * 37 + c) & 0x7FFF
+    return a << 15 | b
 
 
 def _drop(name):
@@ -237,6 +248,9 @@ def _peek(raw):
 
 
 def _describe(p):
+    # p: a payload dict, or already the text
+    if not isinstance(p, dict):
+        return p
     s = str(p.get("action"))
     if p.get("deviceId"):
         s += " for " + str(p["deviceId"])

@@ -34,6 +34,9 @@ BENCH_HEAP = "64wK"
 FLOOR_LO, FLOOR_HI, FLOOR_STEP = 24, 256, 2  # heap-floor bisection range and precision (wK)
 SINGLE_OUTAGES = (10, 30, 45)  # s; the old backoff answered 30 s after some of these
 N_REQUESTS = 1000
+N_TIMELINE = 300
+HEAP_32_EXTRA = 32  # K, see heap_for()
+TIMELINE_HEAP = "96wK"  # Sinric and Yango together, as tools/demo (64wK runs out)
 IN_FLIGHT = 10
 SDK_PYTHON = ROOT / "build" / "bench-venv" / "bin" / "python"
 PROBE_PATH = "tools/bench/mp"
@@ -116,16 +119,26 @@ async def round_trips(server):
             "in_flight": await load(server, N_REQUESTS, IN_FLIGHT)}
 
 
-async def on_board(server, heap=BENCH_HEAP, **kw):
-    board = SimBoard(config(server.url), knobs=FAST, heap=heap, **kw)
+async def on_board(server, heap=BENCH_HEAP, cfg=None, **kw):
+    board = SimBoard(cfg or config(server.url), knobs=FAST, heap=heap, **kw)
     await asyncio.to_thread(board.start)
     return board
 
 
-async def firmware_round_trip(server):
+def heap_for(heap, interpreter):
+    """-X heapsize text for the interpreter: a 32-bit build takes "64K" where the 64-bit
+    venv binary takes "64wK" (the same number of words), plus HEAP_32_EXTRA for the probes
+    and for a build without the firmware frozen (which then loads it from .mpy)."""
+    if interpreter is None:
+        return heap
+    return "%dK" % (int(heap.replace("w", "").rstrip("K")) + HEAP_32_EXTRA)
+
+
+async def firmware_round_trip(server, interpreter=None):
     # 2,000 requests within a minute are far more than a real server sends; the replay
     # memory (64 requests per 60 s window by default, then refusals) is sized for them here.
-    board = await on_board(server, env={"BENCH_SINRIC": "seen_tokens=4096"},
+    board = await on_board(server, heap=heap_for(BENCH_HEAP, interpreter),
+                           interp=interpreter, env={"BENCH_SINRIC": "seen_tokens=4096"},
                            extra_path=[PROBE_PATH], preload=["bench_probe"])
     try:
         await server.wait_connection(timeout=30)
@@ -153,7 +166,7 @@ async def sdk_round_trip(server, ca):
         await proc.wait()
 
 
-async def section_round_trip(tmp):
+async def section_round_trip(tmp, interpreter=None, sdk=True):
     paths = make_certs(tmp, hostname="localhost")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(paths["cert"], paths["key"])
@@ -161,6 +174,12 @@ async def section_round_trip(tmp):
     for name, tls, run in (("firmware_ws", False, firmware_round_trip),
                            ("firmware_wss", True, firmware_round_trip),
                            ("sdk_wss", True, sdk_round_trip)):
+        if run is sdk_round_trip and not sdk:
+            continue
+        if tls and interpreter is not None:  # the ESP8266 profile runs Sinric over ws:// only
+            out[name] = {"error": "no wss on the ESP8266 profile (the config check refuses TLS "
+                                  "there: one axTLS connection needs about 18 KB)"}
+            continue
         server = (TlsServer(KEY, SECRET, log=None, ssl_context=ctx) if tls
                   else SinricServer(KEY, SECRET, log=None))
         await server.start()
@@ -168,12 +187,117 @@ async def section_round_trip(tmp):
                                                                        IN_FLIGHT))
         try:
             out[name] = await (run(server, paths["ca"]) if run is sdk_round_trip
-                               else run(server))
+                               else run(server, interpreter))
         except Exception as e:  # noqa: BLE001 - a bench reports, never fails
             out[name] = {"error": "%s: %s" % (type(e).__name__, e)}
         finally:
             await server.stop()
         out[name]["problems"] = len(server.problems)
+    return out
+
+
+# -- timeline, allocation, button and Yango latency --------------------------------------------
+TL_STEPS = ("frame read", "verified", "handler called", "relay driven", "state to the store",
+            "state to the Yango notifier", "handler returned", "response signed",
+            "response written")
+
+
+def _column(rows, i):
+    v = [r[i] for r in rows if r[i]]
+    return statistics.median(v) / 1000 if v else None
+
+
+async def _request_lines(server, board, n, marker):
+    """n sequential requests; the board's marker lines for them and the double's RTTs."""
+    mark = len(board.lines)
+    rtts = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        await server.send_request(DEV, "setPowerState", {"state": "On" if i % 2 else "Off"},
+                                  timeout=10)
+        rtts.append((time.perf_counter() - t0) * 1000)
+    await asyncio.sleep(0.2)
+    lines = [x.split()[2:] for x in board.lines[mark:] if x.startswith(marker)]
+    return [[int(v) for v in x] for x in lines], rtts
+
+
+async def section_timeline(n=N_TIMELINE, interpreter=None):
+    """One request's steps on the real interpreter (a switch with Sinric and Yango), the
+    bytes it allocates, and the two paths with a deliberate delay: button -> event at the
+    Sinric double, state change -> POST at the Yango double."""
+    from tools.yango_server import YangoDouble
+
+    yango = await YangoDouble(log=None).start()
+    server = await SinricServer(KEY, SECRET, log=None).start()
+    cfg = config(server.url)
+    cfg["yango"] = {"skill_id": "skill-1", "token": "token-1", "user_id": "user-1",
+                    "url": yango.url}
+    cfg["devices"][0]["yango_id"] = "lamp"
+    out = {}
+    board = None
+    try:
+        for timeline in (False, True):  # allocation without the timing wrappers first
+            board = await on_board(server, heap=heap_for(TIMELINE_HEAP, interpreter), cfg=cfg,
+                                   interp=interpreter, extra_path=[PROBE_PATH],
+                                   preload=["bench_timeline"],
+                                   env={"BENCH_TIMELINE": "1"} if timeline else {})
+            await server.wait_connection(count=1 + timeline, timeout=30)
+            for _ in range(20):
+                await server.send_request(DEV, "setPowerState", {"state": "On"}, timeout=10)
+            if not timeline:
+                rows, _ = await _request_lines(server, board, n, "BENCH alloc")
+                allocs = [r[0] for r in rows]
+                out["alloc"] = {"n": len(allocs), "median": statistics.median(allocs),
+                                "max": max(allocs)} if allocs else None
+                await asyncio.to_thread(board.stop)
+                continue
+            rows, rtts = await _request_lines(server, board, n, "BENCH tl")
+            out["rtt_p50_ms"] = statistics.median(rtts)
+            out["steps_ms"] = [[name, _column(rows, i)] for i, name in enumerate(TL_STEPS)]
+            writes = [int(x.split()[2]) for x in board.lines if x.startswith("BENCH write")]
+            out["state_writes"] = {"n": len(writes),
+                                   "median_ms": statistics.median(writes) / 1000
+                                   if writes else None}
+            out["button_to_event_ms"] = await _button_events(server, board)
+            out["change_to_yango_ms"] = await _yango_posts(server, board, yango)
+    except Exception as e:  # noqa: BLE001 - a bench reports, never fails
+        out["error"] = "%s: %s" % (type(e).__name__, e)
+        if board is not None:
+            out["board_tail"] = board.lines[-15:]
+    finally:
+        if board is not None:
+            await asyncio.to_thread(board.stop)
+        await server.stop()
+        await yango.stop()
+    return out
+
+
+async def _button_events(server, board, samples=3):
+    """ms from the button's pin going low to the signed event at the double."""
+    out = []
+    for _ in range(samples):
+        await asyncio.sleep(1.2)  # the client's 1 s gap between two events of one device
+        n = len(server.events)
+        t0 = time.perf_counter()
+        await asyncio.to_thread(board.set, BUTTON, 0)
+        await server.wait_until(lambda n=n: len(server.events) > n, timeout=10)
+        out.append((time.perf_counter() - t0) * 1000)
+        await asyncio.to_thread(board.set, BUTTON, 1)
+    return out
+
+
+async def _yango_posts(server, board, yango, samples=3):
+    """ms from the answered request that changed the state to its POST at the double."""
+    out = []
+    for _ in range(samples):
+        await asyncio.sleep(2.2)  # past the notifier's window and gap from the last post
+        n = len(yango.states)
+        on = (await asyncio.to_thread(board.get, RELAY))["value"]
+        await server.send_request(DEV, "setPowerState", {"state": "Off" if on else "On"},
+                                  timeout=10)
+        t0 = time.perf_counter()
+        await asyncio.to_thread(yango.wait_for, lambda y, n=n: len(y.states) > n, 10)
+        out.append((time.perf_counter() - t0) * 1000)
     return out
 
 
@@ -464,31 +588,151 @@ def table(r):
     return "\n".join(lines)
 
 
+# -- the goals of issue 13: ratios against the SDK in the same run -----------------------------
+def _get(d, *keys):
+    for k in keys:
+        if not isinstance(d, dict) or d.get(k) is None:
+            return None
+        d = d[k]
+    return d
+
+
+def goal_rows(r):
+    """[(goal, figures, ratio text, verdict)]; verdict PASS/FAIL, or "n/a" when a figure is
+    missing, or "measured" for the latencies that have a deliberate delay."""
+    rows = []
+
+    def ratio(name, num, den, limit, at_least=False, figures=""):
+        if num is None or den is None or not den:
+            rows.append((name, figures or "n/a", "n/a", "n/a"))
+            return
+        x = num / den
+        ok = x >= limit if at_least else x <= limit
+        rows.append((name, figures, "%.2f (%s %.2f)" % (x, ">=" if at_least else "<=", limit),
+                     "PASS" if ok else "FAIL"))
+
+    sdk = _get(r, "round_trip", "sdk_wss")
+    sdk50 = _get(sdk, "serial", "p50_ms")
+    sdk_rate = _get(sdk, "in_flight", "per_s")
+    for tag, rt in (("", r.get("round_trip")), (" [ESP8266 profile]", r.get("round_trip_32"))):
+        if tag and not rt:
+            continue
+        ws50 = _get(rt, "firmware_ws", "serial", "p50_ms")
+        ws99 = _get(rt, "firmware_ws", "serial", "p99_ms")
+        wss50 = _get(rt, "firmware_wss", "serial", "p50_ms")
+        ratio("ws:// p50 / SDK p50, 1 at a time" + tag, ws50, sdk50, 1 / 3,
+              figures="%s / %s ms" % (f(ws50), f(sdk50)))
+        ratio("ws:// p99 / SDK p50, 1 at a time" + tag, ws99, sdk50, 1.0,
+              figures="%s / %s ms" % (f(ws99), f(sdk50)))
+        ratio("wss:// p50 / ws:// p50, 1 at a time" + tag, wss50, ws50, 1.5,
+              figures="%s / %s ms" % (f(wss50), f(ws50)) if wss50 else
+              _get(rt, "firmware_wss", "error") or "n/a")
+        for proto in ("ws", "wss"):
+            rate = _get(rt, "firmware_" + proto, "in_flight", "per_s")
+            if rate is None and tag:
+                continue
+            ratio("%s:// answers/s / SDK's, 10 in flight%s" % (proto, tag), rate, sdk_rate, 1.0,
+                  at_least=True, figures="%s / %s" % (f(rate, "%.0f"), f(sdk_rate, "%.0f")))
+    for tag, key in (("64-bit host", "timeline"), ("ESP8266 profile, 32-bit", "timeline_32")):
+        a = _get(r, key, "alloc", "max")
+        if a is None and key == "timeline_32" and not r.get(key):
+            continue
+        ratio("bytes allocated per request (%s), max of %s" % (
+            tag, _get(r, key, "alloc", "n") or "n/a"), a, 2048, 1.0,
+            figures=f(a, "%d B") + " / 2048 B")
+    for key, name, why in (
+            ("button_to_event_ms", "button press -> signed event at the server",
+             "deliberate: the press must hold debounce_ms = 50 (firmware/inputs.py)"),
+            ("change_to_yango_ms", "state change -> Yango POST",
+             "deliberate: the notifier's FLUSH_MS = 1000 batching window (yango.md §6)")):
+        v = _get(r, "timeline", key)
+        rows.append((name, "median %s ms of %s" % (f(statistics.median(v), "%.0f"), len(v))
+                     if v else "n/a", why, "measured"))
+    return rows
+
+
+def goals_table(r):
+    rows = [("Goal (issue 13)", "Figures", "Ratio (target)", "Verdict")] + goal_rows(r)
+    w = [max(len(x[i]) for x in rows) for i in range(4)]
+    lines = ["| " + " | ".join(x[i].ljust(w[i]) for i in range(4)) + " |" for x in rows]
+    lines.insert(1, "|" + "|".join("-" * (n + 2) for n in w) + "|")
+    return "\n".join(lines)
+
+
+def timeline_table(r):
+    """The steps of one request, medians, from the frame's first bytes (README)."""
+    out = []
+    for key, tag in (("timeline", "64-bit host"), ("timeline_32", "ESP8266 profile")):
+        t = r.get(key)
+        if not t or not t.get("steps_ms"):
+            continue
+        out.append("| Step (%s, median of %d), ms from the frame's first bytes | ms |"
+                   % (tag, N_TIMELINE))
+        out.append("|---|---|")
+        for name, ms in t["steps_ms"]:
+            out.append("| %s | %s |" % (name, f(ms, "%.3f")))
+        out.append("| round trip at the double (sign, send, ..., verify) | %s |"
+                   % f(t.get("rtt_p50_ms"), "%.3f"))
+        w = t.get("state_writes") or {}
+        out.append("| state file write (its own task, after the response) | %s (%s writes) |"
+                   % (f(w.get("median_ms"), "%.3f"), w.get("n", "n/a")))
+        out.append("")
+    return "\n".join(out)
+
+
+def esp8266_interpreter():
+    """The ESP8266-profile (32-bit) interpreter (tools.board_files.locate; `make kit` builds
+    it), or None when it cannot run here."""
+    from tools.board_files import Unavailable, locate
+
+    try:
+        return locate("esp8266")  # `make kit` first: its frozen firmware matches lib/
+    except Unavailable as e:
+        say("ESP8266 profile: %s" % e)
+        return None
+
+
 async def main(args):
     t0 = time.monotonic()
     compile_mpy()
     result = {"heap": BENCH_HEAP, "machine": {"cpus": os.cpu_count(),
                                               "load_avg_start": os.getloadavg()}}
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    mp32 = esp8266_interpreter()
     try:
         result["round_trip"] = await section_round_trip(tmp)
+        if mp32 is not None:
+            say("round trip on the ESP8266-profile interpreter %s" % mp32.path.name)
+            result["round_trip_32"] = await section_round_trip(tmp, interpreter=mp32,
+                                                               sdk=False)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    say("throughput and footprint")
-    result["throughput"] = section_throughput()
-    result["footprint"] = section_footprint()
-    # the 50 s product-knob dead link waits in the background while the heap floor runs
-    product = asyncio.create_task(dead_link_run("", 1, 90))
-    result["heap"] = await section_heap()
-    say("recovery")
-    result["recovery"] = await section_recovery(product)
+    say("request timeline, allocation, button and Yango latency")
+    result["timeline"] = await section_timeline()
+    if mp32 is not None:
+        result["timeline_32"] = await section_timeline(interpreter=mp32)
+    else:
+        say("no ESP8266-profile interpreter (make kit builds it): its rows are left out")
+    if not args.goals:
+        say("throughput and footprint")
+        result["throughput"] = section_throughput()
+        result["footprint"] = section_footprint()
+        # the 50 s product-knob dead link waits in the background while the heap floor runs
+        product = asyncio.create_task(dead_link_run("", 1, 90))
+        result["heap"] = await section_heap()
+        say("recovery")
+        result["recovery"] = await section_recovery(product)
     result["machine"]["load_avg_end"] = os.getloadavg()
     result["seconds"] = time.monotonic() - t0
-    text = table(result)
-    print(text)
+    if not args.goals:
+        print(table(result))
+        print()
+    print(timeline_table(result))
+    print(goals_table(result))
     print("\n%d CPUs, load average %.1f at start, %.1f at end; %.0f s" % (
         os.cpu_count(), result["machine"]["load_avg_start"][0],
         result["machine"]["load_avg_end"][0], result["seconds"]))
+    result["goals"] = goal_rows(result)
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
@@ -497,4 +741,6 @@ async def main(args):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", default=str(ROOT / "build" / "bench.json"))
+    ap.add_argument("--goals", action="store_true",
+                    help="only the round trips and the request timeline: the goals table")
     asyncio.run(main(ap.parse_args()))

@@ -24,6 +24,37 @@ async def _timers():
         await asyncio.sleep_ms(10)
 
 
+class _Flag:
+    """asyncio.ThreadSafeFlag as the ESP ports' scheduler sees it: free to wait on.
+
+    The flag itself is the port's (extmod/asyncio/event.py); what differs is the poll under
+    it. An object without a file descriptor in the poll set makes the unix port's poll()
+    wait MICROPY_PY_SELECT_IOCTL_CALL_PERIOD_MS (1 ms) on every pass of the scheduler, even
+    a poll that should not wait at all (extmod/modselect.c,
+    poll_set_poll_until_ready_or_timeout, under MICROPY_PY_SELECT_POSIX_OPTIMISATIONS, which
+    ports/unix/variants/mpconfigvariant_common.h turns on). The ESP ports leave that option
+    off (py/mpconfig.h default; ports/esp32/mpconfigport.h, ports/esp8266/mpconfigport.h):
+    their poll returns at once when nothing is ready and the timeout is 0. With a button's
+    flag waiting, the simulated board spent about 1 ms per task switch, some 18 ms of a
+    20 ms Sinric round trip, that no board spends. This stand-in has the same API and
+    semantics (set() from the pin IRQ, wait() returns once and clears, clear()); it is safe
+    here because the fake pins fire their IRQs from the agent task, on the loop's thread.
+    """
+
+    def __init__(self):
+        self._e = asyncio.Event()
+
+    def set(self):
+        self._e.set()
+
+    def clear(self):
+        self._e.clear()
+
+    async def wait(self):
+        await self._e.wait()
+        self._e.clear()
+
+
 def _pin(g):
     s = machine.PINS.get(g)
     return s.as_dict() if s else {"gpio": g, "mode": None, "value": 0}
@@ -176,6 +207,7 @@ def _as_board(f0):
 
 def main(f0):
     """f0: gc.mem_free() before the simulator's own modules were loaded."""
+    asyncio.ThreadSafeFlag = _Flag
     asyncio.create_task(_timers())
     asyncio.create_task(_agent())
     print("sim: boot, reset cause %d" % machine.reset_cause())

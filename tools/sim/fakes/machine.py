@@ -193,9 +193,14 @@ class WDT:
         self._last[0] = time.ticks_ms()
 
     def _watch(self):
+        # The board's watchdog is hardware (ports/esp32/machine_wdt.c: the ESP-IDF task WDT;
+        # ports/esp8266/machine_wdt.c): it costs the interpreter nothing. time.sleep() waits in
+        # one select(); time.sleep_ms() on the unix port waits in 0.5 ms slices
+        # (ports/unix/unix_mphal.c mp_hal_delay_ms, mphalport.h MICROPY_INTERNAL_WFE): 2,000
+        # wake-ups a second that compete with the firmware for a busy machine's CPU.
         last = self._last
         while True:
-            time.sleep_ms(50)
+            time.sleep(0.05)
             if time.ticks_diff(time.ticks_ms(), last[0]) > self._timeout:
                 print("machine.WDT: not fed for %d ms: watchdog reset" % self._timeout)
                 os.system("kill -9 $PPID")

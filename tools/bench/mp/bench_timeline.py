@@ -1,0 +1,157 @@
+# Preloaded on the simulated board by tools/bench/run.py (before boot.py): what one Sinric
+# request costs on the real interpreter.
+#
+# Allocation, always: "BENCH alloc <bytes>" per request. The client's reader collects after
+# each request; counted is what is allocated from that collection to the wait for the next
+# frame, plus from the frame's first bytes to the next collection (response written), with
+# the automatic GC held off in that second part (the idle wait runs with it on). What other
+# tasks allocate meanwhile is counted too (an upper bound); the 2-byte header read itself is
+# not (one small bytes object).
+#
+# With BENCH_TIMELINE=1 also the timeline: time.ticks_us() marks at each step, printed once
+# the response is on the wire as
+#   "BENCH tl <read> <verified> <dispatched> <pin> <persist> <yango> <handled> <signed> <written>"
+# in microseconds from the frame's first bytes (0 = step not reached); "BENCH write <us>" for
+# each state-file write (a task of its own, off the request path) and "BENCH yango_post" when
+# the notifier's POST starts. The wrappers add a few microseconds per mark (and allocations:
+# the timeline run's alloc lines are not the product's).
+import asyncio
+import gc
+import os
+import time
+
+from sinric import client as sinric_client
+
+_readexactly = asyncio.StreamReader.readexactly
+_A = [None, 0, 0]  # alloc after the last collection, before the wait, at the frame's start
+M = [0] * 10  # timeline marks, see _timeline()
+_armed = [False]  # a request's timeline is being recorded
+_TIMING = bool(os.getenv("BENCH_TIMELINE"))
+
+
+def _rx(self, n):
+    head = n == 2 and not _armed[0]  # the WebSocket header read: the wait for a frame
+    if head and _A[0] is not None:
+        _A[1] = gc.mem_alloc()
+    r = yield from _readexactly(self, n)
+    if head:
+        for i in range(10):
+            M[i] = 0
+        M[0] = time.ticks_us() or 1
+        _armed[0] = True
+        if _A[1] and not _TIMING:  # the timing run counts no bytes: its GC stays on
+            _A[2] = gc.mem_alloc()
+            gc.disable()
+    return r
+
+
+asyncio.StreamReader.readexactly = _rx
+
+
+class _Gc:
+    """sinric_client's view of gc: its per-request collection closes the alloc window."""
+
+    @staticmethod
+    def collect():
+        if _A[2]:
+            print("BENCH alloc %d" % (_A[1] - _A[0] + gc.mem_alloc() - _A[2]))
+            _A[2] = 0
+        _armed[0] = False
+        gc.collect()
+        gc.enable()
+        _A[0] = gc.mem_alloc()
+
+    mem_free = staticmethod(gc.mem_free)
+    mem_alloc = staticmethod(gc.mem_alloc)
+
+
+sinric_client.gc = _Gc
+
+
+def _timeline():
+    import machine
+    from net import ws as websocket
+    from sinric import codec as sinric_codec
+    from sinric import dispatch as sinric_dispatch
+
+    from firmware import persist
+
+    us, diff = time.ticks_us, time.ticks_diff
+
+    def mark(i):
+        # 1 frame read, 2 verified, 3 handler called, 4 pin driven, 5 state handed to the
+        # store, 6 handed to Yango, 7 handler returned, 8 response signed, 9 written
+        if _armed[0] and not M[i]:
+            M[i] = us()
+
+    def wrap(cls, name, before=None, after=None):
+        fn = getattr(cls, name)
+
+        def w(*a):
+            if before is not None:
+                mark(before)
+            r = fn(*a)
+            if after is not None:
+                mark(after)
+            return r
+
+        setattr(cls, name, w)
+
+    recv = websocket.WebSocket._recv
+
+    async def recv_marked(self):
+        r = await recv(self)
+        mark(1)
+        return r
+
+    websocket.WebSocket._recv = recv_marked
+    wrap(sinric_codec.Codec, "verify", after=2)
+    wrap(sinric_dispatch.Dispatcher, "call", before=3, after=7)
+    wrap(sinric_dispatch.Dispatcher, "_respond", after=8)
+    wrap(persist.StateStore, "put", after=5)
+    sig = machine.Signal.value
+
+    def sig_marked(self, v=None):
+        r = sig(self, v)
+        if v is not None:
+            mark(4)
+        return r
+
+    machine.Signal.value = sig_marked
+    write = persist.StateStore._write
+
+    def write_marked(self):
+        t = us()
+        r = write(self)
+        print("BENCH write %d" % diff(us(), t))
+        return r
+
+    persist.StateStore._write = write_marked
+    try:
+        from yango import notifier as yango_notifier
+    except ImportError:
+        yango_notifier = None
+    if yango_notifier is not None:
+        wrap(yango_notifier.YangoNotifier, "report", after=6)
+        post = yango_notifier.YangoNotifier._http_post
+
+        async def post_marked(self, url, body, headers):
+            print("BENCH yango_post")
+            return await post(self, url, body, headers)
+
+        yango_notifier.YangoNotifier._http_post = post_marked
+    send = websocket.WebSocket.send
+
+    async def send_marked(self, data):
+        await send(self, data)
+        if _armed[0] and M[8]:  # a response (the pump's events have no timeline)
+            mark(9)
+            t0 = M[0]
+            print("BENCH tl " + " ".join([str(diff(t, t0) if t else 0) for t in M[1:]]))
+            _armed[0] = False
+
+    websocket.WebSocket.send = send_marked
+
+
+if _TIMING:
+    _timeline()
