@@ -38,12 +38,15 @@ BOARD := $(BIN)/python -m tools.board
 # RESUME=1: no soft reset on connect (mpremote `resume`); PRUNE=1, SOURCE=1, FROZEN=1: deploy
 # options (FROZEN=1 after flashing the image `make firmware` built: root files only)
 BOARD_LINK = --port "$(PORT)" $(if $(RESUME),--resume)
-.PHONY: socat flash erase deploy config check-config repl logs package-json firmware
+.PHONY: socat flash erase deploy config check-config repl logs package-json firmware install pty-board
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
 	@echo "make sim CONFIG=path - run the firmware on the simulated board (control port, REPL)"
 	@echo "make clean   - remove the venv and build output"
+	@echo "make install [PORT=…] [CONFIG=config.json] [FIRMWARE=x.bin] [FLASH=0] - new board to"
+	@echo "             running device: find the port, flash, deploy, config, follow the log"
+	@echo "make pty-board [ERASE=1] - a board without hardware at build/pty-board/tty"
 	@echo "make flash PORT=/dev/ttyUSB0 [FIRMWARE=x.bin] [CHIP=esp32]  - erase + write MicroPython"
 	@echo "make deploy PORT=…   - compile and copy the changed board files (mpy-cross, mpremote)"
 	@echo "make firmware CHIP=esp8266|esp32 - our image, lib/ and firmware/ frozen (manifest.py);"
@@ -193,6 +196,19 @@ socat:
 MPY_DIR ?=
 firmware: venv
 	@$(BIN)/python -m tools.image_build $(or $(CHIP),esp32) $(if $(MPY_DIR),--mpy-dir "$(MPY_DIR)")
+
+# One command from a new board to a running device (tools/install.py): find the port, get the
+# pinned MicroPython image, flash, deploy, push the config, follow the log. FLASH=0 keeps the
+# MicroPython on the board; FIRMWARE= flashes your own image (e.g. the one `make firmware` built).
+install: venv
+	$(BIN)/python -m tools.install $(if $(PORT),--port "$(PORT)") $(if $(CHIP),--chip $(CHIP)) \
+	  $(if $(FIRMWARE),--firmware "$(FIRMWARE)") --config "$(CONFIG)" --baud $(BAUD) \
+	  $(if $(filter 0,$(FLASH)),--no-flash)
+
+# A board without hardware (tools/pty_board.py): MicroPython behind a pseudo-terminal at
+# build/pty-board/tty; `make install` finds it. ERASE=1 starts with an empty flash.
+pty-board: venv socat
+	$(BIN)/python -m tools.pty_board $(if $(ERASE),--erase)
 
 flash: venv
 	$(BOARD) flash --port "$(PORT)" --baud $(BAUD) $(if $(CHIP),--chip $(CHIP)) \

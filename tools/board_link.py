@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 MARK = "@@result "
@@ -50,8 +51,20 @@ def _seen_ports():
     return "\n  serial ports found: " + ", ".join(ports)
 
 
+def is_pty(port):
+    """True when `port` is a pseudo-terminal (the pty board, tools/pty_board.py), never for a
+    USB serial device: it has no ROM bootloader and its unix-port interpreter cannot soft-reset
+    (a Ctrl-D in its raw REPL ends the process: ports/unix/main.c, shared/runtime/pyexec.c)."""
+    try:
+        real = os.path.realpath(port)
+    except (OSError, TypeError, ValueError):
+        return False
+    return real.startswith("/dev/pts/")
+
+
 class Link:
-    """One board behind `port`; `resume` skips mpremote's soft reset (the unix port needs it).
+    """One board behind `port`; `resume` skips mpremote's soft reset (the unix port needs it,
+    so a pseudo-terminal board always gets it).
 
     Without `resume` mpremote soft-resets the board when it enters the raw REPL: the running
     app stops and its memory is freed, and main.py does not run again until a reset.
@@ -60,7 +73,9 @@ class Link:
     def __init__(self, port, resume=False, mpremote=None, timeout=300):
         check_port(port)
         self.port = port
-        self.resume = resume
+        self.pty = is_pty(port)
+        self.resume = resume or self.pty
+        self._settled = False
         self.mpremote = mpremote or mpremote_path()
         self.timeout = timeout
 
@@ -75,7 +90,36 @@ class Link:
             out.extend(cmd)
         return out
 
+    def settle(self, seconds=5):
+        """A pty board only: stop the running program and wait for the REPL prompt.
+
+        The unix port flushes pending input when its REPL puts the terminal in raw mode
+        (tcsetattr TCSAFLUSH in ports/unix/unix_mphal.c), so mpremote's Ctrl-A, sent while the
+        firmware is still stopping, would be lost and mpremote fail "could not enter raw repl".
+        """
+        import serial
+
+        self._settled = True
+        try:
+            ser = serial.serial_for_url(self.port, 115200, timeout=0.1)
+        except (serial.SerialException, OSError) as e:
+            raise BoardError("cannot open %s: %s" % (self.port, e)) from e
+        try:
+            ser.write(b"\r\x03\x02")
+            seen, end = b"", time.monotonic() + seconds
+            while time.monotonic() < end:
+                chunk = ser.read(256)
+                seen = (seen + chunk)[-64:]
+                if not chunk and seen.endswith(b">>> "):
+                    return
+                if not chunk:
+                    ser.write(b"\r")  # ask for a fresh prompt
+        finally:
+            ser.close()
+
     def run(self, *commands):
+        if self.pty and not self._settled:
+            self.settle()
         argv = self.argv(*commands)
         try:
             p = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout)
