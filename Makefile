@@ -205,10 +205,10 @@ install: venv
 	  $(if $(FIRMWARE),--firmware "$(FIRMWARE)") --config "$(CONFIG)" --baud $(BAUD) \
 	  $(if $(filter 0,$(FLASH)),--no-flash)
 
-# A board without hardware (tools/pty_board.py): MicroPython behind a pseudo-terminal at
+# A board without hardware (tools/ptyboard.py): MicroPython behind a pseudo-terminal at
 # build/pty-board/tty; `make install` finds it. ERASE=1 starts with an empty flash.
 pty-board: venv socat
-	$(BIN)/python -m tools.pty_board $(if $(ERASE),--erase)
+	$(BIN)/python -m tools.ptyboard $(if $(ERASE),--erase)
 
 flash: venv
 	$(BOARD) flash --port "$(PORT)" --baud $(BAUD) $(if $(CHIP),--chip $(CHIP)) \

@@ -52,7 +52,7 @@ def _seen_ports():
 
 
 def is_pty(port):
-    """True when `port` is a pseudo-terminal (the pty board, tools/pty_board.py), never for a
+    """True when `port` is a pseudo-terminal (the pty board, tools/ptyboard.py), never for a
     USB serial device: it has no ROM bootloader and its unix-port interpreter cannot soft-reset
     (a Ctrl-D in its raw REPL ends the process: ports/unix/main.c, shared/runtime/pyexec.c)."""
     try:

@@ -101,7 +101,7 @@ def config_chip(config):
         raise InstallError("board.chip in the config: %s" % e) from e
 
 
-def fetch_image(chip, base=None, cache=CACHE, log=print, images=None):
+def fetch_image(chip, base=None, cache=None, log=print, images=None):
     """The pinned official image for `chip`, from the cache or downloaded and checked."""
     images = images or IMAGES
     if chip not in images:
@@ -114,7 +114,7 @@ def fetch_image(chip, base=None, cache=CACHE, log=print, images=None):
         raise InstallError("no sha256 is pinned for the %s image yet, so it is not downloaded "
                            "blind: fetch %s yourself and pass FIRMWARE=<that file>"
                            % (chip.upper(), url))
-    cache = Path(cache)
+    cache = Path(cache or CACHE)
     path = cache / name
     if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha:
         log("      %s (cached, sha256 checked)" % path)

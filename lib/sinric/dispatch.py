@@ -27,6 +27,7 @@ class Dispatcher:
         self._born = ticks_ms()
         self._boot = None  # Unix time of construction, once the clock is synced
         self._handlers = {}
+        self.request_client = None  # clientId of the request being handled ("portal", ...)
         # Ring of recent replyToken hashes: small ints, so remembering one allocates nothing.
         # Made at the first request, so the owner may set seen_tokens first.
         self._tokens = None
@@ -104,6 +105,7 @@ class Dispatcher:
             if h is None:
                 msg = "Device %s not found" % p.get("deviceId")
             else:
+                self.request_client = p.get("clientId")
                 ok, r = self.call(h, (action, value, p.get("instanceId")), what,
                                    'Device failed to handle "%s"' % action)
                 if not ok:

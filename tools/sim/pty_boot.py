@@ -1,4 +1,4 @@
-# The pseudo-terminal board's "ROM" (tools/pty_board.py runs it on the MicroPython unix port
+# The pseudo-terminal board's "ROM" (tools/ptyboard.py runs it on the MicroPython unix port
 # with `-i`, cwd = the board's filesystem, the fakes of tools/sim/fakes on the path). Like an
 # ESP port after a reset (ports/esp32/main.c, ports/esp8266/main.c: boot.py, then main.py, then
 # the REPL on the UART) it runs the board's own boot.py and main.py, then the interpreter's

@@ -1,6 +1,6 @@
 """A board without hardware: the MicroPython unix port behind a pseudo-terminal.
 
-    python -m tools.pty_board [--port build/pty-board/tty] [--dir build/pty-board/fs]
+    python -m tools.ptyboard [--port build/pty-board/tty] [--dir build/pty-board/fs]
                               [--heap 256wK] [--erase]           (what `make pty-board` runs)
 
 Every host tool that takes PORT= works on it as on a USB board: `make install`, `deploy`,
@@ -126,7 +126,7 @@ class PtyBoard:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m tools.pty_board", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m tools.ptyboard", description=__doc__)
     ap.add_argument("--port", default=str(DEFAULT_PORT.relative_to(ROOT)),
                     help="where the serial port appears (a symlink)")
     ap.add_argument("--dir", default=str(DEFAULT_DIR.relative_to(ROOT)),
