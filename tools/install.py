@@ -212,10 +212,9 @@ def install(port=None, chip=None, firmware=None, config="config.json", do_flash=
         log("[%d/%d] %s" % (n, STEPS, text))
 
     step(1, "config: checking %s" % config)
-    if not Path(config).exists():
-        raise InstallError("%s does not exist: copy config.example.json to config.json and put "
-                           "in your Wi-Fi, Sinric Pro and Yango details (or pass CONFIG=)"
-                           % config)
+    if Path(config).name == "config.example.json" or not Path(config).exists():
+        raise InstallError("no config.json: copy config.example.json to config.json and put in "
+                           "your Wi-Fi, Sinric Pro and Yango details (or pass CONFIG=path)")
     _, cfg = config_check.load(config)
     chip = flash.normalize_chip(chip) if chip else config_chip(cfg)
     if chip:
@@ -296,6 +295,12 @@ def main(argv=None):
                 os.path.expanduser(args.config), not args.no_flash, args.until, args.seconds,
                 args.download_base, args.baud)
     except (InstallError, BoardError, flash.FlashError, config_check.ConfigError) as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("install: stopped (Ctrl-C); run `make install` again to go on", file=sys.stderr)
+        return 130
+    except OSError as e:  # a serial port that is no serial port
         print("error: %s" % e, file=sys.stderr)
         return 1
     return 0
