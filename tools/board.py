@@ -165,8 +165,10 @@ def main(argv=None):
         elif args.command == "config":
             config_push.push(Link(args.port, args.resume), args.config)
         elif args.command == "check-config":
-            config_check.load(args.config, chip=args.chip)
-            print("%s is valid%s" % (args.config, " for " + args.chip if args.chip else ""))
+            _, cfg = config_check.load(args.config, chip=args.chip,
+                                       warn=lambda w: print("warning: " + w))
+            chip = args.chip or config_check.config_chip(cfg)
+            print("%s is valid%s" % (args.config, " for " + chip if chip else ""))
         elif args.command == "repl":
             link = Link(args.port, args.resume)
             if not (sys.stdin.isatty() and sys.stdout.isatty()):

@@ -218,7 +218,7 @@ def install(port=None, chip=None, firmware=None, config="config.json", do_flash=
     _, cfg = config_check.load(config)
     chip = flash.normalize_chip(chip) if chip else config_chip(cfg)
     if chip:
-        config_check.load(config, chip=chip)
+        config_check.load(config, chip=chip, warn=lambda w: log("      warning: " + w))
     log("      valid%s" % (", pins checked for " + chip if chip else
                            " (pins are checked once the chip is known)"))
 

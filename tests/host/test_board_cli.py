@@ -46,6 +46,8 @@ def test_repl_hands_the_terminal_to_mpremote(tmp_path, monkeypatch):
     port.touch()
     seen = []
     monkeypatch.setattr(board.os, "execvp", lambda f, argv: seen.append(argv))
+    monkeypatch.setattr(board.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(board.sys.stdout, "isatty", lambda: True, raising=False)
     assert board.main(["repl", "--port", str(port)]) == 0
     assert seen[0][1:] == ["connect", str(port), "repl"]
     assert Link(str(port), resume=True).argv(["repl"])[1:] == ["connect", str(port), "resume",
