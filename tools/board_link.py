@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -117,20 +118,43 @@ class Link:
         finally:
             ser.close()
 
-    def run(self, *commands):
+    def run(self, *commands, on_line=None):
+        """mpremote's stdout; on_line(str) sees each line as it comes (progress)."""
         if self.pty and not self._settled:
             self.settle()
         argv = self.argv(*commands)
-        try:
-            p = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout)
-        except subprocess.TimeoutExpired as e:
-            raise BoardError("mpremote did not finish in %d s on %s: is the board busy?"
-                             % (self.timeout, self.port)) from e
-        if p.returncode != 0:
-            tail = (p.stdout + p.stderr).strip().splitlines()[-6:]
+        if on_line is None:
+            try:
+                p = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout)
+            except subprocess.TimeoutExpired as e:
+                raise BoardError("mpremote did not finish in %d s on %s: is the board busy?"
+                                 % (self.timeout, self.port)) from e
+            out, err, rc = p.stdout, p.stderr, p.returncode
+        else:
+            out, err, rc = self._stream(argv, on_line)
+        if rc != 0:
+            tail = (out + err).strip().splitlines()[-6:]
             raise BoardError("mpremote failed on %s (exit %d):\n  %s"
-                             % (self.port, p.returncode, "\n  ".join(tail) or "no output"))
-        return p.stdout
+                             % (self.port, rc, "\n  ".join(tail) or "no output"))
+        return out
+
+    def _stream(self, argv, on_line):
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        timer = threading.Timer(self.timeout, p.kill)
+        timer.start()
+        try:
+            lines = []
+            for line in p.stdout:
+                lines.append(line)
+                on_line(line.rstrip("\n"))
+            err = p.stderr.read()
+            rc = p.wait()
+        finally:
+            timer.cancel()
+        if rc == -9:
+            raise BoardError("mpremote did not finish in %d s on %s: is the board busy?"
+                             % (self.timeout, self.port))
+        return "".join(lines), err, rc
 
     def call(self, script, *more):
         """Run a board script that prints MARK + JSON; returns the decoded value.

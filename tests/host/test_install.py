@@ -9,13 +9,18 @@ import asyncio
 import hashlib
 import http.server
 import json
+import re
+import subprocess
+import sys
 import threading
 import time
 from types import SimpleNamespace
 
+import pty_board as test_pty
 import pytest
 import serial
 from e2e_rig import KEY, SECRET
+from mpy import ROOT
 from pty_board import require_socat
 
 from tools import install
@@ -143,6 +148,8 @@ def test_install_takes_a_blank_pty_board_to_a_device_answering_sinric(tmp_path, 
     assert "is a pseudo-terminal board" in text
     assert " write-flash 0x1000 %s" % (tmp_path / "images" / name) in text
     assert "deploy: done, hashes verified" in text
+    copies = re.findall(r"\[(\d+)/(\d+)\] copy ", text)  # one progress line per file
+    assert copies and [int(a) for a, _ in copies] == list(range(1, int(copies[0][1]) + 1))
     assert "config: wrote :config.json" in text
 
 
@@ -193,3 +200,14 @@ def test_the_port_is_found_when_there_is_one_board(tmp_path):
 def test_a_missing_config_stops_before_the_board_is_touched(tmp_path):
     with pytest.raises(install.InstallError, match="copy config.example.json to config.json"):
         install.install("/dev/null", config=str(tmp_path / "config.json"), log=lambda s: None)
+
+
+def test_deploy_to_a_pty_board_works_without_resume(tmp_path):
+    """`make deploy PORT=<pty board>` died with mpremote's Input/output error unless RESUME=1:
+    its soft reset ends the unix port's process. A pseudo-terminal port now implies resume."""
+    with test_pty.PtyBoard(tmp_path) as board:
+        p = subprocess.run([sys.executable, "-m", "tools.board", "deploy", "--port",
+                            board.port], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert "deploy: done, hashes verified on the board" in p.stdout
+        assert board.read("lib/canonical_json.mpy") is not None
