@@ -264,6 +264,11 @@ sinric-server: venv
 bench-ws: venv mpy-lib
 	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/bench/ws_mask.py
 
+# What a state-change log line allocates on MicroPython (built only on a change)
+.PHONY: bench-log
+bench-log: venv mpy-lib
+	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/bench/log_cost.py
+
 bench-sinric: venv mpy-lib
 	PYTHONPATH=$(HOST_PATH) $(BIN)/python tests/bench/sinric_timing.py $(ARGS)
 
