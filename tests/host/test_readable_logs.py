@@ -9,11 +9,13 @@ SWITCH = {"name": "lamp", "type": "switch", "sinric_id": sid(1), "yango_id": "la
           "relay": 5, "button": 0, "button_active_low": True, "debounce_ms": 30,
           "power_on": "restore"}
 DIMMER = {"name": "hall dimmer", "type": "dimmer", "sinric_id": sid(2), "pwm": 12}
+WINDOW = {"name": "window", "type": "contact", "sinric_id": sid(3), "pin": 14,
+          "debounce_ms": 30}
 
 
 @pytest.fixture(scope="module")
 def rig():
-    yield from checked([SWITCH, DIMMER])
+    yield from checked([SWITCH, DIMMER, WINDOW])
 
 
 def test_the_boot_banner_says_what_runs_and_what_it_was_told(rig):
@@ -23,7 +25,8 @@ def test_the_boot_banner_says_what_runs_and_what_it_was_told(rig):
         ", reset cause PWRON_RESET, " in banner[0] and banner[0].endswith(" bytes free")
     assert banner[1] == "boot: Wi-Fi 'e2e'; Sinric %s; Yango %s" % (
         rig.sinric.url, rig.yango.url)
-    assert banner[2] == "boot: 2 device(s): lamp (switch), hall dimmer (dimmer)"
+    assert banner[2] == "boot: 3 device(s): lamp (switch), hall dimmer (dimmer), window " \
+                        "(contact)"
     assert "e2e-password" not in out and "a751abdb" not in out and "e2e-token" not in out
     assert "lamp: on off (power-on restore)" in out  # nothing saved yet: its first state
     assert "hall dimmer: on off, level 100 (power-on off)" in out
@@ -48,6 +51,14 @@ def test_a_button_press_is_its_own_cause(rig):
     rig.board.set(0, 0)
     rig.board.wait_for("lamp: on off -> on (button)", HANG, since)
     rig.board.set(0, 1)
+
+
+def test_a_sensor_change_is_a_line(rig):
+    since = len(rig.board.lines)
+    rig.board.set(14, 0)  # the reed switch closes to ground
+    rig.board.wait_for("window: open -> closed (input)", HANG, since)
+    rig.board.set(14, 1)
+    rig.board.wait_for("window: closed -> open (input)", HANG, since)
 
 
 def test_power_on_restore_after_a_reset(rig):
