@@ -91,8 +91,7 @@ def find_port(comports=None, pty_board=PTY_BOARD_PORT, log=print):
 
 def config_chip(config):
     """The chip named in the config's board.chip, normalized; None when it names none."""
-    board = config.get("board") if isinstance(config, dict) else None
-    chip = board.get("chip") if isinstance(board, dict) else None
+    chip = config_check.config_chip(config)
     if not chip:
         return None
     try:
@@ -185,7 +184,12 @@ def follow(port, until=None, seconds=None, reset=True, out=sys.stdout):
         end = time.monotonic() + seconds if seconds else None
         pending = b""
         while end is None or time.monotonic() < end:
-            pending += ser.read(256)
+            try:
+                pending += ser.read(256)
+            except serial.SerialException:
+                # a board on its chip's own USB (ESP32-S2/S3/C3) drops the port as it resets
+                ser.close()
+                ser = _reopen(port, end)
             *lines, pending = pending.split(b"\n")
             for raw in lines:
                 line = raw.rstrip(b"\r").decode("utf-8", "replace")
@@ -202,6 +206,21 @@ def follow(port, until=None, seconds=None, reset=True, out=sys.stdout):
     finally:
         ser.close()
     return seen
+
+
+def _reopen(port, end, wait_s=15):
+    """The port again once the board's USB is back (within wait_s, or until `end`)."""
+    import serial
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return serial.serial_for_url(port, 115200, timeout=0.2)
+        except serial.SerialException:
+            now = time.monotonic()
+            if now > deadline or (end is not None and now > end):
+                raise
+            time.sleep(0.2)
 
 
 def install(port=None, chip=None, firmware=None, config="config.json", do_flash=True,

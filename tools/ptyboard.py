@@ -138,6 +138,7 @@ def main(argv=None):
     if args.power:
         return power(os.environ["PTY_BOARD_DIR"], os.environ["PTY_BOARD_HEAP"])
     board = PtyBoard(args.port, args.dir, args.heap, args.erase)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))  # `kill` powers it off cleanly too
     board.start()
     print("pty board: serial port %s, flash %s (%s heap)%s" % (
         args.port, args.dir, args.heap, ", erased" if args.erase else ""))
