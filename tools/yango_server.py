@@ -584,7 +584,6 @@ def main(argv=None):
             cfg = load_config(args.config)
         except (OSError, ValueError) as e:
             fail("cannot use %s: %s" % (args.config, e))
-        print("yango-double: config %s" % args.config, flush=True)
         for k in creds:
             if cfg.get("yango", {}).get(k):
                 creds[k] = cfg["yango"][k]
@@ -601,9 +600,10 @@ def main(argv=None):
 
     async def serve():
         await y.start()
-        print("yango-double: listening on %s (skill_id=%s user_id=%s%s)"
+        print("yango-double: listening on %s (skill_id=%s user_id=%s%s%s)"
               % (y.url, y.skill_id, y.user_id,
-                 ", %d devices declared" % len(y.devices) if y.devices else ""), flush=True)
+                 ", %d devices declared" % len(y.devices) if y.devices else "",
+                 "; config %s" % args.config if args.config else ""), flush=True)
         await asyncio.Event().wait()
 
     try:
