@@ -89,7 +89,7 @@ class PtyBoard:
             os.unlink(self.port)
         env = dict(os.environ, PTY_BOARD_DIR=str(self.dir), PTY_BOARD_HEAP=self.heap)
         # socat's EXEC splits on spaces: the paths travel in the environment instead
-        exe = "%s %s --power" % (sys.executable, Path(__file__).resolve())
+        exe = "%s -m tools.ptyboard --power" % sys.executable
         self.proc = subprocess.Popen(
             ["socat", "PTY,link=%s,raw,echo=0" % self.port,
              "EXEC:%s,pty,raw,echo=0,stderr" % exe],

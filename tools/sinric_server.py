@@ -33,11 +33,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Response
 
 from tools.board_files import ROOT
-
-try:
-    from tools.cli_errors import fail, in_use, is_in_use
-except ImportError:  # run as a file: tools/ is sys.path[0]
-    from cli_errors import fail, in_use, is_in_use
+from tools.cli_errors import fail, in_use, is_in_use
 
 MAX_AGE_S = 60
 HELP = """commands (one per line, each answered with one JSON line):

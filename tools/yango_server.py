@@ -560,10 +560,8 @@ _REASONS = {200: b"OK", 202: b"Accepted", 400: b"Bad Request", 401: b"Unauthoriz
 
 
 def main(argv=None):
-    try:
-        from tools.cli_errors import fail, in_use, is_in_use
-    except ImportError:  # run as a file: tools/ is sys.path[0]
-        from cli_errors import fail, in_use, is_in_use
+    from tools.cli_errors import fail, in_use, is_in_use
+
     ap = argparse.ArgumentParser(description="Yango callback double (see module doc)")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")

@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 

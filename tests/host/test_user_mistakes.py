@@ -43,7 +43,7 @@ def assert_one_error(rc, out, err, *needles):
 def test_sinric_server_started_twice():
     s, port = busy_port()
     with s:
-        rc, out, err = run("tools/sinric_server.py", "serve", "--port", str(port),
+        rc, out, err = run("-m", "tools.sinric_server", "serve", "--port", str(port),
                            "--app-key", "k", "--app-secret", "s")
     assert_one_error(rc, out, err, "127.0.0.1:%d is already in use" % port, "SINRIC_PORT=")
 
@@ -51,7 +51,7 @@ def test_sinric_server_started_twice():
 def test_sinric_server_control_port_taken():
     s, port = busy_port()
     with s:
-        rc, out, err = run("tools/sinric_server.py", "serve", "--control-port", str(port),
+        rc, out, err = run("-m", "tools.sinric_server", "serve", "--control-port", str(port),
                            "--app-key", "k", "--app-secret", "s")
     assert_one_error(rc, out, err, "127.0.0.1:%d is already in use" % port)
 
@@ -59,12 +59,12 @@ def test_sinric_server_control_port_taken():
 def test_yango_server_started_twice():
     s, port = busy_port()
     with s:
-        rc, out, err = run("tools/yango_server.py", "--port", str(port))
+        rc, out, err = run("-m", "tools.yango_server", "--port", str(port))
     assert_one_error(rc, out, err, "127.0.0.1:%d is already in use" % port, "YANGO_PORT=")
 
 
 def test_send_with_no_double_listening():
-    rc, out, err = run("tools/sinric_server.py", "send", "--control", str(free_port()),
+    rc, out, err = run("-m", "tools.sinric_server", "send", "--control", str(free_port()),
                        "5dc1564130aaaaaaaaaaaa01", "setPowerState", "On")
     assert_one_error(rc, out, err, "nothing listens on the control port",
                      "start `make sinric-server` first")
@@ -80,9 +80,9 @@ def test_repl_without_a_terminal(tmp_path):
 @pytest.mark.parametrize("argv", [
     ("-m", "tools.board", "check-config", "{missing}"),
     ("-m", "tools.install", "--config", "{missing}", "--port", "/dev/ttyUSB0"),
-    ("tools/sinric_server.py", "serve", "--config", "{missing}"),
-    ("tools/yango_server.py", "--config", "{missing}"),
-    ("tools/yango_devices.py", "{missing}"),
+    ("-m", "tools.sinric_server", "serve", "--config", "{missing}"),
+    ("-m", "tools.yango_server", "--config", "{missing}"),
+    ("-m", "tools.yango_devices", "{missing}"),
 ])
 def test_a_missing_config(tmp_path, argv):
     missing = str(tmp_path / "config.json")
@@ -94,7 +94,7 @@ def test_a_missing_config(tmp_path, argv):
 def test_a_config_that_is_not_json(tmp_path):
     bad = tmp_path / "config.json"
     bad.write_text('{"sinric": {"app_key": "k",}}')
-    rc, out, err = run("tools/sinric_server.py", "serve", "--config", str(bad))
+    rc, out, err = run("-m", "tools.sinric_server", "serve", "--config", str(bad))
     assert_one_error(rc, out, err, "is not valid JSON")
 
 
