@@ -8,9 +8,10 @@ Steps, each announced as "[n/7] ...":
             the config's board.chip also checks its pins);
 2. port     --port, else the one USB serial adapter plugged in (CP210x, CH34x, FTDI, Espressif
             USB), else a running pty board (`make pty-board`);
-3. image    --firmware (e.g. what `make firmware` built), else the official MicroPython image
-            for the chip: version and sha256 pinned in IMAGES, downloaded once into
-            build/images (base URL: --download-base or MICROPYTHON_DOWNLOAD_BASE);
+3. image    --firmware, else the image `make firmware` built (images/<BOARD>.bin), else the
+            official MicroPython image for the chip: version and sha256 pinned in IMAGES,
+            downloaded once into build/images (base URL: --download-base or
+            MICROPYTHON_DOWNLOAD_BASE);
 4. flash    esptool erase + write (tools/flash.py); a pty board has no ROM bootloader, so
             the step shows the esptool command lines and skips them;
 5. deploy   compile and copy the changed board files (tools/deploy.py);
@@ -41,6 +42,7 @@ from tools.board_link import BoardError, Link, is_pty  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "build" / "images"
+BUILT = ROOT / "images"  # where `make firmware` (tools/image_build) writes <BOARD>.bin
 PTY_BOARD_PORT = ROOT / "build" / "pty-board" / "tty"
 MICROPYTHON_VERSION = "1.28.0"
 DOWNLOAD_BASE = "https://micropython.org/resources/firmware/"
@@ -259,7 +261,14 @@ def install(port=None, chip=None, firmware=None, config="config.json", do_flash=
             config_check.load(config, chip=chip)
         else:
             step(3, "image: MicroPython for %s" % chip.upper())
-        image = Path(firmware) if firmware else fetch_image(chip, download_base, log=log)
+        built = BUILT / flash.default_image(chip).name
+        if firmware:
+            image = Path(firmware)
+        elif built.is_file():
+            image = built
+            log("      %s: the image `make firmware` built (FIRMWARE= for another)" % built)
+        else:
+            image = fetch_image(chip, download_base, log=log)
         flash.check_image(image, chip)
         log("      %s is a %s image" % (image, chip.upper()))
         runs = flash.flash_commands(port, chip, image, baud)

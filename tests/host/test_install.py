@@ -115,6 +115,7 @@ def image(monkeypatch, tmp_path):
     name = "ESP32_GENERIC-test.bin"
     monkeypatch.setattr(install, "IMAGES", {"esp32": (name, hashlib.sha256(data).hexdigest())})
     monkeypatch.setattr(install, "CACHE", tmp_path / "images")
+    monkeypatch.setattr(install, "BUILT", tmp_path / "built")  # no `make firmware` image
     return name, data
 
 
@@ -171,6 +172,25 @@ def test_no_download_server_is_one_line_saying_what_to_do(tmp_path, image):
         url = images.url
     with pytest.raises(install.InstallError, match=r"could not download .* pass FIRMWARE="):
         install.fetch_image("esp32", url, log=lambda s: None)
+
+
+def test_the_image_make_firmware_built_comes_before_a_download(tmp_path, image, monkeypatch):
+    built = tmp_path / "built" / "ESP32_GENERIC.bin"
+    built.parent.mkdir()
+    built.write_bytes(esp32_image())
+    config = write_config(tmp_path / "config.json", "ws://127.0.0.1:1/")
+    lines = []
+    ran = []
+
+    def stop_after_flash(argv):  # the flash "runs"; then the board is not there: stop
+        ran.append(argv)
+        return SimpleNamespace(returncode=1)
+
+    with pytest.raises(install.InstallError, match="esptool failed"):
+        install.install("/dev/null", chip="esp32", config=str(config), runner=stop_after_flash,
+                        log=lines.append)
+    assert "the image `make firmware` built" in "\n".join(lines)
+    assert ran[0][-1] == "erase-flash"
 
 
 def test_a_chip_without_a_pinned_hash_is_not_downloaded_blind(monkeypatch):
