@@ -38,17 +38,24 @@ PORT ?=
 CHIP ?=
 FIRMWARE ?=
 BAUD ?= 460800
-CONFIG ?= config.json
+# Every target takes config.json when there is one, else the example, and says which.
+CONFIG ?= $(if $(wildcard config.json),config.json,config.example.json)
+CONFIG_GIVEN = $(filter command line environment,$(origin CONFIG))
+NO_CONFIG_NOTE = $(if $(wildcard config.json),, (there is no config.json: the example's values))
+SAY_CONFIG = @echo "config: $(CONFIG)$(if $(CONFIG_GIVEN),,$(NO_CONFIG_NOTE))"
 BOARD := $(BIN)/python -m tools.board
 # RESUME=1: no soft reset on connect (mpremote `resume`); PRUNE=1, SOURCE=1, FROZEN=1: deploy
 # options (FROZEN=1 after flashing the image `make firmware` built: root files only)
 BOARD_LINK = --port "$(PORT)" $(if $(RESUME),--resume)
-.PHONY: socat flash erase deploy config check-config repl logs package-json firmware
+.PHONY: socat flash erase deploy config check-config repl logs package-json firmware install pty-board
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
 	@echo "make sim CONFIG=path - run the firmware on the simulated board (control port, REPL)"
 	@echo "make clean   - remove the venv and build output"
+	@echo "make install [PORT=…] [CONFIG=config.json] [FIRMWARE=x.bin] [FLASH=0] - new board to"
+	@echo "             running device: find the port, flash, deploy, config, follow the log"
+	@echo "make pty-board [ERASE=1] - a board without hardware at build/pty-board/tty"
 	@echo "make flash PORT=/dev/ttyUSB0 [FIRMWARE=x.bin] [CHIP=esp32]  - erase + write MicroPython"
 	@echo "make deploy PORT=…   - compile and copy the changed board files (mpy-cross, mpremote)"
 	@echo "make firmware CHIP=esp8266|esp32 - our image, lib/ and firmware/ frozen (manifest.py);"
@@ -99,10 +106,10 @@ mptest: venv mpy-lib
 	MP_HEAP=$(HEAP) MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
 
 # The unchanged firmware on the simulated board; the board's files live in build/sim/<name>.
-# CONFIG given on the command line wins; otherwise the example config.
 # CHIP=esp8266: the frozen ESP8266-profile interpreter at 38K; default the ESP32 profile.
 sim: venv $(if $(filter esp8266,$(CHIP)),kit)
-	$(BIN)/python -m tools.sim.run $(if $(filter command line,$(origin CONFIG)),$(CONFIG),config.example.json) \
+	$(SAY_CONFIG)
+	$(BIN)/python -m tools.sim.run "$(CONFIG)" \
 	  --chip $(or $(CHIP),esp32) $(if $(HEAP_SIM),--heap $(HEAP_SIM))
 
 clean:
@@ -199,6 +206,20 @@ MPY_DIR ?=
 firmware: venv
 	@$(BIN)/python -m tools.image_build $(or $(CHIP),esp32) $(if $(MPY_DIR),--mpy-dir "$(MPY_DIR)")
 
+# One command from a new board to a running device (tools/install.py): find the port, get the
+# pinned MicroPython image, flash, deploy, push the config, follow the log. FLASH=0 keeps the
+# MicroPython on the board; FIRMWARE= flashes your own image (e.g. the one `make firmware` built).
+install: venv
+	$(SAY_CONFIG)
+	$(BIN)/python -m tools.install $(if $(PORT),--port "$(PORT)") $(if $(CHIP),--chip $(CHIP)) \
+	  $(if $(FIRMWARE),--firmware "$(FIRMWARE)") --config "$(CONFIG)" --baud $(BAUD) \
+	  $(if $(filter 0,$(FLASH)),--no-flash)
+
+# A board without hardware (tools/ptyboard.py): MicroPython behind a pseudo-terminal at
+# build/pty-board/tty; `make install` finds it. ERASE=1 starts with an empty flash.
+pty-board: venv socat
+	$(BIN)/python -m tools.ptyboard $(if $(ERASE),--erase)
+
 flash: venv
 	$(BOARD) flash --port "$(PORT)" --baud $(BAUD) $(if $(CHIP),--chip $(CHIP)) \
 	  $(if $(FIRMWARE),--firmware "$(FIRMWARE)")
@@ -211,37 +232,47 @@ deploy: venv
 	  $(if $(FROZEN),--frozen)
 
 config: venv
+	$(SAY_CONFIG)
 	$(BOARD) config $(BOARD_LINK) --config "$(CONFIG)"
 
 check-config: venv
+	$(SAY_CONFIG)
 	$(BOARD) check-config "$(CONFIG)" $(if $(CHIP),--chip $(CHIP))
 
 repl: venv
 	$(BOARD) repl $(BOARD_LINK)
 
 logs: venv
-	$(BOARD) logs --port "$(PORT)"
+	$(BOARD) logs --port "$(PORT)" $(if $(RESET),--reset)
 
 package-json: venv
 	$(BIN)/python -m tools.mip_package
 # Yango: the callback double, the discovery reply, the notifier benchmark
 YANGO_PORT ?= 8787
 yango-server: venv
-	$(BIN)/python -m tools.yango_server --port $(YANGO_PORT) $(if $(CONFIG),--config $(CONFIG)) \
+	$(SAY_CONFIG)
+	$(BIN)/python -m tools.yango_server --port $(YANGO_PORT) --config "$(CONFIG)" \
 	  $(foreach f,$(YANGO_FAIL),--fail $(f))
 
 yango-devices: venv
-	@$(BIN)/python -m tools.yango_devices $(or $(CONFIG),config.example.json)
+	$(SAY_CONFIG)
+	@$(BIN)/python -m tools.yango_devices "$(CONFIG)"
 
 yango-bench: venv
 	PYTHONPATH=$(HOST_PATH) $(BIN)/python tests/host/bench_yango.py
 
 sinric-server: venv
+	$(SAY_CONFIG)
 	$(BIN)/python -m tools.sinric_server serve --port $(SINRIC_PORT) \
-	  --control-port $(SINRIC_CONTROL_PORT) $(if $(CONFIG),--config $(CONFIG))
+	  --control-port $(SINRIC_CONTROL_PORT) --config "$(CONFIG)"
 
 bench-ws: venv mpy-lib
 	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/bench/ws_mask.py
+
+# What a state-change log line allocates on MicroPython (built only on a change)
+.PHONY: bench-log
+bench-log: venv mpy-lib
+	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/bench/log_cost.py
 
 bench-sinric: venv mpy-lib
 	PYTHONPATH=$(HOST_PATH) $(BIN)/python tests/bench/sinric_timing.py $(ARGS)

@@ -256,6 +256,24 @@ def _load_config():
         gc.collect()
 
 
+def _banner(cfg, machine):
+    from firmware import banner
+
+    try:
+        for line in banner.lines(cfg, machine):
+            log(line)
+    except Exception as e:  # noqa: BLE001 - a banner never stops a boot
+        log("boot: banner failed: %r" % (e,))
+    finally:
+        import firmware
+
+        sys.modules.pop("firmware.banner", None)
+        try:
+            delattr(firmware, "banner")
+        except (AttributeError, KeyError):
+            pass
+
+
 def _reset_after(delay_s, wdt):
     import machine
 
@@ -296,6 +314,7 @@ def main(services=None):
     cfg = _load_config()
     if cfg is None:
         return
+    _banner(cfg, machine)
     counter.write(n + 1, last)
     app = App(cfg, counter, n)
     try:

@@ -4,13 +4,40 @@
 import asyncio
 import gc
 
+# Why a device changes, for its log line; devices set out.cause (firmware/devices/base.py).
+SCHEDULE = "schedule"
+
+
+def change_line(name, old, new, cause):
+    """'lamp: on off -> on (button)' from two saved() dicts (old may be None); None when no
+    value differs. Built only on a change, never on a polling path."""
+    parts = []
+    for k in new:
+        o = old.get(k) if old else None
+        v = new[k]
+        if o != v or old is None:
+            parts.append("%s %s -> %s" % (k, _shown(k, o), _shown(k, v)) if old is not None
+                         and k in old else "%s %s" % (k, _shown(k, v)))
+    if not parts:
+        return None
+    return "%s: %s (%s)" % (name, ", ".join(parts), cause)
+
+
+def _shown(key, v):
+    if v is True or v is False:
+        return ("on" if v else "off") if key == "on" else ("yes" if v else "no")
+    return str(v)
+
 
 class Out:
     """What devices call (the `out` of the device contract). Routes to whichever clouds
-    exist at call time; drops what has nowhere to go."""
+    exist at call time; drops what has nowhere to go. `cause` says why the next change
+    happens (set around a Sinric request, an input edge, a poll)."""
 
     def __init__(self, ctx):
         self._ctx = ctx
+        self.cause = SCHEDULE
+        self.last = {}  # device name -> its saved() as last logged (the "old" of a change)
 
     def sinric(self, dev, action, value, cause="PHYSICAL_INTERACTION", instance_id=None):
         client = self._ctx.services.get("sinric")
@@ -23,7 +50,12 @@ class Out:
             notifier.report(dev.yango_id, type_, instance, value)
 
     def changed(self, dev):
-        self._ctx.store.put(dev.name, dev.saved())
+        new = dev.saved()
+        line = change_line(dev.name, self.last.get(dev.name), new, self.cause)
+        if line:
+            self._ctx.log(line)
+        self.last[dev.name] = new
+        self._ctx.store.put(dev.name, new)
 
 
 class Devices:
@@ -35,11 +67,21 @@ class Devices:
         from firmware.hardware import Hardware
 
         hw = Hardware(clock=ctx.clock, log=ctx.log)
-        out = Out(ctx)
+        self.out = out = Out(ctx)
         self.all = []
         for cfg in ctx.config["devices"]:
             cls = DEVICE_TYPES[cfg["type"]]
-            self.all.append(cls(cfg, hw, out, ctx.store.get(cfg["name"])))
+            saved = ctx.store.get(cfg["name"])
+            dev = cls(cfg, hw, out, saved)
+            self.all.append(dev)
+            # the state each output starts in, and from what (as saved before the reset)
+            cause = "power-on " + cfg.get("power_on", "off")
+            new = dev.saved()
+            line = change_line(dev.name, saved, new, cause) or change_line(dev.name, None, new,
+                                                                           cause)
+            if line:
+                ctx.log(line)
+            out.last[dev.name] = new
             gc.collect()
         # The type registry is only needed to build them: give its RAM back. The classes live
         # on in their own modules; a later import of firmware.devices starts a fresh registry.
@@ -79,10 +121,24 @@ def sinric(ctx):
     client = SinricClient(s["app_key"], s["app_secret"], [d.sinric_id for d in devs],
                           ctx.clock, url=s["url"], info=ctx.info, net_ready=ctx.wifi.is_online,
                           log=ctx.log)
+    out = ctx.services["devices"].out
     for d in devs:
-        client.dispatch.on_request(d.sinric_id, d.handle)
+        client.dispatch.on_request(d.sinric_id, _via_sinric(client.dispatch, out, d.handle))
     client.dispatch.health = lambda: _health(ctx)
     return client
+
+
+def _via_sinric(dispatch, out, handle):
+    """The device's request handler, with the request's sender as the cause of a change."""
+    def h(action, value, instance_id):
+        who = dispatch.request_client
+        out.cause = "Sinric request from " + who if who else "Sinric request"
+        try:
+            return handle(action, value, instance_id)
+        finally:
+            out.cause = SCHEDULE
+
+    return h
 
 
 def _health(ctx):

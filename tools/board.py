@@ -62,6 +62,9 @@ def follow_logs(port, baud=115200, seconds=None, reset=False, out=sys.stdout):
     ser.dtr = False
     ser.rts = False
     ser.open()
+    print("logs: waiting for %s to say something (Ctrl-C stops)%s"
+          % (port, "" if reset else "; RESET=1 resets it first, for the boot log"),
+          file=sys.stderr, flush=True)
     try:
         if reset:
             ser.rts = True
@@ -162,15 +165,28 @@ def main(argv=None):
         elif args.command == "config":
             config_push.push(Link(args.port, args.resume), args.config)
         elif args.command == "check-config":
-            config_check.load(args.config, chip=args.chip)
-            print("%s is valid%s" % (args.config, " for " + args.chip if args.chip else ""))
+            _, cfg = config_check.load(args.config, chip=args.chip,
+                                       warn=lambda w: print("warning: " + w))
+            chip = args.chip or config_check.config_chip(cfg)
+            print("%s is valid%s" % (args.config, " for " + chip if chip else ""))
         elif args.command == "repl":
             link = Link(args.port, args.resume)
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise BoardError("`make repl` needs a terminal (its input is not one): run it "
+                                 "in a terminal window; to run code without one: "
+                                 "mpremote connect %s exec '...'" % args.port)
             os.execvp(link.mpremote, link.argv(["repl"]))
         elif args.command == "logs":
             follow_logs(args.port, args.baud, args.seconds, args.reset)
     except (BoardError, flash.FlashError, config_check.ConfigError) as e:
         print("error: %s" % e, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped (Ctrl-C)", file=sys.stderr)
+        return 130
+    except OSError as e:  # pyserial's SerialException is one: a path that is no serial port
+        print("error: cannot use %s: %s (is it the board's serial port?)"
+              % (getattr(args, "port", "") or "the port", e), file=sys.stderr)
         return 1
     return 0
 

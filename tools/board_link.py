@@ -10,6 +10,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 MARK = "@@result "
@@ -50,8 +52,20 @@ def _seen_ports():
     return "\n  serial ports found: " + ", ".join(ports)
 
 
+def is_pty(port):
+    """True when `port` is a pseudo-terminal (the pty board, tools/ptyboard.py), never for a
+    USB serial device: it has no ROM bootloader and its unix-port interpreter cannot soft-reset
+    (a Ctrl-D in its raw REPL ends the process: ports/unix/main.c, shared/runtime/pyexec.c)."""
+    try:
+        real = os.path.realpath(port)
+    except (OSError, TypeError, ValueError):
+        return False
+    return real.startswith("/dev/pts/")
+
+
 class Link:
-    """One board behind `port`; `resume` skips mpremote's soft reset (the unix port needs it).
+    """One board behind `port`; `resume` skips mpremote's soft reset (the unix port needs it,
+    so a pseudo-terminal board always gets it).
 
     Without `resume` mpremote soft-resets the board when it enters the raw REPL: the running
     app stops and its memory is freed, and main.py does not run again until a reset.
@@ -60,7 +74,9 @@ class Link:
     def __init__(self, port, resume=False, mpremote=None, timeout=300):
         check_port(port)
         self.port = port
-        self.resume = resume
+        self.pty = is_pty(port)
+        self.resume = resume or self.pty
+        self._settled = False
         self.mpremote = mpremote or mpremote_path()
         self.timeout = timeout
 
@@ -75,18 +91,70 @@ class Link:
             out.extend(cmd)
         return out
 
-    def run(self, *commands):
-        argv = self.argv(*commands)
+    def settle(self, seconds=5):
+        """A pty board only: stop the running program and wait for the REPL prompt.
+
+        The unix port flushes pending input when its REPL puts the terminal in raw mode
+        (tcsetattr TCSAFLUSH in ports/unix/unix_mphal.c), so mpremote's Ctrl-A, sent while the
+        firmware is still stopping, would be lost and mpremote fail "could not enter raw repl".
+        """
+        import serial
+
+        self._settled = True
         try:
-            p = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout)
-        except subprocess.TimeoutExpired as e:
-            raise BoardError("mpremote did not finish in %d s on %s: is the board busy?"
-                             % (self.timeout, self.port)) from e
-        if p.returncode != 0:
-            tail = (p.stdout + p.stderr).strip().splitlines()[-6:]
+            ser = serial.serial_for_url(self.port, 115200, timeout=0.1)
+        except (serial.SerialException, OSError) as e:
+            raise BoardError("cannot open %s: %s" % (self.port, e)) from e
+        try:
+            ser.write(b"\r\x03\x02")
+            seen, end = b"", time.monotonic() + seconds
+            while time.monotonic() < end:
+                chunk = ser.read(256)
+                seen = (seen + chunk)[-64:]
+                if not chunk and seen.endswith(b">>> "):
+                    return
+                if not chunk:
+                    ser.write(b"\r")  # ask for a fresh prompt
+        finally:
+            ser.close()
+
+    def run(self, *commands, on_line=None):
+        """mpremote's stdout; on_line(str) sees each line as it comes (progress)."""
+        if self.pty and not self._settled:
+            self.settle()
+        argv = self.argv(*commands)
+        if on_line is None:
+            try:
+                p = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout)
+            except subprocess.TimeoutExpired as e:
+                raise BoardError("mpremote did not finish in %d s on %s: is the board busy?"
+                                 % (self.timeout, self.port)) from e
+            out, err, rc = p.stdout, p.stderr, p.returncode
+        else:
+            out, err, rc = self._stream(argv, on_line)
+        if rc != 0:
+            tail = (out + err).strip().splitlines()[-6:]
             raise BoardError("mpremote failed on %s (exit %d):\n  %s"
-                             % (self.port, p.returncode, "\n  ".join(tail) or "no output"))
-        return p.stdout
+                             % (self.port, rc, "\n  ".join(tail) or "no output"))
+        return out
+
+    def _stream(self, argv, on_line):
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        timer = threading.Timer(self.timeout, p.kill)
+        timer.start()
+        try:
+            lines = []
+            for line in p.stdout:
+                lines.append(line)
+                on_line(line.rstrip("\n"))
+            err = p.stderr.read()
+            rc = p.wait()
+        finally:
+            timer.cancel()
+        if rc == -9:
+            raise BoardError("mpremote did not finish in %d s on %s: is the board busy?"
+                             % (self.timeout, self.port))
+        return "".join(lines), err, rc
 
     def call(self, script, *more):
         """Run a board script that prints MARK + JSON; returns the decoded value.

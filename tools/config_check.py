@@ -4,8 +4,12 @@ Three layers, every problem reported with its JSON path and a hint:
 1. the JSON Schema in config.schema.json (the single source of the field contract);
 2. what a schema cannot say: unique names and IDs, one GPIO per job;
 3. secrets left as the example's placeholders ('change-me', 'replace-with-…', zero UUIDs).
-An optional chip ('esp32', 'esp8266', …) adds the pin facts of that chip (flash pins,
-input-only pins, pins that do not exist).
+An optional chip ('esp32', 'esp8266', …; else the config's board.chip) adds the pin facts of
+that chip (flash pins, input-only pins, pins that do not exist).
+4. whitespace around secrets and ids (a pasted app_secret with a newline signs every message
+   wrong), named by field.
+Warnings (warnings()) are for what works but bites later: strapping and other risky pins per
+chip, with why, and pins that cannot be checked because the chip is not known.
 """
 
 import difflib
@@ -147,7 +151,8 @@ def _schema_problems(schema, config):
             out.append(Problem(_path(parts), msg, desc if shown is not None else ""))
         elif e.validator == "type":
             out.append(Problem(_path(parts), "%s is not of type %s" % (
-                json.dumps(e.instance), e.validator_value), desc))
+                json.dumps(e.instance), e.validator_value),
+                               "; ".join(h for h in (_quoted_hint(e), desc) if h)))
         else:
             out.append(Problem(_path(parts), e.message, desc))
     return out
@@ -293,10 +298,195 @@ def _format_problems(config):
     return out
 
 
+# -- whitespace around secrets and ids --------------------------------------------------------
+# Fields whose value is compared or signed byte for byte: a space or newline pasted with them
+# never matches (Sinric refuses every request as "signature is invalid"; Yango answers 401).
+EXACT_FIELDS = (("sinric", "app_key"), ("sinric", "app_secret"), ("sinric", "url"),
+                ("yango", "skill_id"), ("yango", "token"), ("yango", "user_id"),
+                ("yango", "url"), ("wifi", "ssid"), ("wifi", "password"))
+EXACT_DEVICE_FIELDS = ("sinric_id", "yango_id")
+_WHY = {"app_secret": "it signs every message: Sinric would refuse every request as "
+                      "'signature is invalid'",
+        "app_key": "Sinric would refuse the connection (401)",
+        "token": "Yango would refuse every report (401)",
+        "password": "the board would not join the network (wrong password)",
+        "ssid": "the board would not find the network"}
+
+
+def _blank_kind(text):
+    for ch, name in (("\n", "a newline"), ("\r", "a carriage return"), ("\t", "a tab")):
+        if ch in text:
+            return name
+    return "a space"
+
+
+def _whitespace_problem(path, field, value):
+    if not isinstance(value, str) or value == value.strip():
+        return None
+    where = []
+    if value != value.lstrip():
+        where.append("starts with %s" % _blank_kind(value[:len(value) - len(value.lstrip())]))
+    if value != value.rstrip():
+        where.append("ends with %s" % _blank_kind(value[len(value.rstrip()):]))
+    why = _WHY.get(field, "it is compared character for character")
+    return Problem(path, "%s (pasted with it?)" % " and ".join(where),
+                   "remove it: %s" % why)
+
+
+def whitespace_problems(config):
+    """Secrets, ids and URLs with leading or trailing whitespace, each named by field."""
+    out = []
+    if not isinstance(config, dict):
+        return out
+    for section, key in EXACT_FIELDS:
+        block = config.get(section)
+        if isinstance(block, dict):
+            p = _whitespace_problem("$.%s.%s" % (section, key), key, block.get(key))
+            if p:
+                out.append(p)
+    devices = config.get("devices")
+    for i, dev in enumerate(devices if isinstance(devices, list) else []):
+        if isinstance(dev, dict):
+            for key in EXACT_DEVICE_FIELDS:
+                p = _whitespace_problem("$.devices[%d].%s" % (i, key), key, dev.get(key))
+                if p:
+                    out.append(p)
+    return out
+
+
+# -- risky pins per chip (warnings) -------------------------------------------------------------
+# GPIO -> why, per chip: they work, but a wrong level at reset stops the boot, or they carry the
+# REPL/USB. From the chips' datasheets (strapping pins) and the ports: ports/esp8266/
+# machine_pin.c (GPIO16: no IRQ, "Pin(16) doesn't support pull"), ports/esp32/machine_pin.c.
+# To be replaced by the per-chip pin tables of the board profiles once they land.
+_BOOT0 = "strapping pin: held low at reset (a button pressed, a relay module pulling it " \
+         "down) the chip starts in download mode instead of the firmware"
+_UART = "UART0 %s: the REPL and this log; a device here takes them away"
+RISKY_PINS = {
+    "esp32": {
+        0: _BOOT0,
+        2: "strapping pin: must be low or floating at reset for flashing; fine for an LED",
+        5: "strapping pin (SDIO timing): outputs a PWM signal during boot, a relay may click",
+        12: "strapping pin (MTDI, flash voltage): high at reset selects 1.8 V flash and the "
+            "board does not boot; relay modules often pull it high",
+        15: "strapping pin (MTDO): outputs a PWM signal during boot, a relay may click; low at "
+            "reset silences the boot log",
+        1: _UART % "TX", 3: _UART % "RX",
+    },
+    "esp8266": {
+        0: _BOOT0,
+        2: "strapping pin: must be high at reset or the board does not boot (on-board LED "
+           "on many boards)",
+        15: "strapping pin: must be low at reset or the board does not boot",
+        16: "no interrupt and no pull-up or pull-down (ports/esp8266/machine_pin.c): an input "
+            "here is polled and needs an external resistor; wakes the chip from deep sleep",
+        1: _UART % "TX", 3: _UART % "RX",
+    },
+    "esp32c3": {
+        2: "strapping pin: must be high at reset to boot from flash",
+        8: "strapping pin: must be high at reset for flashing (on-board LED on some boards)",
+        9: _BOOT0 + " (the BOOT button)",
+        18: "USB D-: the USB REPL and this log go away", 19: "USB D+: the USB REPL and this "
+                                                             "log go away",
+        20: _UART % "RX", 21: _UART % "TX",
+    },
+    "esp32s2": {
+        0: _BOOT0, 45: "strapping pin (flash voltage)", 46: "strapping pin (boot mode)",
+        19: "USB D-: the USB REPL goes away", 20: "USB D+: the USB REPL goes away",
+    },
+    "esp32s3": {
+        0: _BOOT0, 3: "strapping pin (JTAG source)", 45: "strapping pin (flash voltage)",
+        46: "strapping pin (boot mode)",
+        19: "USB D-: the USB REPL goes away", 20: "USB D+: the USB REPL goes away",
+        35: "used by octal PSRAM/flash on -R8/-N8R8 modules",
+        36: "used by octal PSRAM/flash on -R8/-N8R8 modules",
+        37: "used by octal PSRAM/flash on -R8/-N8R8 modules",
+    },
+}
+NO_PULL = {"esp32": set(range(34, 40)), "esp8266": {16}}  # inputs without internal pull
+
+
+def config_chip(config):
+    """The chip the config names in board.chip (lower case, no dashes), or None."""
+    board = config.get("board") if isinstance(config, dict) else None
+    chip = board.get("chip") if isinstance(board, dict) else None
+    if isinstance(chip, str) and chip:
+        return chip.lower().replace("-", "").replace("_", "")
+    return None
+
+
+def _pin_uses(schema, config):
+    """[(path, gpio, 'in' | 'out')] of every GPIO the config uses."""
+    uses = []
+    if not isinstance(config, dict):
+        return uses
+    board = config.get("board")
+    if isinstance(board, dict) and isinstance(board.get("status_led"), int):
+        uses.append(("$.board.status_led", board["status_led"], "out"))
+    devices = config.get("devices")
+    for i, dev in enumerate(devices if isinstance(devices, list) else []):
+        if not isinstance(dev, dict):
+            continue
+        for field, direction in _pin_fields(schema, dev.get("type")).items():
+            if isinstance(dev.get(field), int) and not isinstance(dev.get(field), bool):
+                uses.append(("$.devices[%d].%s" % (i, field), dev[field], direction))
+    return uses
+
+
+def pin_warnings(schema, config, chip):
+    """Problems (as warnings) for risky pins of `chip`; when the chip is unknown, one warning
+    asking for it if the config uses any pin."""
+    uses = _pin_uses(schema, config)
+    if not chip:
+        if uses:
+            return [Problem("$.board.chip", "the chip is not known, so the pins were not "
+                                            "checked against it",
+                            "pass CHIP=esp32 (esp8266, esp32s2, esp32s3, esp32c3)")]
+        return []
+    risky = RISKY_PINS.get(chip, {})
+    out = []
+    for path, gpio, direction in uses:
+        if gpio in risky:
+            out.append(Problem(path, "GPIO %d on the %s" % (gpio, chip), risky[gpio]))
+        elif direction == "in" and gpio in NO_PULL.get(chip, ()):
+            out.append(Problem(path, "GPIO %d on the %s has no internal pull-up or pull-down"
+                               % (gpio, chip), "a button or contact needs an external "
+                                               "resistor"))
+    return out
+
+
+def warnings(config, chip=None, schema=None):
+    """What may be pushed but bites later, as Problems (str(): 'path: message (why)')."""
+    schema = schema or load_schema()
+    return pin_warnings(schema, config, chip or config_chip(config))
+
+
+def _quoted_hint(e):
+    """For a type error on a quoted boolean or number: how to write it."""
+    want = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
+    v = e.instance
+    if not isinstance(v, str):
+        return ""
+    t = v.strip().lower()
+    if "boolean" in want and t in ("true", "false"):
+        return "write %s without quotes" % t
+    if "integer" in want or "number" in want:
+        try:
+            float(t)
+        except ValueError:
+            return ""
+        return "write %s without quotes" % v.strip()
+    return ""
+
+
 def check(config, chip=None, schema=None):
     """Every problem in a parsed config; [] when it may be pushed."""
     schema = schema or load_schema()
-    problems = _schema_problems(schema, config) + _rule_problems(schema, config, chip)
+    chip = chip or config_chip(config)
+    blanks = whitespace_problems(config)
+    shadowed = {p.path for p in blanks}  # a pattern error there says less than ours
+    problems = blanks + [p for p in _schema_problems(schema, config) if p.path not in shadowed]
+    problems += _rule_problems(schema, config, chip)
     placeholders = _placeholder_problems(config)
     held = {p.path for p in placeholders}  # "a placeholder" says more than "the wrong form"
     problems = [p for p in problems if p.path not in held] + placeholders
@@ -309,8 +499,9 @@ def check(config, chip=None, schema=None):
     return unique
 
 
-def load(path, chip=None):
+def load(path, chip=None, warn=None):
     """Read, parse and check a config file; returns (text bytes, config) or raises ConfigError.
+    warn(str) gets each warning (risky pins, an unknown chip) of a config that passed.
 
     The bytes returned are exactly the file's, so what is verified is what gets written.
     """
@@ -326,10 +517,46 @@ def load(path, chip=None):
         raise ConfigError(str(path), [Problem("$", "not UTF-8 text (byte %d)" % e.start,
                                               "save the file as UTF-8")]) from e
     except json.JSONDecodeError as e:
-        raise ConfigError(str(path), [Problem(
-            "$", "not valid JSON: %s at line %d column %d" % (e.msg, e.lineno, e.colno),
-            "JSON needs double quotes and no trailing commas")]) from e
+        raise ConfigError(str(path), [json_problem(e)]) from e
     problems = check(config, chip)
     if problems:
         raise ConfigError(str(path), problems)
+    if warn:
+        for w in warnings(config, chip):
+            warn(str(w))
     return data, config
+
+
+# json's message -> what it means in a hand-edited config
+_JSON_HINTS = (
+    ("Invalid control character", "a line break or tab inside a string",
+     "a JSON string stays on one line: close the quote, or write \\n for a line break"),
+    ("Unterminated string", "a string that is never closed", "add the closing double quote"),
+    ("Expecting property name", "a field name is missing or not in double quotes",
+     "a comma before '}' (trailing comma) or 'single quotes' do this"),
+    ("Expecting ',' delimiter", "a comma is missing", "items and fields are separated by "
+                                                      "commas; or a string is not closed"),
+    ("Expecting ':' delimiter", "a ':' is missing after a field name", ""),
+    ("Expecting value", "a value is missing or is not JSON",
+     "strings need double quotes; true, false and null are lower case; no trailing comma"),
+    ("Extra data", "something follows the end of the config", "the file must hold one {...}"),
+)
+
+
+def json_problem(e):
+    """A Problem for a json.JSONDecodeError: what is wrong, at line and column, with a hint
+    and the line itself."""
+    what = e.msg[:-3] if e.msg.endswith(" at") else e.msg
+    hint = "JSON needs double quotes and no trailing commas"
+    for prefix, meaning, h in _JSON_HINTS:
+        if e.msg.startswith(prefix):
+            what, hint = meaning, h or hint
+            break
+    lines = e.doc.splitlines()[:e.lineno]
+    while lines and not lines[-1].strip():  # past the end: the last line with text
+        lines.pop()
+    shown = lines[-1].strip() if lines else ""
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return Problem("line %d column %d" % (e.lineno, e.colno), "not valid JSON: %s" % what,
+                   "%s; the line: %s" % (hint, shown) if shown else hint)

@@ -62,8 +62,9 @@ def push(link, path, on_step=None, log=print):
     data, _ = config_check.load(path)
     platform, machine = link.call(_CHIP)
     chip = chip_of(platform, machine)
-    if chip:
-        data, _ = config_check.load(path, chip=chip)
+    # a board that is no ESP (the pty board) has no pins to warn about
+    data, _ = config_check.load(path, chip=chip, warn=chip and (
+        lambda w: log("config: warning: " + w)))
     step("checked")
     log("config: %s is valid (%d bytes%s)" % (path, len(data), ", pins checked for " + chip
                                                if chip else ""))

@@ -182,15 +182,22 @@ def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print
     log("deploy: %d of %d files changed (%d bytes)%s" % (
         len(p["copy"]), len(files), size, ", removing %d" % len(p["remove"]) if p["remove"]
         else ""))
-    for t in p["copy"]:
-        log("  copy   %s" % t)
     for t in p["remove"]:
         log("  remove %s" % t)
     if dry_run:
+        for t in p["copy"]:
+            log("  copy   %s" % t)
         return p
     if p["copy"]:
         cps = [["fs", "cp", str(files[t][0]), ":%s.tmp" % t] for t in p["copy"]]
-        link.run(["exec", _PREPARE % _dirs(p["copy"])], *cps)
+        done = [0]
+
+        def progress(line):  # mpremote prints "cp <local> :<remote>" as each file starts
+            if line.startswith("cp ") and line.endswith(".tmp"):
+                done[0] += 1
+                log("  [%d/%d] copy %s" % (done[0], len(cps), line.rsplit(":", 1)[1][:-4]))
+
+        link.run(["exec", _PREPARE % _dirs(p["copy"])], *cps, on_line=progress)
     got = link.call(_COMMIT % (p["copy"], p["remove"], MARK, HASH_MARK))["hashes"]
     bad = [t for t in p["copy"] if got.get(t) != files[t][1]]
     if bad:

@@ -33,6 +33,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Response
 
 from tools.board_files import ROOT
+from tools.cli_errors import fail, in_use, is_in_use
 
 MAX_AGE_S = 60
 HELP = """commands (one per line, each answered with one JSON line):
@@ -433,13 +434,27 @@ async def serve_control(server, host, port):
 
 
 def load_keys(args):
+    """(app_key, app_secret): the flags, else the config's sinric section (--config, else
+    config.json, else config.example.json; it says which)."""
     if args.app_key and args.app_secret:
         return args.app_key, args.app_secret
     path = Path(args.config) if args.config else ROOT / "config.json"
-    if not path.exists():
+    if not args.config and not path.exists():
         path = ROOT / "config.example.json"
-    cfg = json.loads(path.read_text())["sinric"]
-    return args.app_key or cfg["app_key"], args.app_secret or cfg["app_secret"]
+    try:
+        cfg = json.loads(path.read_text())["sinric"]
+        key, secret = args.app_key or cfg["app_key"], args.app_secret or cfg["app_secret"]
+    except OSError as e:
+        fail("cannot read %s: %s (give CONFIG=path, or --app-key and --app-secret)"
+             % (path, e.strerror))
+    except ValueError as e:
+        fail("%s is not valid JSON: %s (`make check-config CONFIG=%s` says more)"
+             % (path, e, path))
+    except (KeyError, TypeError):
+        fail("%s has no sinric.app_key and sinric.app_secret: add them, or give --app-key "
+             "and --app-secret" % path)
+    print("sinric-server: keys from %s" % path, flush=True)
+    return key, secret
 
 
 async def main_serve(args):
@@ -463,15 +478,32 @@ async def main_serve(args):
 
 def main_ctl(args, line):
     host, _, port = args.control.rpartition(":")
-    with socket.create_connection((host or "127.0.0.1", int(port)), timeout=60) as s:
-        s.sendall((line + "\n").encode())
-        answer = s.makefile().readline()
+    host = host or "127.0.0.1"
+    try:
+        with socket.create_connection((host, int(port)), timeout=60) as s:
+            s.sendall((line + "\n").encode())
+            answer = s.makefile().readline()
+    except ValueError:
+        fail("--control takes [HOST:]PORT, not %r" % args.control)
+    except ConnectionRefusedError:
+        fail("nothing listens on the control port %s:%s: start `make sinric-server` first "
+             "(its control port is SINRIC_CONTROL_PORT, 8766 by default)" % (host, port))
+    except OSError as e:
+        fail("cannot reach the control port %s:%s: %s" % (host, port, e.strerror or e))
     if not answer:
         print("no answer from the control port", file=sys.stderr)
         return 2
     obj = json.loads(answer)
     print(obj["help"] if "help" in obj else json.dumps(obj, indent=2, ensure_ascii=False))
     return 1 if "error" in obj or obj.get("success") is False else 0
+
+
+def _port_of(e, args):
+    """Which of the two ports could not be bound (asyncio names it in the message)."""
+    for p in (args.port, args.control_port):
+        if p and "%d)" % p in str(e):
+            return p
+    return "%s or %s" % (args.port, args.control_port)
 
 
 def main(argv=None):
@@ -497,8 +529,15 @@ def main(argv=None):
         c.add_argument("words", nargs="+")
     args = ap.parse_args(argv)
     if args.cmd == "serve":
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(main_serve(args))
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(main_serve(args))
+        except OSError as e:
+            if not is_in_use(e):
+                raise
+            fail(in_use(args.host, _port_of(e, args), "`make sinric-server`",
+                        "pick other ports: make sinric-server SINRIC_PORT=8775 "
+                        "SINRIC_CONTROL_PORT=8776"))
         return 0
     line = " ".join(args.words)
     return main_ctl(args, "request " + line if args.cmd == "send" else line)

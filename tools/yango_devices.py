@@ -123,9 +123,15 @@ def reply_for_config(cfg, request_id):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("config", help="path to config.json")
+    ap.add_argument("config", nargs="?", help="path to a config (default: config.json, else "
+                                              "config.example.json)")
     ap.add_argument("--request-id", default=None, help="X-Request-Id to echo (default: new)")
     args = ap.parse_args(argv)
+    if not args.config:
+        args.config = os.path.join(_ROOT, "config.json")
+        if not os.path.exists(args.config):
+            args.config = os.path.join(_ROOT, "config.example.json")
+    print("yango_devices: config %s" % args.config, file=sys.stderr)
     try:
         reply = reply_for_config(load_config(args.config), args.request_id or str(uuid.uuid4()))
     except (OSError, ValueError) as e:

@@ -560,6 +560,8 @@ _REASONS = {200: b"OK", 202: b"Accepted", 400: b"Bad Request", 401: b"Unauthoriz
 
 
 def main(argv=None):
+    from tools.cli_errors import fail, in_use, is_in_use
+
     ap = argparse.ArgumentParser(description="Yango callback double (see module doc)")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
@@ -576,7 +578,10 @@ def main(argv=None):
     if args.config:
         from tools.yango_devices import entries_from_config, load_config
 
-        cfg = load_config(args.config)
+        try:
+            cfg = load_config(args.config)
+        except (OSError, ValueError) as e:
+            fail("cannot use %s: %s" % (args.config, e))
         for k in creds:
             if cfg.get("yango", {}).get(k):
                 creds[k] = cfg["yango"][k]
@@ -593,15 +598,21 @@ def main(argv=None):
 
     async def serve():
         await y.start()
-        print("yango-double: listening on %s (skill_id=%s user_id=%s%s)"
+        print("yango-double: listening on %s (skill_id=%s user_id=%s%s%s)"
               % (y.url, y.skill_id, y.user_id,
-                 ", %d devices declared" % len(y.devices) if y.devices else ""), flush=True)
+                 ", %d devices declared" % len(y.devices) if y.devices else "",
+                 "; config %s" % args.config if args.config else ""), flush=True)
         await asyncio.Event().wait()
 
     try:
         asyncio.run(serve())
     except KeyboardInterrupt:
         pass
+    except OSError as e:
+        if not is_in_use(e):
+            raise
+        fail(in_use(args.host, args.port, "`make yango-server`",
+                    "pick another port: make yango-server YANGO_PORT=8788"))
 
 
 if __name__ == "__main__":

@@ -76,6 +76,18 @@ def event_prop(instance, values, retrievable=True):
     return cap(EVENT, {"instance": instance, "events": events}, retrievable)
 
 
+def _caused(out, fn, cause):
+    """fn, with `cause` as out.cause while it runs (the reason in a change's log line)."""
+    def f(v):
+        out.cause = cause
+        try:
+            fn(v)
+        finally:
+            out.cause = "schedule"
+
+    return f
+
+
 class Device:
     yango_type = "devices.types.other"
     poll_ms = 0  # > 0: tasks() includes a loop calling self.poll() every poll_ms
@@ -136,7 +148,7 @@ class Device:
         while True:
             await self.hw.sleep_ms(self.poll_ms)
             try:
-                self.poll()
+                self.poll()  # out.cause stays "schedule" (what the sink resets it to)
             except Exception as e:  # noqa: BLE001 - log it and keep the device alive
                 self.hw.log("%s: poll: %r" % (self.name, e))
 
@@ -144,8 +156,10 @@ class Device:
         """A debounced input; pull=True picks pull-up for active-low, pull-down otherwise."""
         if pull is True:
             pull = "up" if active_low else "down"
-        i = (ButtonInput if button else Input)(self.hw, gpio, on_change, active_low, pull,
-                                               self.cfg.get("debounce_ms"))
+        i = (ButtonInput if button else Input)(self.hw, gpio,
+                                               _caused(self.out, on_change,
+                                                       "button" if button else "input"),
+                                               active_low, pull, self.cfg.get("debounce_ms"))
         self._inputs.append(i)
         return i
 

@@ -32,6 +32,7 @@ class Edge(Device):
 
     def _edge(self, active):
         i = 0 if active else 1
+        self.hw.log("%s: %s -> %s (input)" % (self.name, self.states[1 - i], self.states[i]))
         self.out.sinric(self, self.action, {"state": self.states[i]})
         self.out.yango(self, EVENT, self.instance, self.events[i])
 
@@ -67,6 +68,7 @@ class Doorbell(Device):
 
     def _button(self, pressed):
         if pressed:
+            self.hw.log("%s: pressed (button)" % self.name)
             self.out.sinric(self, "DoorbellPress", {"state": "pressed"})
             self.out.yango(self, EVENT, "button", "click")
 

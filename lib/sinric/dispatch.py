@@ -55,6 +55,7 @@ class Dispatcher:
         self._clock = clock
         self.log = log
         self._handlers = {}
+        self.request_client = None  # clientId of the request being handled ("portal", ...)
         self._next = 0
         self._base = None
         self._tokens = None  # the replay memory, made before the first use
@@ -172,6 +173,7 @@ class Dispatcher:
             if h is None:
                 msg = "Device %s not found" % p.get("deviceId")
             else:
+                self.request_client = p.get("clientId")
                 ok, r = self.call(h, (action, value, p.get("instanceId")), what, None)
                 if not ok:
                     msg, r = r, None

@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 
@@ -78,19 +79,32 @@ async def heap_free():
         await stop(server, dev, path)
 
 
+def progress(text):
+    """One line per measurement as it starts: the whole run takes minutes."""
+    print("  ... %s" % text, file=sys.stderr, flush=True)
+
+
 async def main(args):
     scaled = {"ping_interval_ms": 300, "pong_timeout_ms": 200, "max_missed_pongs": 2}
-    times = [await dead_link(scaled, 10) for _ in range(5)]
+    times = []
+    for i in range(5):
+        progress("dead link %d of 5 (scaled knobs)" % (i + 1))
+        times.append(await dead_link(scaled, 10))
     print("dead link, knobs 300/200 ms x2 (bound 0.70 s after the last pong): "
           "min %.2f median %.2f max %.2f s" % (min(times), statistics.median(times),
                                                 max(times)))
     if args.product:
+        progress("dead link with the product knobs (about 50 s)")
         t = await dead_link({}, 120)
         print("dead link, product knobs 30 s/10 s x2 (bound 50 s): %.1f s" % t)
     for outage in (2, 10):
-        t = [await reconnect(outage) for _ in range(3)]
+        t = []
+        for i in range(3):
+            progress("reconnect after a %d s outage, %d of 3" % (outage, i + 1))
+            t.append(await reconnect(outage))
         print("reconnect after a %d s outage, product backoff (1 s doubling, jitter): "
               "%s s" % (outage, " / ".join("%.2f" % x for x in t)))
+    progress("heap free when connected")
     print("heap free when connected, -X heapsize=38wK: %d bytes" % await heap_free())
 
 

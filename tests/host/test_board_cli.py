@@ -23,12 +23,14 @@ for i in range(100):
 """
 
 
-def test_logs_follows_the_output_with_timestamps_and_sends_nothing(tmp_path):
+def test_logs_follows_the_output_with_timestamps_and_sends_nothing(tmp_path, capsys):
     script = tmp_path / "chatty.py"
     script.write_text(CHATTY)
     with PtyBoard(tmp_path, script=script) as b:
         out = io.StringIO()
         board.follow_logs(b.port, seconds=1.0, out=out)
+    # it says it is waiting before the board says anything
+    assert capsys.readouterr().err.startswith("logs: waiting for %s to say something" % b.port)
     lines = out.getvalue().splitlines()
     assert len(lines) > 10
     assert all(re.fullmatch(r"\d\d:\d\d:\d\d \| tick \d+", line) for line in lines), lines
@@ -46,6 +48,8 @@ def test_repl_hands_the_terminal_to_mpremote(tmp_path, monkeypatch):
     port.touch()
     seen = []
     monkeypatch.setattr(board.os, "execvp", lambda f, argv: seen.append(argv))
+    monkeypatch.setattr(board.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(board.sys.stdout, "isatty", lambda: True, raising=False)
     assert board.main(["repl", "--port", str(port)]) == 0
     assert seen[0][1:] == ["connect", str(port), "repl"]
     assert Link(str(port), resume=True).argv(["repl"])[1:] == ["connect", str(port), "resume",

@@ -72,7 +72,7 @@ def test_missing_file_and_bad_json_say_where(tmp_path):
         cc.load(tmp_path / "nope.json")
     bad = tmp_path / "c.json"
     bad.write_text('{"wifi": {"ssid": "x",}}')
-    with pytest.raises(cc.ConfigError, match=r"not valid JSON: .* line 1 column 23.*trailing"):
+    with pytest.raises(cc.ConfigError, match=r"line 1 column 23: not valid JSON: .*trailing"):
         cc.load(bad)
 
 
@@ -89,7 +89,7 @@ CASES = [
     (lambda c: c["devices"][0].update(relay=49),
      "$.devices[0].relay: 49 is greater than the maximum of 48 (a GPIO number"),
     (lambda c: c["devices"][0].update(relay="5"),
-     '$.devices[0].relay: "5" is not of type integer (a GPIO number'),
+     '$.devices[0].relay: "5" is not of type integer (write 5 without quotes; a GPIO number'),
     (lambda c: c["devices"][0].update(relay_activ_low=True),
      "$.devices[0].relay_activ_low: unknown field 'relay_activ_low' (did you mean "
      "'relay_active_low'?)"),

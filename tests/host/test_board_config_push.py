@@ -89,7 +89,7 @@ def test_broken_json_is_refused_with_line_and_column(tmp_path, board):
     path = tmp_path / "c.json"
     path.write_text('{\n  "wifi": {"ssid": "home"\n}\n')
     p = cli("config", "--port", board.port, "--resume", "--config", str(path))
-    assert p.returncode == 1 and "not valid JSON: Expecting ',' delimiter at line 4 column 1" \
+    assert p.returncode == 1 and "line 4 column 1: not valid JSON: a comma is missing" \
         in p.stderr
     assert board.read("config.json") == OLD
 
