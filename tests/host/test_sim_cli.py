@@ -6,12 +6,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from simhelp import config
 
 ROOT = Path(__file__).resolve().parents[2]
+# A firmware that cannot boot must fail the test, not hang it: the runner's whole process
+# group is killed when the board is not online by then (generous: 2 cores under load).
+ONLINE_TIMEOUT_S = 120
 
 
 def boards_in(path):
@@ -34,10 +38,17 @@ def start(tmp_path):
                          cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines = []
-    for line in p.stdout:
-        lines.append(line)
-        if "wifi: online" in line:
-            break
+    timer = threading.Timer(ONLINE_TIMEOUT_S, os.killpg, (p.pid, signal.SIGKILL))
+    timer.start()
+    try:
+        for line in p.stdout:  # ends at EOF: the runner exited or the timer killed it
+            lines.append(line)
+            if "wifi: online" in line:
+                break
+    finally:
+        timer.cancel()
+    online = bool(lines) and "wifi: online" in lines[-1]
+    assert online, "board not online within %d s:\n%s" % (ONLINE_TIMEOUT_S, "".join(lines))
     assert boards_in(board), "".join(lines)
     return p, board, lines
 
