@@ -108,7 +108,8 @@ class Wifi:
 
     def mac(self):
         try:
-            return ":".join("%02X" % b for b in self._wlan.config("mac"))  # as sinricpro.md §2.1
+            # upper-case hex with colons, as docs/sinricpro.md §2.1 says the handshake wants
+            return ":".join("%02X" % b for b in self._wlan.config("mac"))
         except (OSError, ValueError, AttributeError, TypeError):
             return None
 

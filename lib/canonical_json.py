@@ -1,5 +1,5 @@
 # Canonical JSON: the byte form that survives JSON.stringify(JSON.parse(text)) unchanged,
-# and that CPython and MicroPython produce identically (sinricpro.md §4.3).
+# and that CPython and MicroPython produce identically (docs/sinricpro.md §4.3).
 # Keys sorted, compact separators, whole floats as integers, no exponent form,
 # inf/nan refused, JS-style string escapes, non-ASCII left as UTF-8.
 import json

@@ -2,7 +2,7 @@
 
     python -m tools.yango_devices config.json [--request-id ID]
 
-The reply is what a skill backend serves to Yango (yango.md §5): payload.user_id is the
+The reply is what a skill backend serves to Yango (docs/yango.md §5): payload.user_id is the
 config's yango.user_id and every device with a yango_id is described. Each entry is
 checked with yango_check before it is printed; a bad config exits 2 with the reason.
 

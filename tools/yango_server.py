@@ -1,4 +1,4 @@
-"""Yango callback double: the notification service of yango.md §2, for tests and the demo.
+"""Yango callback double: the notification service of docs/yango.md §2, for tests and the demo.
 
 Serves POST /api/v1/skills/{skill_id}/callback/state and /callback/discovery on 127.0.0.1,
 checks them as strictly as the real service (OAuth header, JSON shape, integers where the
@@ -142,7 +142,7 @@ def check_value(t, inst, v, where):
 
 
 class YangoDouble:
-    """The Yango notification service as far as yango.md knows it. Thread-safe to read."""
+    """The Yango notification service as far as docs/yango.md knows it. Thread-safe to read."""
 
     hang_s = 60  # how long a "timeout" fault holds the connection
 

@@ -17,7 +17,7 @@ MODE = "devices.capabilities.mode"
 FLOAT = "devices.properties.float"
 EVENT = "devices.properties.event"
 # Plain sensor for every sensing type: the sensor.* subtypes are unconfirmed on Yango
-# (yango.md §0).
+# (docs/yango.md §0).
 SENSOR = "devices.types.sensor"
 
 

@@ -1,4 +1,4 @@
-# The Sinric Pro device connection (sinricpro.md §2, §7, §11): connect with the §2.1
+# The Sinric Pro device connection (docs/sinricpro.md §2, §7, §11): connect with the §2.1
 # headers, wait for the timestamp frame, serve requests (sinric.dispatch), send limited and
 # coalesced events, own the only keep-alive, reconnect forever with jittered backoff.
 import asyncio

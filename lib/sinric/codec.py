@@ -1,4 +1,4 @@
-# Sinric Pro message codec (sinricpro.md §3-§7): verify and parse what the server sends,
+# Sinric Pro message codec (docs/sinricpro.md §3-§7): verify and parse what the server sends,
 # build signed responses and events. Hardware-free; the secret lives in an HmacSha256.
 import json
 import sys

@@ -1,4 +1,4 @@
-# Incoming Sinric Pro messages (sinricpro.md §6, §10): verify, refuse replays, dispatch to
+# Incoming Sinric Pro messages (docs/sinricpro.md §6, §10): verify, refuse replays, dispatch to
 # device handlers, answer every request exactly once. Synchronous and I/O-free: handle()
 # takes the raw frame and returns the signed response text (or None). sinric.client owns one;
 # sinric.module_requests uses only the public surface: call(), uptime_s(), log, stats,

@@ -1,4 +1,4 @@
-# Per-key event limiter that coalesces (sinricpro.md §7.2 gaps): at most one item per gap
+# Per-key event limiter that coalesces (docs/sinricpro.md §7.2 gaps): at most one item per gap
 # for each key, and an item offered while the window is closed replaces the waiting one and
 # goes out when the window opens, so the cloud always ends with the latest value.
 # The official SDKs drop such items instead; here only intermediate values are lost.

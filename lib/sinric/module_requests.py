@@ -1,4 +1,4 @@
-# Module-scope Sinric Pro requests (sinricpro.md §10): health, setSetting and
+# Module-scope Sinric Pro requests (docs/sinricpro.md §10): health, setSetting and
 # otaUpdateAvailable, for sinric.dispatch.Dispatcher (through its public surface). The portal
 # sends them rarely, so the dispatcher imports this module for such a request and drops it
 # afterwards: a small board does not keep this code resident.

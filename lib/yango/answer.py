@@ -1,4 +1,4 @@
-# What one callback answer means for the notifier (yango.md §2.1, §6.5-§6.6).
+# What one callback answer means for the notifier (docs/yango.md §2.1, §6.5-§6.6).
 OK = 0  # 2xx: delivered
 RETRY = 1  # 5xx, 408, 429: retry with backoff from the latest state
 DROP = 2  # 400 and other 4xx: log, drop the batch, never retry

@@ -1,4 +1,4 @@
-# Pushes device state to Yango's callback/state with the policy of yango.md §6: batched
+# Pushes device state to Yango's callback/state with the policy of docs/yango.md §6: batched
 # flushes, >= GAP_MS between request starts, one request in flight, retries rebuilt from
 # the latest state, 400 dropped (then a full report RESYNC_MS later, so the platform
 # converges on the real state), 401/403 stop. run() drives the synchronous core

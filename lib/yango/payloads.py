@@ -1,5 +1,5 @@
 # Yango state values: the (type, instance) pairs a declared capability/property provides,
-# and the value rules of yango.md §3-§4 and §7: ints where the API decodes ints (rgb,
+# and the value rules of docs/yango.md §3-§4 and §7: ints where the API decodes ints (rgb,
 # temperature_k), floats clamped to the instance range and rounded to 2 decimals,
 # booleans as booleans, strings only from the declared set.
 ON_OFF = "devices.capabilities.on_off"

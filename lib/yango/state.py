@@ -1,5 +1,5 @@
 # Pending Yango state: one slot per declared (device, type, instance), newest value wins,
-# so a request never carries two entries for one instance (yango.md §6.1, dext0r #406).
+# so a request never carries two entries for one instance (docs/yango.md §6.1, dext0r #406).
 from canonical_json import dumps, encode_str
 from yango.payloads import K_CAP, K_EVENT, K_FLOAT, K_MOMENT, normalize, pairs
 

@@ -256,7 +256,7 @@ def test_events_are_limited_and_coalesced_to_the_last_value():
         assert ranges == [("speed", 1), ("tilt", 2)]  # instances are limited separately
         assert all(e["cause"] == {"type": "PHYSICAL_INTERACTION"} for e in server.events)
         times = [r["t"] for r in server.messages if r["payload"]["action"] == "setPowerState"]
-        assert times[1] - times[0] >= 0.9  # the state gap of sinricpro.md 7.2
+        assert times[1] - times[0] >= 0.9  # the state gap of docs/sinricpro.md 7.2
         stats = json.loads(m.group(1))
         assert (stats["events"], stats["coalesced"], stats["dropped_events"]) == (4, 2, 0)
         assert server.problems == []

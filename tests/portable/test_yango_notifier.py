@@ -1,4 +1,4 @@
-# The notifier's policy (yango.md §6) driven through poll()/complete() with injected
+# The notifier's policy (docs/yango.md §6) driven through poll()/complete() with injected
 # ticks and clock: pure logic, both runtimes.
 import json
 

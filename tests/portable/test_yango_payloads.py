@@ -52,7 +52,7 @@ def test_booleans_stay_booleans():
 
 
 def test_ints_where_the_api_decodes_ints():
-    # yango.md §7 / dext0r #577: temperature_k 3500.0 is rejected by the platform
+    # docs/yango.md §7 / dext0r #577: temperature_k 3500.0 is rejected by the platform
     v = normalize(COLOR, "temperature_k", COLORP, 3500.0)
     assert v == 3500 and isinstance(v, int)
     assert dumps({"value": v}) == '{"value":3500}'

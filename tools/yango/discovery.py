@@ -1,4 +1,4 @@
-# Builders for Yango discovery descriptions (yango.md §3-§5): each returns the capability
+# Builders for Yango discovery descriptions (docs/yango.md §3-§5): each returns the capability
 # or property dict a device declares, with the spec's defaults filled in, and raises
 # ValueError for an instance, unit or value the spec does not know.
 # tools/yango_check.check_entry validates whole entries (host tools, tests).

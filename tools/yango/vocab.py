@@ -1,4 +1,4 @@
-# The Yango vocabularies of yango.md §3-§5 (device types, instances, units, values) as
+# The Yango vocabularies of docs/yango.md §3-§5 (device types, instances, units, values) as
 # single strings (" a b c "): far less RAM on the boards than lists or dicts.
 TYPE_PREFIX = "devices.types."
 DEVICE_TYPES = (
