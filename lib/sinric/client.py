@@ -238,7 +238,7 @@ class SinricClient:
         try:
             while True:
                 raw = await ws.recv()
-                if ws.binary:  # Sinric speaks text only (sinricpro.md §3): never a message
+                if ws.binary:  # Sinric speaks text only (docs/sinricpro.md §3): never a message
                     self._log("sinric: ignored a binary frame (%d bytes)" % len(raw))
                     continue
                 out = self.dispatch.handle(raw)
@@ -302,7 +302,7 @@ class SinricClient:
         # (coalesced) or lost event for the same capability is stale and must not follow.
         dev = p.get("deviceId")
         if dev is not None:
-            # the event action reporting this state (sinricpro.md §8): adjustX -> setX
+            # the event action reporting this state (docs/sinricpro.md §8): adjustX -> setX
             # (devices send events only for what a hand or a sensor changes)
             a = p["action"]
             if a[0] == "a":  # only adjust* requests start with "a" (airQuality: events)
@@ -336,7 +336,7 @@ class SinricClient:
     def _expire_events(self):
         again = False
         # Connected: states whose events were lost offline go out again as fresh
-        # PERIODIC_POLL reports (sinricpro.md §3 causes: the state found on polling), one
+        # PERIODIC_POLL reports (docs/sinricpro.md §3 causes: the state found on polling), one
         # per half state gap.
         for key, _, age in self._limiter.expire(
                 self.event_max_age_ms, "PERIODIC_POLL" if self.connected else None,

@@ -30,7 +30,7 @@ try:
 except ImportError:  # CPython
     const = lambda x: x  # noqa: E731
 
-# The future window (sinricpro.md §5 leaves the server's tolerance open): a request stamped
+# The future window (docs/sinricpro.md §5 leaves the server's tolerance open): a request stamped
 # more than this ahead of the clock is refused; one less ahead moves the clock forward by that
 # much, never more; a mid-session timestamp frame further off is not taken. 30 s covers a
 # week of crystal drift at 50 ppm between syncs.
@@ -40,7 +40,7 @@ _AHEAD_S = const(30)
 class Dispatcher:
     max_age_s = 60  # requests created longer ago than this (synced clock) are refused
     # ... and so are requests created more than _AHEAD_S ahead of it: a future createdAt
-    # (milliseconds by mistake) must not move the clock (sinricpro.md §5)
+    # (milliseconds by mistake) must not move the clock (docs/sinricpro.md §5)
     # replyTokens remembered against replays, each for max_age_s after its createdAt; more
     # requests than this within max_age_s are refused (see above: never forgotten early)
     seen_tokens = 64
