@@ -9,6 +9,8 @@ import gc
 import sys
 import time
 
+from firmware import VERSION
+
 RESTART_DELAY_S = 10
 CONFIG_PATH = "config.json"  # relative: the board's cwd is the filesystem root
 STATE_PATH = "state.json"
@@ -89,8 +91,9 @@ class App:
         machine.reset()
 
     def info(self):
-        """ip, mac, platform, firmwareVersion (what the Sinric handshake reports)."""
-        d = {"platform": sys.platform}
+        """ip, mac, platform, SDKVersion, firmwareVersion (what the Sinric handshake
+        reports)."""
+        d = {"platform": sys.platform, "SDKVersion": VERSION}
         ip, mac = self.wifi.ip(), self.wifi.mac()
         if ip:
             d["ip"] = ip

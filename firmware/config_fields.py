@@ -6,6 +6,7 @@ try:
     from micropython import const
 except ImportError:  # CPython
     const = lambda x: x  # noqa: E731
+from firmware import VERSION
 
 MAX_GPIO = const(48)
 
@@ -216,7 +217,7 @@ SINRIC = (
     ("app_key", _UUID, REQ),
     ("app_secret", _SECRET, REQ),
     ("url", _WS_URL, "wss://ws.sinric.pro"),
-    ("firmware_version", _SEMVER, "1.0.0"),
+    ("firmware_version", _SEMVER, VERSION),
 )
 YANGO = (
     ("skill_id", _UUID, REQ),  # goes into the callback URL path

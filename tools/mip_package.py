@@ -9,12 +9,11 @@ a test fails while package.json is stale.
 """
 
 import json
-from pathlib import Path
 
+from firmware import VERSION
 from tools.board_files import ROOT, board_files
 
 PATH = ROOT / "package.json"
-VERSION = "0.1.0"
 
 
 def dest_of(rel):
@@ -28,11 +27,7 @@ def package(root=ROOT, version=VERSION):
 
 
 def text(root=ROOT):
-    try:
-        version = json.loads((Path(root) / "package.json").read_text())["version"]
-    except (OSError, ValueError, KeyError):
-        version = VERSION
-    pkg = package(root, version)
+    pkg = package(root)
     urls = ",\n".join("    " + json.dumps(u) for u in pkg["urls"])
     return '{\n  "urls": [\n%s\n  ],\n  "deps": [],\n  "version": %s\n}\n' % (
         urls, json.dumps(pkg["version"]))

@@ -20,6 +20,7 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from clock import Clock  # noqa: E402
 
+from firmware import VERSION  # noqa: E402
 from tools.yango.discovery import (  # noqa: E402
     device_entry,
     discovery_reply,
@@ -69,7 +70,7 @@ class _NoTicks:
     ticks_add = staticmethod(lambda a, b: a + b)
 
 
-def entry_for(d, sw_version="1.0.0"):
+def entry_for(d, sw_version=VERSION):
     """The discovery entry for one config device, or None when it has no yango_id."""
     if not isinstance(d, dict):
         raise ValueError("a device must be an object")
@@ -89,7 +90,7 @@ def entries_from_config(cfg):
     devices = cfg.get("devices")
     if not isinstance(devices, list):
         raise ValueError("config: devices must be a list")
-    sw = (cfg.get("sinric") or {}).get("firmware_version", "1.0.0")
+    sw = (cfg.get("sinric") or {}).get("firmware_version", VERSION)
     out = []
     for i, d in enumerate(devices):
         try:

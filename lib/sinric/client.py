@@ -10,7 +10,6 @@ from sinric.codec import parse_timestamp
 from sinric.dispatch import Dispatcher
 from sinric.event_limiter import EventLimiter
 
-SDK_VERSION = "0.1.0"
 # Events limited to one a minute (§7.2); every other action gets the 1 s state gap.
 SENSOR_ACTIONS = ("currentTemperature", "airQuality", "powerUsage", "pushNotification")
 _MP = hasattr(gc, "mem_free")
@@ -172,7 +171,7 @@ class SinricClient:
         info = self._info() if callable(self._info) else (self._info or {})
         h = [("appkey", self.app_key), ("deviceids", ";".join(self.device_ids))]
         for k in ("ip", "mac", "platform", "SDKVersion", "firmwareVersion"):
-            v = SDK_VERSION if k == "SDKVersion" else info.get(k)
+            v = info.get(k)
             if v:
                 h.append((k, v))
         try:

@@ -7,6 +7,7 @@ import pytest
 from mpy import ROOT
 from pty_board import PtyBoard
 
+from firmware import VERSION
 from tools import deploy, mip_package
 
 PACKAGE = ROOT / "package.json"
@@ -27,7 +28,7 @@ def test_package_json_lists_every_board_file_exactly_once():
     assert dests["lib/clock.py"] == "clock.py"
     assert dests["firmware/__init__.py"] == "../firmware/__init__.py"
     assert dests["main.py"] == "../main.py" and dests["boot.py"] == "../boot.py"
-    assert pkg["deps"] == [] and pkg["version"]
+    assert pkg["deps"] == [] and pkg["version"] == VERSION  # firmware/__init__.py, only there
 
 
 @pytest.mark.parametrize("fs", ["lfs", "fat"])

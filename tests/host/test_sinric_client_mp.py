@@ -56,7 +56,7 @@ def acts(dev):
 
 def test_handshake_headers():
     info = {"ip": "192.168.1.50", "mac": "24:6F:28:AA:BB:CC", "platform": "ESP32",
-            "firmwareVersion": "1.2.3"}
+            "SDKVersion": "0.1.0", "firmwareVersion": "1.2.3"}
 
     async def scenario():
         async with rig(info=info) as (server, dev):

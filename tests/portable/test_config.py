@@ -4,7 +4,7 @@ import os
 from config_cases import BAD_FILES, apply, bad_cases, good, write_file
 from support import raises
 
-from firmware import config
+from firmware import VERSION, config
 
 ROOT = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
 
@@ -62,7 +62,7 @@ def test_a_good_config_gets_the_readme_defaults():
     cfg = config.validate(good())
     assert cfg["wifi"]["timeout_s"] == 20
     assert cfg["sinric"]["url"] == "wss://ws.sinric.pro"
-    assert cfg["sinric"]["firmware_version"] == "1.0.0"
+    assert cfg["sinric"]["firmware_version"] == VERSION  # the project's, firmware/__init__
     assert cfg["yango"]["url"] == "https://dialogs.yango.com"
     assert cfg["yango"]["discovery_on_boot"] is False
     b = cfg["board"]

@@ -145,7 +145,8 @@ def test_unknown_options_are_refused():
 
 def test_handshake_headers():
     r = Rig()
-    r.c._info = {"ip": "10.0.0.2", "mac": "AA:BB:CC:DD:EE:FF", "firmwareVersion": "2.0.1"}
+    r.c._info = {"ip": "10.0.0.2", "mac": "AA:BB:CC:DD:EE:FF", "SDKVersion": "0.1.0",
+                 "firmwareVersion": "2.0.1"}
     # the header list is built inside _session; check what it sends through a stub connect
     seen = []
 
