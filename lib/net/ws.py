@@ -6,7 +6,15 @@ import asyncio
 import os
 import sys
 
-from net.frame import ConnectionClosed, HandshakeError, close_payload, head, mask, parse_close
+from net.frame import (
+    ConnectionClosed,
+    HandshakeError,
+    close_payload,
+    head,
+    mask,
+    new_key,
+    parse_close,
+)
 
 try:
     from micropython import const
@@ -216,7 +224,7 @@ class WebSocket:
         # Header and masked payload in ONE buffer and one write: two writes make two TCP
         # segments, and Nagle + delayed ACK then hold the second for up to 40 ms.
         data = payload.encode() if isinstance(payload, str) else payload
-        key = os.urandom(4)
+        key = new_key(os.urandom)
         h = head(op, len(data), key)
         buf = bytearray(len(h) + len(data))
         buf[: len(h)] = h
