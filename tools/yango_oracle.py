@@ -1,7 +1,8 @@
 """The Yango vocabulary and the (type, instance) pairs a declaration provides, as the Yango
 callback double judges them: transcribed from yango.md §3-§4 on its own, never imported from
-lib/ (lib/yango_vocab and lib/yango_payloads are the firmware's: a double that used them would
-accept any word the firmware got wrong)."""
+the project's Yango code (lib/yango, tools/yango: what builds and sends the declarations and
+states). A double that used that code would accept any word the project got wrong.
+"""
 
 CAP = "devices.capabilities."
 PROP = "devices.properties."
