@@ -46,3 +46,13 @@ def test_default_jitter_covers_the_whole_range():
     got = [b.next_ms() for _ in range(400)]
     assert min(got) >= 500 and max(got) <= 1000
     assert min(got) < 550 and max(got) > 950  # spread over [500, 1000], not bunched
+
+
+def test_no_jitter_when_the_window_is_empty():
+    def never(n):
+        raise AssertionError("rand called with an empty window")
+
+    b = Backoff(2048, 16384, rand=never, lo=1024, hi=1024)
+    assert [b.next_ms() for _ in range(5)] == [2048, 4096, 8192, 16384, 16384]
+    b = Backoff(2048, 2048, rand=lambda n: 0, lo=256, hi=257)  # a window of one: fixed 1/4
+    assert b.next_ms() == 512
