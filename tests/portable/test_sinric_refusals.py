@@ -139,3 +139,10 @@ def test_an_internal_error_is_logged_and_never_escapes():
     d.on_request(DEV, r.handler)
     assert d.handle(r.request("setPowerState", {"state": "On"}).encode()) is None
     assert logs[-1] == "sinric: error RuntimeError: clock broke"
+
+
+def test_tokens_whose_hash_is_small_are_no_replays_at_first_sight():
+    r = Rig()
+    for token in ("", "\x01"):  # hashes 0 and 1: never taken for an empty slot
+        p = r.answer(r.request("setPowerState", {"state": "On"}, replyToken=token))
+        assert p["success"], (token, r.logs[-1])
