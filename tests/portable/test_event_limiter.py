@@ -196,3 +196,16 @@ def test_sixteen_keys_by_default():
         lim.offer(i, i, 1000)
     with raises(OverflowError, match="16 keys"):
         lim.offer(16, 16, 1000)
+
+
+def test_idle_keys_expire_nothing_and_are_pruned_long_after_their_window():
+    t, lim = make(max_keys=2)
+    lim.offer("a", 1, 1000)
+    lim.offer("b", 2, 1000)
+    lim.take()
+    lim.take()
+    t.advance(60000)  # sent long ago, nothing waiting
+    assert lim.expire(50000) == []  # nothing to report as dropped
+    lim.offer("a", 3, 1000)
+    lim.offer("c", 4, 1000)  # the table had room: idle keys are forgotten
+    assert sorted(k for k, _, _ in (lim.take(), lim.take())) == ["a", "c"]
