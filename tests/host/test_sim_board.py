@@ -10,7 +10,7 @@ from config_cases import BAD_FILES, apply, bad_cases, good
 from simhelp import board, config
 
 from firmware.config import safe_led
-from tools.demo.run import DEMO_HEAP
+from tools import board_files
 from tools.sim.run import PWRON_RESET, SOFT_RESET, WDT_RESET
 
 
@@ -186,12 +186,21 @@ def cloud_config(**board):
     return cfg
 
 
-# The simulated board has one chip profile so far (no per-chip machine.WDT yet). The firmware
-# with a cloud does not fit the ESP8266's 38wK yet (see tools/demo/run.py): the demo's heap.
+def _interp(chip):
+    try:
+        return board_files.locate(chip)
+    except board_files.Unavailable as e:
+        pytest.skip(str(e))
+
+
+# Both chip profiles (tools/board_files.py): the ESP32's interpreter and heap, and the frozen
+# ESP8266 build at 38K.
+@pytest.mark.parametrize("chip", ["esp32", "esp8266"])
 @pytest.mark.parametrize("cloud", ["sinric", "yango"])
-def test_a_hung_cloud_task_resets_the_board_through_the_watchdog(cloud, heap=DEMO_HEAP):
+def test_a_hung_cloud_task_resets_the_board_through_the_watchdog(cloud, chip):
+    mp = _interp(chip)
     with board(cloud_config(), svc="devices,%s=hung_%s" % (cloud, cloud), module="simhang",
-               max_boots=2, heap=heap) as sim:
+               max_boots=2, interp=mp, heap=mp.heap) as sim:
         sim.wait_for("svc: %s " % cloud)
         sim.wait_for("watchdog: %s silent for " % cloud, timeout=30)
         sim.wait_boot(2, timeout=30)
