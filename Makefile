@@ -72,6 +72,7 @@ help:
 	@echo "make sinric-server - run the Sinric Pro server double (SINRIC_PORT, SINRIC_CONTROL_PORT, CONFIG)"
 	@echo "make bench-ws      - WebSocket masking throughput on MicroPython"
 	@echo "make bench-sinric  - dead-link, reconnect and heap figures of the Sinric client (ARGS=--product)"
+	@echo "make mutate [MUTATE=lib/x.py] - mutation testing, kill rate per module (long; not in make test)"
 	@echo "make bench   - all figures (round trip vs the sinricpro SDK, heap floor, throughput,"
 	@echo "               footprint, recovery): Markdown table + BENCH_JSON (build/bench.json)"
 
@@ -317,3 +318,19 @@ $(BENCH_VENV)/.installed: tools/bench/requirements-sdk.txt
 	  $(BENCH_VENV)/bin/pip install --disable-pip-version-check -q \
 	    -r tools/bench/requirements-sdk.txt && touch $@ || \
 	  echo "bench: the sinricpro SDK venv could not be installed; its figures will read n/a"
+
+# make mutate: mutation testing (cosmic-ray, its own venv), never part of make test; long.
+# Runs niced, one module and one mutant at a time, in a copy of the tree (build/mutate).
+# MUTATE=lib/backoff.py ... picks modules (default: all of tools/mutate.py's list).
+MUTATE_VENV := build/mutate-venv
+MUTATE ?=
+.PHONY: mutate mutate-venv
+mutate: venv mutate-venv
+	nice -n 19 $(BIN)/python tools/mutate.py --venv $(MUTATE_VENV) $(MUTATE)
+
+mutate-venv: $(MUTATE_VENV)/.installed
+
+$(MUTATE_VENV)/.installed: tools/requirements-mutate.txt
+	@{ test -x $(MUTATE_VENV)/bin/python || $(PYTHON) -m venv $(MUTATE_VENV); } && \
+	  $(MUTATE_VENV)/bin/pip install --disable-pip-version-check -q \
+	    -r tools/requirements-mutate.txt && touch $@

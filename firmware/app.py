@@ -20,7 +20,9 @@ MONITOR_MS = 500
 # The seam: services in start order, as (name, factory). factory(ctx) returns
 #   None                        nothing to run (e.g. that cloud is not configured);
 #   an object with async run()  run as a task; if it has .connected, False there shows
-#                               "cloud down" on the status LED;
+#                               "cloud down" on the status LED; if it has watch_ms and an
+#                               alive slot, the watchdog needs alive() at least every
+#                               watch_ms (the app sets alive);
 #   a coroutine                 run as a task.
 # What it returns (if not None) is kept in ctx.services[name] for the factories after it.
 # Factories run before Wi-Fi starts, so devices set their power-on levels first. A factory
@@ -158,6 +160,7 @@ class App:
                 self.services[name] = obj
                 run = getattr(obj, "run", None)
                 asyncio.create_task(run() if run is not None else obj)
+                _watch(wd, name, obj)
         # the RTC's time (after a soft reset) before any task runs; after the factories, so
         # the short-lived date code it loads leaves no hole between their long-lived objects
         self.time.start()
@@ -209,6 +212,15 @@ class App:
         sys.print_exception(e)
         self._counter.write(self._counter.read()[0], repr(e))
         self._flush()
+
+
+def _watch(wd, name, obj):
+    # A service that can say it is alive (watch_ms + an alive slot: the cloud clients) is
+    # watched: a task hung on a socket then stops the feeding and the board resets.
+    limit = getattr(obj, "watch_ms", None)
+    if limit and hasattr(obj, "alive"):
+        wd.watch(name, limit)
+        obj.alive = lambda: wd.checkin(name)
 
 
 def _hardware():

@@ -7,7 +7,6 @@
 from firmware.config_fields import (  # noqa: F401 - the kinds are public here too
     BOOL,
     HEX24,
-    ID,
     INT,
     MAX_GPIO,
     NUM,

@@ -6,6 +6,9 @@ records its headers (refuses a wrong appkey with 401), sends the {"timestamp":N}
 sends signed requests on command, verifies every signature, createdAt and canonical payload
 it receives, answers pings, and logs every message on one readable line.
 
+It judges the firmware with its own code, never with lib/: signing, verifying and the
+canonical-form check live in tools/sinric_oracle.py (CPython hmac + its own JSON.stringify).
+
 In-process API (tests): `SinricServer(...)`, `await start()`, `await send_request(...)`,
 `kill()/restart()`, `freeze()/thaw()`, `stop()`. Standalone:
 
@@ -26,14 +29,15 @@ import time
 import uuid
 from pathlib import Path
 
-from canonical_json import dumps
-from sinric.codec import Codec, MessageError
 from websockets.asyncio.server import serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
+from tools import sinric_oracle as oracle
 from tools.board_files import ROOT
 from tools.cli_errors import fail, in_use, is_in_use
+
+dumps = oracle.stringify
 
 MAX_AGE_S = 60
 HELP = """commands (one per line, each answered with one JSON line):
@@ -85,13 +89,7 @@ def parse_value(action, words):
     return {VALUE_KEYS[action]: _scalar(text)}
 
 
-def payload_text(raw):
-    """The raw payload substring, sliced exactly as signature checks slice it."""
-    start = raw.find('"payload":')
-    end = raw.rfind(',"signature"')
-    if start < 0 or end < start:
-        return None
-    return raw[start + 10 : end]
+payload_text = oracle.payload_text
 
 
 class Conn:
@@ -121,7 +119,7 @@ class SinricServer:
                  send_timestamp=True, timestamp_delay=0.0, clock=time.time,
                  ping_interval=None, check_app_key=True):
         self.app_key = app_key
-        self.codec = Codec(app_secret)
+        self.app_secret = app_secret
         self.host = host
         self.port = port
         self._log = log
@@ -274,12 +272,12 @@ class SinricServer:
         if c.timestamp_sent is None:
             self._problem("#%d sent a message before the timestamp frame" % c.n, rec)
         try:
-            p = self.codec.verify(raw)
-        except MessageError as e:
+            p = oracle.verify(self.app_secret, raw)
+        except oracle.Refused as e:
             return self._problem("#%d bad message (%s): %s" % (c.n, e, raw[:160]), rec)
         rec["payload"] = p
         text = payload_text(raw)
-        if dumps(json.loads(text)) != text:
+        if not oracle.is_canonical(text):
             self._problem("#%d payload is not canonical JSON: %s" % (c.n, text[:160]), rec)
         if list(json.loads(raw)) != ["header", "payload", "signature"]:
             self._problem("#%d envelope keys are not header, payload, signature" % c.n, rec)
@@ -329,10 +327,11 @@ class SinricServer:
             p["deviceId"] = device_id
         if instance_id is not None:
             p["instanceId"] = instance_id
-        text = self.codec.sign(p)
+        p = dict(sorted(p.items()))  # the key order of the server's sample messages
+        text = oracle.sign(self.app_secret, p)
         if tamper is not None:
             hmac = text[text.rfind(',"signature"'):]
-            text = self.codec.sign(dict(p, value=tamper))
+            text = oracle.sign(self.app_secret, dict(p, value=tamper))
             text = text[: text.rfind(',"signature"')] + hmac
         return text, p["replyToken"]
 

@@ -21,19 +21,7 @@ import threading
 import time
 import uuid
 
-from yango.payloads import pairs  # noqa: E402
-
-from tools.yango.vocab import (  # noqa: E402
-    EVENT_VALUES,
-    FLOAT_UNITS,
-    MODE_INSTANCES,
-    MODE_VALUES,
-    RANGE_UNITS,
-    SCENES,
-    TOGGLE_INSTANCES,
-    known,
-    lookup,
-)
+from tools import yango_oracle as vocab
 
 CAP = "devices.capabilities."
 PROP = "devices.properties."
@@ -98,17 +86,7 @@ def _jtype(v):
 
 def _instances(t):
     """Known instances of a capability/property type (None if the type is unknown)."""
-    if t == CAP + "on_off":
-        return ["on"]
-    if t == CAP + "color_setting":
-        return ["rgb", "hsv", "temperature_k", "scene"]
-    if t == CAP + "mode":
-        return MODE_INSTANCES.split()
-    if t == CAP + "toggle":
-        return TOGGLE_INSTANCES.split()
-    table = {CAP + "range": RANGE_UNITS, PROP + "float": FLOAT_UNITS,
-             PROP + "event": EVENT_VALUES}.get(t)
-    return [w.split(":")[0] for w in table.split()] if table else None
+    return vocab.instances(t)
 
 
 def check_value(t, inst, v, where):
@@ -128,16 +106,16 @@ def check_value(t, inst, v, where):
                 raise Invalid("json: unexpected type at %s: want {h, s, v}" % where)
             for k in "hsv":
                 _want_int(v[k], "%s.%s" % (where, k))
-        elif not known(SCENES, v):
+        elif v not in vocab.SCENES:
             raise Invalid("%s: unknown scene %r" % (where, v), "INVALID_VALUE")
     elif t == CAP + "mode":
-        if not known(MODE_VALUES, v):
+        if not isinstance(v, str) or v not in vocab.MODE_VALUES:
             raise Invalid("%s: unknown mode %r" % (where, v), "INVALID_VALUE")
     elif t in (CAP + "range", PROP + "float"):
         if not _is_num(v):
             raise Invalid("json: unexpected type at %s: %s, want number" % (where, _jtype(v)))
     elif t == PROP + "event":
-        if v not in (lookup(EVENT_VALUES, inst) or ()):
+        if v not in vocab.EVENT_VALUES.get(inst, ()):
             raise Invalid("%s: %r is not an event of %s" % (where, v, inst), "INVALID_VALUE")
 
 
@@ -429,7 +407,7 @@ class YangoDouble:
         if e is None:
             return self._violation(rec, "%s: device %r was never discovered" % (where, dev))
         for d in e.get("capabilities", []) + e.get("properties", []):
-            if (t, inst) not in [(a, b) for a, b, _k in pairs(d)]:
+            if (t, inst) not in vocab.declared_pairs(d):
                 continue
             p = d.get("parameters") or {}
             r = p.get("temperature_k" if inst == "temperature_k" else "range") or {}

@@ -51,6 +51,19 @@ def mask(buf, key, start=0):
         n -= k
 
 
+_ZERO_KEY = b"\0\0\0\0"
+
+
+def new_key(urandom):
+    """A fresh 4-byte masking key from urandom(n) (os.urandom), never all zero: a zero key
+    sends the payload unmasked, which RFC 6455 §5.3 masking exists to prevent (a 1 in 2^32
+    draw, redrawn)."""
+    key = urandom(4)
+    while key == _ZERO_KEY:
+        key = urandom(4)
+    return key
+
+
 def head(opcode, n, key, fin=True):
     """Client frame header for an n-byte payload: flags, 7/16/64-bit length, masking key.
     The payload follows, masked with mask(payload, key)."""

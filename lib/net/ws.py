@@ -6,7 +6,15 @@ import asyncio
 import os
 import sys
 
-from net.frame import ConnectionClosed, HandshakeError, close_payload, head, mask, parse_close
+from net.frame import (
+    ConnectionClosed,
+    HandshakeError,
+    close_payload,
+    head,
+    mask,
+    new_key,
+    parse_close,
+)
 
 try:
     from micropython import const
@@ -254,7 +262,7 @@ class WebSocket:
                 data = memoryview(payload)
             except TypeError:  # CPython
                 data = payload.encode()
-        key = os.urandom(4)
+        key = new_key(os.urandom)
         h = head(op, len(data), key)
         buf = bytearray(len(h) + len(data))
         buf[: len(h)] = h

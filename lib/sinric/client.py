@@ -82,6 +82,20 @@ class SinricClient:
         self._running = False
         self.connected = False
         self.fatal = None  # why the client stopped for good (a config value), or None
+        # callable() the owner sets to hear that the loop is alive (the board's watchdog
+        # check-in); called at least every watch_ms while run() runs
+        self.alive = None
+
+    @property
+    def watch_ms(self):
+        """The longest stretch (ms) run() may go without calling alive(): twice the longest
+        single wait (connect, timestamp frame, ping interval)."""
+        return 2 * max(self.connect_timeout_ms, self.timestamp_timeout_ms,
+                       self.ping_interval_ms, self.net_poll_ms, 5000)
+
+    def _checkin(self):
+        if self.alive is not None:
+            self.alive()
 
     # -- public -----------------------------------------------------------------------
     def event(self, device_id, action, value, cause="PHYSICAL_INTERACTION", instance_id=None):
@@ -119,6 +133,7 @@ class SinricClient:
         backoff = Backoff(self.backoff_min_ms, self.backoff_max_ms, self._rand)
         quick_until = None  # ticks until which delays stay <= 8 * backoff_min_ms
         while self._running:
+            self._checkin()
             if self._net_ready is not None and not self._net_ready():
                 await self._idle(self.net_poll_ms)
                 continue
@@ -156,6 +171,7 @@ class SinricClient:
             step = min(ms, self.net_poll_ms if watch else 5000)
             if await _wait(self._stop, step):
                 return
+            self._checkin()
             ms -= step
             self._expire_events()
             if watch:
@@ -181,6 +197,7 @@ class SinricClient:
             self.stats["failures"] += 1
             return None, "connect failed: %s" % (e,)
         ws.decode_text = False  # the codec verifies bytes
+        self._checkin()
         t0 = self._ticks()
         try:  # nothing is sent before the server's clock is known (§2.2)
             while True:
@@ -259,6 +276,7 @@ class SinricClient:
         # The one keep-alive owner, the network watch and the event sender.
         try:
             while True:
+                self._checkin()
                 self._wake.clear()
                 self._clock.now()  # read at least every ping interval: rebases the clock
                 now = self._ticks()

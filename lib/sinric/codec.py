@@ -137,7 +137,10 @@ class Codec:
         if head != b"{":
             if head[-1:] != b",":
                 raise _error(NotJson, "envelope")
-            header = _loads(head[:-1] + b"}", "header").get("header")
+            env = _loads(head[:-1] + b"}", "header")
+            if not isinstance(env, dict):  # MicroPython's json reads '["x"}' as a list
+                raise _error(NotJson, "envelope")
+            header = env.get("header")
             if header is not None and (
                 not isinstance(header, dict) or header.get("signatureVersion", 1) != 1
             ):

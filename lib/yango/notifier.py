@@ -29,6 +29,7 @@ class YangoNotifier:
     DISCOVERY_TRIES = 3
     MAX_BODY = 2048  # bytes per request body; what does not fit goes in the next request
     TIMEOUT_S = 5  # HTTP connect and response timeouts
+    IDLE_MS = 10000  # the run loop looks again at least this often (watchdog check-ins)
 
     def __init__(self, url, skill_id, token, user_id, clock, *, post=None, log=None,
                  discovery=False, cadata=None, rand=None):
@@ -61,6 +62,9 @@ class YangoNotifier:
         self._disc = self.DISCOVERY_TRIES if discovery else 0  # tries left
         self._wake = None
         self._until = None  # ticks the run loop sleeps until (report() may wake it)
+        # callable() the owner sets to hear that the loop is alive (the board's watchdog
+        # check-in); called at least every watch_ms while run() runs
+        self.alive = None
         self.configure(url, skill_id, token, user_id)
 
     def configure(self, url=None, skill_id=None, token=None, user_id=None):
@@ -259,6 +263,12 @@ class YangoNotifier:
 
     # --- the asyncio driver ---------------------------------------------------------------
 
+    @property
+    def watch_ms(self):
+        """The longest stretch (ms) run() may go without calling alive(): twice the longest
+        single wait (an idle look, or one request with its connect and response timeouts)."""
+        return 2 * max(self.IDLE_MS, 2 * self.TIMEOUT_S * 1000)
+
     def _kick(self):
         if self._wake is not None:
             self._wake.set()
@@ -277,15 +287,19 @@ class YangoNotifier:
         Nothing escapes: a failure (say a MemoryError) is logged and retried later."""
         self._wake = w = asyncio.Event()
         while True:
+            if self.alive is not None:
+                self.alive()
             try:
                 req = self.poll()
             except Exception as e:  # noqa: BLE001 - take() leaves the state pending
                 req = self._crash("poll", e)
             if req is None or isinstance(req, int):
                 w.clear()
-                self._until = self._add(self._ticks(), (1 << 28) if req is None else req)
+                if req is None or req > self.IDLE_MS:
+                    req = self.IDLE_MS  # nothing lost: poll() is asked again, that is all
+                self._until = self._add(self._ticks(), req)
                 try:
-                    await (w.wait() if req is None else _wait_ms(w.wait(), req))
+                    await _wait_ms(w.wait(), req)
                 except asyncio.TimeoutError:
                     pass
                 self._until = None

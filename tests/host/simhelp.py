@@ -17,9 +17,9 @@ def config(**board):
     return cfg
 
 
-def board(cfg="base", svc="", **kw):
-    """A SimBoard running the test services named in svc (tests/host/simsvc.py); cfg None
-    means no config.json at all."""
+def board(cfg="base", svc="", module="simsvc", **kw):
+    """A SimBoard running the test services named in svc (tests/host/simsvc.py, or the
+    module named); cfg None means no config.json at all."""
     kw.setdefault("knobs", FAST)
-    return SimBoard(config() if cfg == "base" else cfg, preload=["simsvc"] if svc else [],
+    return SimBoard(config() if cfg == "base" else cfg, preload=[module] if svc else [],
                     extra_path=["tests/host"], env={"SIMSVC": svc}, **kw)

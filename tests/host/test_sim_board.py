@@ -5,10 +5,12 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from config_cases import BAD_FILES, apply, bad_cases, good
 from simhelp import board, config
 
 from firmware.config import safe_led
+from tools import board_files
 from tools.sim.run import PWRON_RESET, SOFT_RESET, WDT_RESET
 
 
@@ -174,6 +176,39 @@ def test_the_watchdog_fires_when_a_watched_task_stops_checking_in():
         assert sim.boots[1].cause == WDT_RESET
 
 
+def cloud_config(**board):
+    cfg = config(watchdog_s=5, **board)
+    cfg["devices"][0]["sinric_id"] = "5dc1564130aaaaaaaaaaaa01"
+    cfg["sinric"] = {"app_key": "00000000-0000-4000-8000-000000000000", "app_secret": "s" * 40,
+                     "url": "ws://127.0.0.1:9/", "firmware_version": "1.0.0"}
+    cfg["yango"] = {"skill_id": "skill", "token": "token", "user_id": "user-1",
+                    "url": "http://127.0.0.1:9"}
+    return cfg
+
+
+def _interp(chip):
+    try:
+        return board_files.locate(chip)
+    except board_files.Unavailable as e:
+        pytest.skip(str(e))
+
+
+# Both chip profiles (tools/board_files.py): the ESP32's interpreter and heap, and the frozen
+# ESP8266 build at 38K.
+@pytest.mark.parametrize("chip", ["esp32", "esp8266"])
+@pytest.mark.parametrize("cloud", ["sinric", "yango"])
+def test_a_hung_cloud_task_resets_the_board_through_the_watchdog(cloud, chip):
+    mp = _interp(chip)
+    with board(cloud_config(), svc="devices,%s=hung_%s" % (cloud, cloud), module="simhang",
+               max_boots=2, interp=mp, heap=mp.heap) as sim:
+        sim.wait_for("svc: %s " % cloud)
+        sim.wait_for("watchdog: %s silent for " % cloud, timeout=30)
+        sim.wait_boot(2, timeout=30)
+        assert "machine.WDT: not fed for 5000 ms: watchdog reset" in sim.output(1)
+        assert sim.boots[1].cause == WDT_RESET
+        assert "watchdog: app silent" not in sim.output(1)  # it was the cloud task
+
+
 def test_the_watchdog_is_fed_while_healthy():
     with board(config(watchdog_s=5), svc="wifi_watch") as sim:
         sim.wait_for("svc: client up")
@@ -210,12 +245,24 @@ def test_a_power_cycle_leaves_safe_mode():
         assert "SAFE MODE" not in sim.output(n)
 
 
-def test_a_stable_run_clears_the_crash_count():
+def test_a_stable_run_clears_the_crash_count(tmp_path):
+    # One board, so its RTC memory (the crash count) carries over from boot to boot.
     knobs = {"firmware.app.RESTART_DELAY_S": 1, "firmware.safemode.STABLE_S": 2}
-    with board(svc="crash_task", knobs=knobs, max_boots=2) as sim:
-        sim.wait_boot(2)
-    with board(svc="wifi_watch", knobs=knobs) as sim:
-        sim.wait_for("app: stable for 2 s; crash count cleared", timeout=20)
+    (tmp_path / "crashes").write_text("2")  # crash on the first two boots
+    with board(svc="crash_while_flagged", module="simhang", knobs=knobs, board_dir=tmp_path,
+               max_boots=4) as sim:
+        sim.wait_boot(3, timeout=30)
+        since = sim.boots[2].first_line
+        sim.wait_for("app: quick restart 2 of 3 before safe mode", since=since)
+        sim.wait_for("app: stable for 2 s; crash count cleared", since=since, timeout=20)
+        (tmp_path / "crashes").write_text("1")  # one more crash after the stable run
+        sim.wait_boot(4, timeout=30)
+        since = sim.boots[3].first_line
+        sim.wait_for("app: running", since=since)
+        # a crash after a proven run starts no count; without the clearing this fourth boot
+        # would have counted 3 and gone to safe mode
+        assert "SAFE MODE" not in sim.output(4) and "quick restart" not in sim.output(4)
+        assert [b.cause for b in sim.boots] == [PWRON_RESET] + [SOFT_RESET] * 3
 
 
 def test_ctrl_c_stops_the_app_saves_state_and_frees_the_repl():

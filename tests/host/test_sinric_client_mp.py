@@ -174,9 +174,10 @@ def test_replayed_request_is_refused_and_answered_once():
             await server.send_text(server.sent[-1])  # the same signed bytes again
             await dev.wait_for(r"LOG sinric: refused setPowerState for %s: replayed "
                                r"replyToken %s" % (DEV, r["replyToken"]))
-            await asyncio.sleep(0.3)
+            # the device answers in order: a response to the replay would come before this one
+            assert (await server.send_request(DEV, "setPowerState", {"state": "Off"}))["success"]
         assert server.answers[r["replyToken"]] == 1
-        assert len(acts(dev)) == 1
+        assert len(acts(dev)) == 2
         assert server.problems == []
 
     run(scenario())
@@ -236,29 +237,28 @@ def test_module_scope_requests():
 
 
 def test_events_are_limited_and_coalesced_to_the_last_value():
+    # 10 goes at once; 20 and 30 come inside its 1 s gap: only the LAST (30) may follow.
+    # (The exact gap is pinned on virtual time in test_sinric_link.py.)
     async def scenario():
         async with rig() as (server, dev):
             await server.wait_connection()
-            dev.send('event %s setPowerState {"state":"On"}' % DEV)
+            dev.send('event %s setRangeValue {"rangeValue":10} speed' % DEV)
             await server.wait_until(lambda: server.events, timeout=5)  # the first goes at once
-            for state in ("Off", "On", "Off"):  # inside the 1 s window: only the last counts
-                dev.send('event %s setPowerState {"state":"%s"}' % (DEV, state))
-            dev.send('event %s setRangeValue {"rangeValue":1} speed' % DEV)
-            dev.send('event %s setRangeValue {"rangeValue":2} tilt' % DEV)
-            await server.wait_until(lambda: len(server.events) >= 4, timeout=5)
-            await asyncio.sleep(1.5)  # nothing else may come
+            for v in (20, 30):
+                dev.send('event %s setRangeValue {"rangeValue":%d} speed' % (DEV, v))
+            dev.send('event %s setRangeValue {"rangeValue":1} tilt' % DEV)
+            await server.wait_until(lambda: len(server.events) >= 3, timeout=5)
             dev.send("stats")
             _, m = await dev.wait_for(r"^STATS (.*)")
-        power = [e["value"]["state"] for e in server.events if e["action"] == "setPowerState"]
-        assert power == ["On", "Off"]  # the cloud ends with the true state
-        ranges = sorted((e["instanceId"], e["value"]["rangeValue"]) for e in server.events
-                        if e["action"] == "setRangeValue")
-        assert ranges == [("speed", 1), ("tilt", 2)]  # instances are limited separately
+        speed = [e["value"]["rangeValue"] for e in server.events if e["instanceId"] == "speed"]
+        assert speed == [10, 30]  # the cloud ends with the true value, not the first held
+        tilt = [e["value"]["rangeValue"] for e in server.events if e["instanceId"] == "tilt"]
+        assert tilt == [1]  # instances are limited separately
         assert all(e["cause"] == {"type": "PHYSICAL_INTERACTION"} for e in server.events)
         times = [r["t"] for r in server.messages if r["payload"]["action"] == "setPowerState"]
         assert times[1] - times[0] >= 0.9  # the state gap of docs/sinricpro.md 7.2
         stats = json.loads(m.group(1))
-        assert (stats["events"], stats["coalesced"], stats["dropped_events"]) == (4, 2, 0)
+        assert (stats["events"], stats["coalesced"], stats["dropped_events"]) == (3, 1, 0)
         assert server.problems == []
 
     run(scenario())
@@ -292,25 +292,20 @@ def test_server_killed_and_restarted():
 
 
 def test_dead_link_is_detected_and_reconnected():
+    # No false alarm while pongs come, the exact deadline, the missed-pong count and the
+    # pong payload are pinned on virtual time in test_sinric_link.py; this is the real link.
     opts = {"ping_interval_ms": 300, "pong_timeout_ms": 200, "max_missed_pongs": 2}
 
     async def scenario():
         async with rig(opts) as (server, dev):
             await server.wait_connection()
             await dev.wait_for(r"LOG sinric: connected")
-            await asyncio.sleep(1)  # pings answered meanwhile: no false alarm
-            assert not dev.grep("no pong")
-            t0 = time.monotonic()
             server.freeze()
             await dev.wait_for(r"LOG sinric: no pong within 200 ms \(1 of 2\)")
             await dev.wait_for(r"LOG sinric: disconnected \(dead link: no pong for \d+ ms\)")
-            took = time.monotonic() - t0
             await server.wait_connection(count=2, timeout=10)
             r = await server.send_request(DEV, "setPowerState", {"state": "Off"})
             assert r["success"]
-        # bound: ping_interval + max_missed * pong_timeout after the last pong
-        assert took < 3
-        print("dead link detected after %.2f s (bound 0.7 s + scheduling)" % took)
 
     run(scenario())
 
@@ -424,8 +419,8 @@ def test_network_down_disconnects_and_waits():
             dev.send("net 0")
             await dev.wait_for(r"LOG sinric: disconnected \(network down\); reconnecting in")
             await server.wait_until(lambda: server.current is None)
-            await asyncio.sleep(1.5)
-            assert len(server.connections) == 1  # no attempts while the network is down
+            # (no attempts while the network is down: pinned on virtual time in
+            # test_sinric_link.py)
             dev.send("net 1")
             await server.wait_connection(count=2)
             r = await server.send_request(DEV, "setPowerState", {"state": "On"})

@@ -5,7 +5,7 @@ import gc
 from clock import Clock
 from sinric.codec import Codec
 from sinric.dispatch import Dispatcher
-from support import FakeTicks
+from support import MICROPYTHON, FakeTicks
 
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
 DEV = "5d737888aea17c30a056d759"
@@ -51,6 +51,7 @@ class Rig:
         return self.codec.sign(p)
 
     def answer(self, raw):
-        gc.collect()  # as the client's reader does after each message
+        if MICROPYTHON:
+            gc.collect()  # as the client's reader does after each message (MicroPython)
         out = self.c.handle(raw.encode() if isinstance(raw, str) else raw)
         return None if out is None else self.codec.verify(out)  # our responses are signed

@@ -40,6 +40,11 @@ def test_key_of_exactly_block_size_is_not_hashed():
     # 64-byte key: padded, not hashed; 65 bytes: hashed. Both must differ from each other.
     k64 = b"k" * 64
     assert HmacSha256(k64).digest(b"m") != HmacSha256(k64 + b"k").digest(b"m")
+    # fixed vectors from CPython's hmac module, an implementation of its own
+    for n, want in ((63, "e458f5dd7e8afee6b774e5d451ae43f4d268bf11646030143d0b0231dcb02383"),
+                    (64, "3b7a8d453e76edb519238a515105a57508d0f169f480ebeee120a9e7803289fa"),
+                    (65, "c2d7d4c2256ddb097409ec0c67e1d58fa1a007fc6932cac0d892a525d08af7cc")):
+        assert binascii.hexlify(HmacSha256(b"k" * n).digest(b"m")).decode() == want, n
 
 
 def test_base64_has_no_newline():
@@ -55,3 +60,10 @@ def test_equal():
     assert not equal("abc", "ab")
     assert not equal("", "a")
     assert equal("", "")
+    mac = HmacSha256(b"k").b64(b"m")
+    for n in (0, 1, 20, 43):  # a prefix of the right value is not the right value
+        assert not equal(mac[:n], mac) and not equal(mac, mac[:n])
+    assert not equal(mac + "A", mac)
+    # bytes that differ by a multiple, or against a zero byte, still differ
+    assert not equal(b"\x02", b"\x01") and not equal(b"b", b"1") and not equal(b"\x00", b"\x05")
+    assert not equal(b"\x05", b"\x00")

@@ -199,3 +199,24 @@ def test_retain_forgets_removed_devices():
         assert s2.load() == {"b": {"x": 2}}
     finally:
         _clean(d)
+
+
+def test_due_in_is_never_negative_and_the_log_counts_devices():
+    d = _dir()
+    try:
+        s, logs, t = _store(d, interval_s=5)
+        s.load()
+        s.put("a", {"on": True})
+        s.put("b", {"on": False})
+        assert s.due_in() == 0 and s.flush()
+        assert logs[-1] == "state: saved 2 device(s)"
+        s.put("a", {"on": False})
+        assert s.due_in() == 5000
+        t.advance(4999)
+        assert s.due_in() == 1
+        t.advance(7000)
+        assert s.due_in() == 0  # overdue is "now", not negative
+        assert StateStore(d + "/x.json", log=logs.append,
+                          clock=Clock(t)).interval_ms == 60000  # the default
+    finally:
+        _clean(d)

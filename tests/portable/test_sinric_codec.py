@@ -238,3 +238,59 @@ def test_timestamp_frame():
 def test_empty_secret_refused():
     with raises(ValueError):
         Codec("")
+
+
+def _sig(payload_text):
+    return ',"signature":{"HMAC":"' + V1_HMAC + '"}}' if payload_text == V1_PAYLOAD else (
+        ',"signature":{"HMAC":"' + codec._mac.b64(payload_text) + '"}}')
+
+
+def test_envelopes_with_no_header_or_a_short_header_are_read_right():
+    # the signed payload is found wherever the header leaves it
+    for head in ('{"payload":', '{"header":{"payloadVersion":2},"payload":',
+                 '{"header":{"payloadVersion":2,"signatureVersion":1,"x":[1,2,3]},"payload":'):
+        assert codec.verify(head + V1_PAYLOAD + _sig(V1_PAYLOAD))["action"] == "setPowerState"
+
+
+def test_junk_around_the_signed_payload_is_refused():
+    for head in ('["x","payload":', '{"header":{}!"payload":', '{"header":{} "payload":',
+                 '{"header":{"signatureVersion":2},"payload":'):
+        with raises(MessageError):
+            codec.verify(head + V1_PAYLOAD + _sig(V1_PAYLOAD))
+    with raises(NotJson):  # an empty payload, even one signed right, is no payload
+        codec.verify(HEADER + _sig(""))
+
+
+def test_timestamp_frames_only_in_the_servers_exact_short_form():
+    assert parse_timestamp('{"timestamp":1656248108' + " " * 16 + "}") == 1656248108  # 40
+    assert parse_timestamp('{"timestamp":1656248108' + " " * 17 + "}") is None  # 41 bytes
+    assert parse_timestamp('{ "timestamp":1656248108}') is None  # not the server's form
+    assert parse_timestamp('{"timestamp":0}') is None
+
+
+def test_events_need_no_reply_token_requests_do():
+    ev = '{"action":"x","createdAt":5,"type":"event","value":{}}'
+    assert codec.verify(wire(ev))["type"] == "event"
+    with raises(BadField, match="replyToken missing"):
+        codec.verify(wire(ev.replace('"event"', '"request"')))
+
+
+def test_field_errors_name_the_field():
+    base = '{"action":"x","createdAt":5,"replyToken":"t","type":"request","value":{}}'
+    for text, msg in ((base.replace('"t"', "7"), "bad field: replyToken must be a string"),
+                      (base.replace('"request"', '"note"'), "bad field: type 'note' unknown"),
+                      (base.replace(":5,", ":0,"), "createdAt must be a positive integer"),
+                      (base.replace(":5,", ":-5,"), "createdAt must be a positive integer")):
+        with raises(BadField) as e:
+            codec.verify(wire(text))
+        assert msg in str(e.value), str(e.value)
+    assert codec.verify(wire(base.replace(":5,", ":1,")))["createdAt"] == 1
+    resp = '{"action":"x","createdAt":5,"message":"OK","success":true,"type":"response"}'
+    assert codec.verify(wire(resp))["type"] == "response"  # no replyToken needed here
+
+
+def test_headers_other_than_signature_version_1_and_junk_heads_are_refused():
+    for head in ('{"header":{"signatureVersion":0},"payload":', '{"header":{}x"payload":'):
+        with raises(MessageError):
+            codec.verify(head + V1_PAYLOAD + _sig(V1_PAYLOAD))
+    assert parse_timestamp('{"timestamp":1}') == 1

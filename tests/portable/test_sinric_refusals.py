@@ -16,6 +16,21 @@ def test_bad_signature_is_answered_and_never_dispatched():
     assert r.acts == [] and r.c.stats["refused"] == 2
 
 
+def test_a_truncated_or_extended_hmac_is_refused():
+    r = Rig()
+    raw = r.request("setPowerState", {"state": "On"})
+    i = raw.rfind('"HMAC":"') + 8
+    mac = raw[i:-3]
+    assert len(mac) == 44
+    for bad in (mac[:43], mac[:32], mac[:1], mac + "A", mac[:-2] + "=="):
+        if bad == mac:
+            continue
+        p = r.answer(raw[:i] + bad + raw[-3:])
+        assert (p["success"], p["message"]) == (False, "Signature is invalid"), bad
+    assert r.acts == []
+    assert r.answer(raw)["success"]  # the whole, right HMAC still goes through
+
+
 def test_garbage_is_dropped_with_a_log_line():
     r = Rig()
     for raw in (b"not json at all", b'{"payload":{"type":"request"', b"\xff\xfe", b"{}",
@@ -40,6 +55,7 @@ def test_stale_request_is_refused():
     p = r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW - 60))
     assert p["success"]  # exactly 60 s is still inside the window
     assert len(r.acts) == 1
+    assert (r.c.stats["requests"], r.c.stats["refused"]) == (2, 1)
 
 
 def test_replayed_request_is_refused_without_a_second_answer():
@@ -51,6 +67,18 @@ def test_replayed_request_is_refused_without_a_second_answer():
     assert r.logs[-1] == ("sinric: refused setPowerState for %s: replayed replyToken token-1"
                           % DEV)
     assert len(r.acts) == 1
+
+
+def test_replay_memory_holds_the_last_seen_tokens_not_only_the_last():
+    r = Rig()
+    r.c.on_request(DEV, lambda action, value, instance: value)  # keeps no record
+    sent = [r.request("setPowerState", {"state": "On"}) for _ in range(r.c.seen_tokens)]
+    for raw in sent:
+        assert r.answer(raw)["success"]
+    for raw in reversed(sent):  # every one of the last seen_tokens is still remembered
+        assert r.c.handle(raw.encode()) is None
+        assert "replayed replyToken" in r.logs[-1]
+    assert r.c.stats["refused"] == r.c.seen_tokens
 
 
 def test_a_replay_is_refused_however_many_requests_came_between():
@@ -116,3 +144,51 @@ def test_request_from_the_future_is_refused_and_leaves_the_clock_alone():
     assert p["success"] and r.clock.now() == NOW + 2  # a little ahead: nudged, by that much
     assert r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW - 5))["success"]
     assert len(r.acts) == 2 and r.c.stats["refused"] == 3
+
+
+def test_a_clock_even_one_second_ahead_of_ours_moves_it():
+    r = Rig()
+    r.answer(r.request("setPowerState", {"state": "On"}, createdAt=NOW + 1))
+    assert r.clock.now() == NOW + 1
+
+
+def test_requests_are_counted_once_each():
+    r = Rig()
+    for _ in range(3):
+        r.answer(r.request("setPowerState", {"state": "On"}))
+    assert (r.c.stats["requests"], r.c.stats["refused"]) == (3, 0)
+
+
+def test_garbage_is_logged_with_its_first_80_bytes():
+    r = Rig()
+    junk = b"x" * 100
+    assert r.c.handle(junk) is None
+    assert r.logs[-1] == ("sinric: dropped message (not JSON: does not start with '{'): %r"
+                          % junk[:80])
+
+
+class _BrokenClock:
+    def now(self):
+        raise RuntimeError("clock broke")
+
+    def sync(self, t, name=None):
+        raise RuntimeError("clock broke")
+
+
+def test_an_internal_error_is_logged_and_never_escapes():
+    from sinric.dispatch import Dispatcher
+    from sinric_rig import SECRET
+
+    r = Rig()  # signs the request; the dispatcher under test gets a clock that fails
+    logs = []
+    d = Dispatcher(SECRET, _BrokenClock(), logs.append)
+    d.on_request(DEV, r.handler)
+    assert d.handle(r.request("setPowerState", {"state": "On"}).encode()) is None
+    assert logs[-1] == "sinric: error RuntimeError: clock broke"
+
+
+def test_tokens_whose_hash_is_small_are_no_replays_at_first_sight():
+    r = Rig()
+    for token in ("", "\x01"):  # hashes 0 and 1: never taken for an empty slot
+        p = r.answer(r.request("setPowerState", {"state": "On"}, replyToken=token))
+        assert p["success"], (token, r.logs[-1])

@@ -44,6 +44,10 @@ def test_responses_from_the_server_are_ignored():
     raw = r.codec.response({"action": "setPowerState", "replyToken": "x"}, NOW)
     assert r.c.handle(raw.encode()) is None
     assert r.logs[-1] == "sinric: ignored response setPowerState"
+    raw = r.codec.event("setPowerState", {"state": "On"}, NOW, DEV)  # nor are events
+    assert r.c.handle(raw.encode()) is None
+    assert r.logs[-1] == "sinric: ignored event setPowerState"
+    assert r.acts == [] and r.c.stats["requests"] == 0
 
 
 def test_mid_session_timestamp_frame_is_a_hint_only():

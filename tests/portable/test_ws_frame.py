@@ -72,3 +72,22 @@ def test_pem_to_der():
     pem = "-----BEGIN CERTIFICATE-----\nAAEC\nAwQ=\n-----END CERTIFICATE-----\n"
     assert der(pem) == b"\x00\x01\x02\x03\x04"
     assert der(b"\x30\x82") == b"\x30\x82"
+
+
+def test_masking_keys_are_never_all_zero():
+    draws = [b"\0\0\0\0", b"\0\0\0\0", b"\0\0\0\1"]
+    assert F.new_key(lambda n: draws.pop(0)) == b"\0\0\0\1" and draws == []
+    for _ in range(50):
+        k = F.new_key(os.urandom)
+        assert len(k) == 4 and k != b"\0\0\0\0"
+
+
+def test_close_codes_at_every_boundary_of_rfc6455_7_4():
+    for code in (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000,
+                 3999, 4000, 4999):
+        assert F.parse_close(F.close_payload(code, "r")) == (code, "r"), code
+    for code in (0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535):
+        with raises(ValueError):
+            F.parse_close(F.close_payload(code))
+    assert F.close_payload(1000, b"\xc3\xa9") == b"\x03\xe8\xc3\xa9"  # bytes reasons too
+    assert F.parse_close(b"\x03\xe8") == (1000, "")

@@ -230,6 +230,23 @@ def test_5xx_and_network_errors_retry_from_the_latest_state():
     assert [x for x in r.logs if "retry in 16 s (failure 4)" in x]
 
 
+def test_408_and_429_are_retried_like_5xx():
+    for status in (408, 429):
+        r = Rig()
+        r.boot()
+        r.n.report("lamp", ON, "on", True)
+        r.advance(1000)
+        req = r.poll()
+        r.n.complete(req, status, b'{"request_id":"r-%d","status":"error"}' % status)
+        assert r.n.stats["retries"] == 1 and r.n.stats["dropped"] == 0, status
+        r.n.report("lamp", RANGE, "brightness", 70)  # newer state joins the retry
+        w = r.poll()
+        assert w == r.n.BACKOFF_MS, (status, w)
+        r.advance(w)
+        assert states(r.poll()) == {("lamp", "on"): True, ("lamp", "brightness"): 70}
+        assert [x for x in r.logs if "HTTP %d" % status in x and "retry in 2 s" in x]
+
+
 def test_backoff_caps_and_keeps_trying():
     r = Rig()
     r.boot()
