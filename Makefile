@@ -42,7 +42,7 @@ BOARD_LINK = --port "$(PORT)" $(if $(RESUME),--resume)
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
-	@echo "make sim CONFIG=path - run the firmware on the simulated board (control port, REPL)"
+	@echo "make sim [CHIP=esp32|esp8266] [CONFIG=path] - the firmware on the simulated board"
 	@echo "make clean   - remove the venv and build output"
 	@echo "make flash PORT=/dev/ttyUSB0 [FIRMWARE=x.bin] [CHIP=esp32]  - erase + write MicroPython"
 	@echo "make deploy PORT=…   - compile and copy the changed board files (mpy-cross, mpremote)"
@@ -94,11 +94,13 @@ mptest: venv mpy-lib
 	MP_HEAP=$(HEAP) MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
 
 # The unchanged firmware on the simulated board; the board's files live in build/sim/<name>.
-# CONFIG given on the command line wins; otherwise the example config.
-# CHIP=esp8266: the frozen ESP8266-profile interpreter at 38K; default the ESP32 profile.
+# CONFIG given on the command line wins; otherwise the example config of the chip.
+# CHIP=esp32|esp8266 picks the chip profile (default: the config's board.chip, else esp32);
+# esp8266 runs the frozen ESP8266-profile interpreter at 38K when the kit is there.
+SIM_CONFIG = $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if $(filter esp8266,$(CHIP)),config.esp8266.example.json,config.example.json))
 sim: venv $(if $(filter esp8266,$(CHIP)),kit)
-	$(BIN)/python -m tools.sim.run $(if $(filter command line,$(origin CONFIG)),$(CONFIG),config.example.json) \
-	  --chip $(or $(CHIP),esp32) $(if $(HEAP_SIM),--heap $(HEAP_SIM))
+	$(BIN)/python -m tools.sim.run $(SIM_CONFIG) $(if $(CHIP),--chip $(CHIP)) \
+	  $(if $(HEAP_SIM),--heap $(HEAP_SIM))
 
 clean:
 	rm -rf $(VENV) build
