@@ -20,7 +20,7 @@ MPY_FW := build/mpy/fw
 MPY_FAKES := build/mpy-fakes
 # tools.yango (host-only, but the portable tests import it on both runtimes), precompiled.
 MPY_TOOLS := build/mpy-tools
-MP_PATH := $(MPY_LIB):lib:$(MPY_FW):.:$(MPY_TESTS):tests/portable:.frozen
+MP_PATH := $(MPY_LIB):lib:$(MPY_FW):$(MPY_FAKES):.:$(MPY_TESTS):tests/portable:.frozen
 # The Sinric Pro server double run by hand: device port and line-based control port.
 SINRIC_PORT ?= 8765
 SINRIC_CONTROL_PORT ?= 8766
