@@ -25,7 +25,7 @@ MPY_FW := build/mpy/fw
 MPY_FAKES := build/mpy-fakes
 # tools.yango (host-only, but the portable tests import it on both runtimes), precompiled.
 MPY_TOOLS := build/mpy-tools
-MP_PATH := $(MPY_LIB):lib:$(MPY_FW):.:$(MPY_TESTS):tests/portable:.frozen
+MP_PATH := $(MPY_LIB):lib:$(MPY_FW):$(MPY_FAKES):.:$(MPY_TESTS):tests/portable:.frozen
 # The Sinric Pro server double run by hand: device port and line-based control port.
 SINRIC_PORT ?= 8765
 SINRIC_CONTROL_PORT ?= 8766
@@ -51,7 +51,7 @@ BOARD_LINK = --port "$(PORT)" $(if $(RESUME),--resume)
 
 help:
 	@echo "make test    - lint, mpy-cross gate, pytest (CPython), suite on real MicroPython"
-	@echo "make sim CONFIG=path - run the firmware on the simulated board (control port, REPL)"
+	@echo "make sim [CHIP=esp32|esp8266] [CONFIG=path] - the firmware on the simulated board"
 	@echo "make clean   - remove the venv and build output"
 	@echo "make install [PORT=…] [CONFIG=config.json] [FIRMWARE=x.bin] [FLASH=0] - new board to"
 	@echo "             running device: find the port, flash, deploy, config, follow the log"
@@ -107,11 +107,12 @@ mptest: venv mpy-lib
 	MP_HEAP=$(HEAP) MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/mp_run.py
 
 # The unchanged firmware on the simulated board; the board's files live in build/sim/<name>.
-# CHIP=esp8266: the frozen ESP8266-profile interpreter at 38K; default the ESP32 profile.
+# CHIP=esp32|esp8266 picks the chip profile (default: the config's board.chip, else esp32);
+# esp8266 runs the frozen ESP8266-profile interpreter at 38K when the kit is there.
 sim: venv $(if $(filter esp8266,$(CHIP)),kit)
 	$(SAY_CONFIG)
-	$(BIN)/python -m tools.sim.run "$(CONFIG)" \
-	  --chip $(or $(CHIP),esp32) $(if $(HEAP_SIM),--heap $(HEAP_SIM))
+	$(BIN)/python -m tools.sim.run "$(CONFIG)" $(if $(CHIP),--chip $(CHIP)) \
+	  $(if $(HEAP_SIM),--heap $(HEAP_SIM))
 
 clean:
 	rm -rf $(VENV) build

@@ -142,6 +142,7 @@ class App:
         self.store = StateStore(STATE_PATH, board["state_write_interval_s"], log, clock)
         self.store.load()
         w = self.config["wifi"]
+        _ap_off(network)
         wlan = network.WLAN(network.STA_IF)
         fails = tuple(getattr(network, n) for n in ("STAT_WRONG_PASSWORD", "STAT_NO_AP_FOUND",
                                                      "STAT_CONNECT_FAIL") if hasattr(network, n))
@@ -239,6 +240,20 @@ def _rtc(machine):
         return None
 
 
+def _ap_off(network):
+    """Turn the access point off: the ESP8266 stock image starts it on first boot with a
+    published password (ports/esp8266/modules/inisetup.py) and the SDK keeps it on across
+    boots; a board in station mode must not offer it."""
+    try:
+        ap = network.WLAN(network.AP_IF)
+        if ap.active():
+            ap.active(False)
+            log("wifi: access point %s turned off (the stock image leaves it on)"
+                % ap.config("ssid"))
+    except Exception as e:  # noqa: BLE001 - a port without an AP interface
+        log("wifi: cannot check the access point: %r" % (e,))
+
+
 def _hostname_setter(network, wlan):
     if hasattr(network, "hostname"):  # MicroPython 1.20+
         return network.hostname
@@ -261,7 +276,7 @@ def _load_config():
     finally:
         # used once: give the RAM back (MicroPython raises KeyError for a missing attribute)
         for name in ("firmware.config", "firmware.config_types", "firmware.config_fields",
-                     "net.url"):
+                     "firmware.chips", "net.url"):
             sys.modules.pop(name, None)
             pkg, _, sub = name.rpartition(".")
             try:
@@ -307,11 +322,10 @@ def main(services=None):
 
     from firmware import safemode
 
+    user, wdt = safemode.causes(sys.platform, machine)
     counter = safemode.counter()
     stored, last = counter.read()
-    user = (getattr(machine, "PWRON_RESET", -1), getattr(machine, "HARD_RESET", -1))
-    n, note = safemode.decide(stored, machine.reset_cause(), user,
-                              getattr(machine, "WDT_RESET", -1))
+    n, note = safemode.decide(stored, machine.reset_cause(), user, wdt)
     if note:
         last = note
         log("app: the watchdog reset the board")

@@ -33,6 +33,8 @@ def validate(cfg):
     """Check a parsed config and fill in defaults (in place); returns it."""
     if not isinstance(cfg, dict):
         raise ConfigError("config: must be a JSON object")
+    b = cfg.get("board")
+    wdt_given = isinstance(b, dict) and "watchdog_s" in b
     for name, specs, required in SECTIONS:
         sec = cfg.get(name)
         if sec is None:
@@ -69,9 +71,7 @@ def validate(cfg):
     seen = {}
     for i, d in enumerate(devs):
         device(d, i, pins, seen)
-    import sys
-
-    chip_fit(cfg, sys.platform)
+    chip_fit(cfg, _chip(cfg, wdt_given))
     return cfg
 
 
@@ -93,6 +93,31 @@ def chip_fit(cfg, chip):
         sec = cfg.get(name)
         if sec and sec["url"][:6] in ("wss://", "https:"):
             raise ConfigError("%s.url: %s: %s" % (name, TLS_8266_WHY, TLS_8266_INSTEAD))
+
+
+def _chip(cfg, wdt_given):
+    """The chip's own limits (firmware/chips.py): the board's chip is sys.platform, and a
+    board.chip that names another is an error. A watchdog_s left out takes a chip's fixed
+    timeout. An input that needs a pull resistor its GPIO lacks is a warning. Returns the
+    chip, or None (the unix port with no board.chip: no chip checks)."""
+    from firmware import chips
+
+    b = cfg["board"]
+    want = b.get("chip")
+    chip = chips.current(want)
+    if want is not None and want != chip:
+        raise ConfigError("board.chip: this config is for the %s, but the board is an %s"
+                          % (want, chip))
+    if chip is None:
+        return None
+    fixed = chips.fixed_wdt_ms(chip)
+    if fixed and not wdt_given:
+        b["watchdog_s"] = fixed // 1000
+    for field, msg in chips.problems(cfg, chip):
+        raise ConfigError("%s: %s" % (field, msg))
+    for field, msg in chips.pull_warnings(cfg, chip):
+        print("config: warning: %s: %s" % (field, msg))
+    return chip
 
 
 def parse(text, name=PATH):
@@ -139,6 +164,10 @@ def read(path=PATH):
 
 
 def load(path=PATH):
+    # the checking code first, the config after it: once the code is unloaded (app.py) its
+    # RAM is one block below the config, not holes around it (a small heap needs the block)
+    from firmware import chips, config_types  # noqa: F401
+
     text = read(path)
     raw = parse(text, path)
     del text

@@ -227,6 +227,7 @@ YANGO = (
     ("discovery_on_boot", BOOL, False),
 )
 BOARD = (
+    ("chip", ONE_OF, None, ("esp32", "esp8266")),
     ("status_led", PIN, None),
     ("status_led_active_low", BOOL, False),
     ("watchdog_s", _WDT, 30),

@@ -60,9 +60,14 @@ class Hardware:
         return m.Signal(pin, invert=active_low)
 
     def pwm(self, gpio, freq=1000, active_low=False):
-        """A PWM channel that starts dark."""
+        """A PWM channel that starts dark. The dark duty is set through duty_u16(), not the
+        constructor: the ESP8266 port scales the constructor's duty_u16 by 1000/65535
+        (ports/esp8266/machine_pwm.c), so 65535 there leaves an active-low output 2% on."""
         m = self.machine
-        pwm = m.PWM(m.Pin(gpio, m.Pin.OUT), freq=freq, duty_u16=65535 if active_low else 0)
+        dark = 65535 if active_low else 0
+        pin = m.Pin(gpio, m.Pin.OUT, value=1 if active_low else 0)
+        pwm = m.PWM(pin, freq=freq, duty_u16=dark)
+        pwm.duty_u16(dark)
         return Pwm(pwm, active_low)
 
     def input(self, gpio, pull=None):

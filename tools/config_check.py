@@ -19,6 +19,8 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from firmware import chips
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "config.schema.json"
 EXAMPLE_PATH = ROOT / "config.example.json"
@@ -44,17 +46,18 @@ PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 
-# Pin facts per chip: GPIOs that exist, that belong to the SPI flash, that only read.
+# Pin facts per chip: GPIOs that exist, that belong to the SPI flash, that only read. The
+# boards the firmware supports take theirs from the board's own table (firmware/chips.py).
 CHIP_PINS = {
-    "esp8266": {"exists": set(range(0, 17)), "flash": set(range(6, 12)), "input_only": set()},
-    "esp32": {"exists": set(range(0, 40)) - {20, 24, 28, 29, 30, 31},
-              "flash": set(range(6, 12)), "input_only": set(range(34, 40))},
+    name: {"exists": set(c[chips._PINS]), "flash": set(c[chips._FLASH]),
+           "input_only": set(c[chips._INPUT_ONLY])} for name, c in chips.CHIPS.items()}
+CHIP_PINS.update({
     "esp32s2": {"exists": set(range(0, 47)) - {22, 23, 24, 25},
                 "flash": set(range(26, 33)), "input_only": {46}},
     "esp32s3": {"exists": set(range(0, 49)) - {22, 23, 24, 25},
                 "flash": set(range(26, 33)), "input_only": set()},
     "esp32c3": {"exists": set(range(0, 22)), "flash": set(range(12, 18)), "input_only": set()},
-}
+})
 
 
 class Problem:
@@ -167,6 +170,8 @@ def _pin_fields(schema, dtype):
 
 def _rule_problems(schema, config, chip=None):
     out = []
+    if chip is None and isinstance(config, dict) and isinstance(config.get("board"), dict):
+        chip = config["board"].get("chip")  # the board refuses what its chip cannot do
     devices = config.get("devices") if isinstance(config, dict) else None
     if not isinstance(devices, list):
         return out
@@ -479,14 +484,40 @@ def _quoted_hint(e):
     return ""
 
 
+
+
+def _chip_problems(config, chip):
+    """What the chip cannot run, as the board says it (firmware/chips.py): PWM pins, channels
+    and frequencies, the watchdog, the pins' roles; and a board.chip naming another chip."""
+    board = config.get("board") if isinstance(config, dict) else None
+    want = board.get("chip") if isinstance(board, dict) else None
+    out = []
+    if chip and want in chips.CHIPS and want != chip:
+        out.append(Problem("$.board.chip", "this config is for the %s, not the %s" % (want, chip),
+                           "use a config written for this board"))
+    chip = chip or (want if want in chips.CHIPS else None)
+    if chip not in chips.CHIPS or not isinstance(config.get("devices"), list):
+        return out
+    try:
+        for field, msg in chips.problems(config, chip):
+            out.append(Problem("$." + field, msg, "the %s's limits (README, Supported boards)"
+                               % chip))
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass  # malformed fields: the schema has already said what is wrong
+    return out
+
+
 def check(config, chip=None, schema=None):
-    """Every problem in a parsed config; [] when it may be pushed."""
+    """Every problem in a parsed config; [] when it may be pushed. chip: the board's chip
+    (else the config's board.chip)."""
     schema = schema or load_schema()
     chip = chip or config_chip(config)
     blanks = whitespace_problems(config)
     shadowed = {p.path for p in blanks}  # a pattern error there says less than ours
     problems = blanks + [p for p in _schema_problems(schema, config) if p.path not in shadowed]
     problems += _rule_problems(schema, config, chip)
+    seen = {p.path for p in problems}  # a pin already named by the rules above
+    problems += [p for p in _chip_problems(config, chip) if p.path not in seen]
     placeholders = _placeholder_problems(config)
     held = {p.path for p in placeholders}  # "a placeholder" says more than "the wrong form"
     problems = [p for p in problems if p.path not in held] + placeholders

@@ -3,8 +3,11 @@
 # PERIODIC_POLL, sent when the reading changed, at least every heartbeat_ms, never more
 # often than event_gap_ms (Sinric's 60 s sensor limit). Yango: devices.types.sensor,
 # float properties temperature (unit.temperature.celsius) and humidity (unit.percent).
-# A failed read (timeout, bad checksum, a value outside the sensor's range) is logged and
-# skipped; after max_failures in a row the reading counts as unknown (left out of states).
+# A failed read is logged and skipped, whatever it raised: the dht driver raises OSError on a
+# timeout but a plain Exception("checksum error") on a bad transfer (micropython-lib
+# drivers/sensor/dht/dht.py), and a value outside the sensor's range is a failure too. After
+# max_failures in a row the reading counts as unknown (left out of states) and the fault is
+# reported: a Sinric pushNotification (cause ALERT) and, for a thermostat, Yango on_off false.
 from firmware.devices.base import FLOAT, SENSOR, Device, cap
 
 
@@ -26,6 +29,7 @@ class Climate:
         self.temperature = None
         self.humidity = None
         self.failures = 0
+        self.lost = False  # max_failures reads failed in a row; cleared by a good one
         c = hw.clock
         self._next = c.ticks_add(c.ticks_ms(), self.first_read_ms)
         self._sent = None  # (t, h) last sent to Sinric
@@ -48,14 +52,21 @@ class Climate:
             # A marginal wire can pass the checksum with nonsense; NaN fails both tests.
             if not (self.lo <= t <= self.hi and 0 <= h <= 100):
                 raise ValueError("implausible reading %r C %r %%" % (t, h))
-        except (OSError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - any failure counts (see the top)
             self.failures += 1
             hw.log("%s: sensor read failed (%d in a row): %r" % (dev.name, self.failures, e))
-            if self.failures < self.max_failures or self.temperature is None:
+            if self.failures != self.max_failures:
                 return False
             self.temperature = self.humidity = None
+            self.lost = True
+            hw.log("%s: sensor lost after %d failed reads" % (dev.name, self.failures))
+            dev.out.sinric(dev, "pushNotification",
+                           {"alert": "%s: temperature sensor not answering" % dev.name}, "ALERT")
             return True
         self.failures = 0
+        if self.lost:
+            self.lost = False
+            hw.log("%s: sensor back" % dev.name)
         t = round(t, 1)
         h = round(h, 2)
         if t != self.temperature:

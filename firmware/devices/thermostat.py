@@ -6,8 +6,9 @@
 # (min_target..max_target degC, precision 0.5), mode thermostat (heat/auto/eco), float
 # temperature and humidity.
 # Control: heat when t <= setpoint - hysteresis, stop when t >= setpoint + hysteresis, hold in
-# between. No reading, a lost sensor (max_failures reads in a row), power off or mode OFF
-# all switch the relay off. Power-on policy applies to power; target and mode are restored
+# between. No reading, a lost sensor (max_failures failed reads in a row, any failure), power
+# off or mode OFF all switch the relay off; a lost sensor is reported (firmware/devices/
+# temperature.py). Power-on policy applies to power; target and mode are restored
 # from saved state whatever the policy.
 from firmware.devices.base import MODE, ON_OFF, RANGE, Powered, cap, choice, setting
 from firmware.devices.temperature import Climate
@@ -52,7 +53,8 @@ class Thermostat(Powered):
         self.relay.value(heat)
 
     def yango_on(self):
-        return self.on and self.mode != "OFF"
+        # a lost sensor shows as off in Yango: the heater is off, whatever the power state
+        return self.on and self.mode != "OFF" and not self.climate.lost
 
     def do_targetTemperature(self, value, action):
         t = round(setting(value, action, "temperature", self.min_target, self.max_target,
@@ -84,8 +86,11 @@ class Thermostat(Powered):
         return {"thermostatMode": m}
 
     def poll(self):
+        was = self.yango_on()
         if self.climate.poll():
             self.apply()
+        if self.yango_on() != was:
+            self.out.yango(self, ON_OFF, "on", self.yango_on())
 
     def yango_caps(self):
         return Powered.yango_caps(self) + [

@@ -32,13 +32,14 @@ def config(devices, sinric_url, yango_url):
     return {"wifi": {"ssid": "e2e", "password": "e2e-password", "timeout_s": 5},
             "sinric": {"app_key": KEY, "app_secret": SECRET, "url": sinric_url},
             "yango": dict(YANGO, url=yango_url),
-            "board": {"watchdog_s": 30, "state_write_interval_s": 60},
+            "board": {"state_write_interval_s": 60},
             "devices": devices}
 
 
 class Rig:
-    def __init__(self, devices, heap=DEMO_HEAP, initial_report=True):
+    def __init__(self, devices, heap=DEMO_HEAP, initial_report=True, chip=None):
         self.devices = devices
+        self.chip = chip  # the simulated board's chip profile (None: esp32)
         self.initial_report = initial_report
         self.heap = heap
         self.loop = asyncio.new_event_loop()
@@ -71,7 +72,7 @@ class Rig:
                                  **YANGO).serve_in_thread()
         self.yango = self._yctx.__enter__()
         cfg["yango"]["url"] = self.yango.url
-        self.board = SimBoard(cfg, heap=self.heap, knobs=FAST)
+        self.board = SimBoard(cfg, heap=self.heap, knobs=FAST, chip=self.chip)
         self.board.start()
         self.board.wait_for("app: running", timeout=HANG)
         self.run(self.sinric.wait_connection(1, timeout=HANG))

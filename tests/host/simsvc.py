@@ -109,6 +109,13 @@ def button(ctx):
     ctx.services["pins"] = (pin, out)
 
 
+def devices(ctx):
+    """The product's devices (config.json), power-on levels and all."""
+    from firmware.services import devices as make
+
+    return make(ctx)
+
+
 for _name in (os.getenv("SIMSVC") or "").split(","):
     if _name:
         app.SERVICES.append((_name, globals()[_name]))

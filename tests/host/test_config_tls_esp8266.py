@@ -9,6 +9,7 @@ def _cfg(sinric, yango):
     c = json.loads(open(config_check.ROOT / "tools" / "demo" / "config.json").read())
     c["devices"] = [d for d in c["devices"] if d["type"] != "motion"]  # GPIO 35: no ESP8266
     c["sinric"]["url"], c["yango"]["url"] = sinric, yango
+    c["board"]["watchdog_s"] = 5  # the ESP8266's watchdog is fixed at 5 s (30 is refused)
     return c
 
 

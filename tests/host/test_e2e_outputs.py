@@ -16,7 +16,7 @@ DEVICES = [
      "green": 26, "blue": 27, "warm": 32, "cold": 33},
     {"name": "blinds", "type": "blinds", "sinric_id": BLINDS, "yango_id": "blinds", "up": 18,
      "down": 19, "travel_ms": 600},
-    {"name": "bell", "type": "doorbell", "sinric_id": BELL, "yango_id": "bell", "button": 39,
+    {"name": "bell", "type": "doorbell", "sinric_id": BELL, "yango_id": "bell", "button": 17,
      "debounce_ms": 30},
 ]
 FULL = 65535
@@ -141,7 +141,7 @@ def test_doorbell_press_event_and_yango_click(rig):
     ok(rig.request(BELL, "setPowerState", {"state": "On"}), {"state": "On"})
     m = rig.events_mark()
     n = len(rig.yango.states)
-    rig.board.press(39)
+    rig.board.press(17)
     e = rig.wait_event(BELL, "DoorbellPress", m)
     assert e["value"] == {"state": "pressed"}
     assert e["cause"] == {"type": "PHYSICAL_INTERACTION"}

@@ -21,7 +21,7 @@ DEVICES = [
     {"name": "hall motion", "type": "motion", "sinric_id": MOTION, "yango_id": "hall-motion",
      "pin": 35, "debounce_ms": 30},
     {"name": "window", "type": "contact", "sinric_id": CONTACT, "yango_id": "window",
-     "pin": 36, "active_low": True, "debounce_ms": 30},
+     "pin": 16, "active_low": True, "debounce_ms": 30},
     {"name": "outside", "type": "temperature", "sinric_id": TEMP, "yango_id": "outside",
      "dht": 15, "dht_type": "dht22", "interval_s": 2},
 ]
@@ -123,10 +123,10 @@ def test_motion_edges(rig):
 
 def test_contact_edges(rig):
     m = rig.events_mark()
-    rig.board.set(36, 0)  # reed closes to ground: window shut
+    rig.board.set(16, 0)  # reed closes to ground: window shut
     rig.wait_event(CONTACT, "setContactState", m, {"state": "closed"})
     rig.wait_yango("window", "event", "open", "closed")
-    rig.board.set(36, 1)
+    rig.board.set(16, 1)
     rig.wait_event(CONTACT, "setContactState", m, {"state": "open"})
     rig.wait_yango("window", "event", "open", "opened")
 

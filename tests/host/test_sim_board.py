@@ -11,7 +11,7 @@ from simhelp import board, config
 
 from firmware.config import safe_led
 from tools import board_files
-from tools.sim.run import PWRON_RESET, SOFT_RESET, WDT_RESET
+from tools.sim.run import POWERON, RESET, WATCHDOG
 
 
 def eventually(fn, timeout=10):
@@ -91,13 +91,13 @@ def test_power_on_state_survives_restarts_and_writes_are_coalesced():
         sim.wait_boot(2)
         i = sim.wait_for("svc: saved ", since=sim.boots[1].first_line)
         assert json.loads(sim.lines[i][len("svc: saved "):]) == {"boots": 1, "phase": 2}
-        assert sim.boots[1].cause == SOFT_RESET
+        assert sim.boots[1].kind == RESET
         assert "app: restart (control port)" in sim.output(1)
         sim.wait_for("svc: phase 2 recorded", since=i)
         sim.power_cycle()  # no flush: the coalesced phase 2 of boot 2 is lost, by design
         i = sim.wait_for("svc: saved ", since=sim.boots[2].first_line)
         assert json.loads(sim.lines[i][len("svc: saved "):]) == {"boots": 2, "phase": 1}
-        assert sim.boots[2].cause == PWRON_RESET
+        assert sim.boots[2].kind == POWERON
         assert "quick restart" not in sim.output()  # deliberate restarts are not crashes
 
 
@@ -156,7 +156,7 @@ def test_a_crashed_task_is_logged_and_the_board_restarts():
         assert "app: crashed: ValueError('task boom',)" in out
         assert "Traceback" in out and "_raise_later" in out
         assert "app: restarting in 1 s (Ctrl-C now for the REPL)" in out
-        assert sim.boots[1].cause == SOFT_RESET
+        assert sim.boots[1].kind == RESET
 
 
 def test_the_watchdog_fires_when_the_loop_is_blocked():
@@ -164,7 +164,7 @@ def test_the_watchdog_fires_when_the_loop_is_blocked():
         sim.wait_for("svc: blocking the loop")
         sim.wait_boot(2, timeout=30)
         assert "machine.WDT: not fed for 5000 ms: watchdog reset" in sim.output(1)
-        assert sim.boots[0].returncode == -9 and sim.boots[1].cause == WDT_RESET
+        assert sim.boots[0].returncode == -9 and sim.boots[1].kind == WATCHDOG
         sim.wait_for("app: the watchdog reset the board", since=sim.boots[1].first_line)
         sim.wait_for("(last: watchdog reset)", since=sim.boots[1].first_line)
 
@@ -173,7 +173,7 @@ def test_the_watchdog_fires_when_a_watched_task_stops_checking_in():
     with board(config(watchdog_s=5), svc="stuck", max_boots=2) as sim:
         sim.wait_for("watchdog: stuck silent for ")
         sim.wait_boot(2, timeout=30)
-        assert sim.boots[1].cause == WDT_RESET
+        assert sim.boots[1].kind == WATCHDOG
 
 
 def cloud_config(**board):
@@ -205,7 +205,7 @@ def test_a_hung_cloud_task_resets_the_board_through_the_watchdog(cloud, chip):
         sim.wait_for("watchdog: %s silent for " % cloud, timeout=30)
         sim.wait_boot(2, timeout=30)
         assert "machine.WDT: not fed for 5000 ms: watchdog reset" in sim.output(1)
-        assert sim.boots[1].cause == WDT_RESET
+        assert sim.boots[1].kind == WATCHDOG
         assert "watchdog: app silent" not in sim.output(1)  # it was the cloud task
 
 
@@ -220,7 +220,7 @@ def test_repeated_crashes_end_in_safe_mode_with_the_repl_free():
     with board(svc="crash") as sim:
         i = sim.wait_for("SAFE MODE: 3 quick restarts in a row (last: "
                          "RuntimeError('boom at start',)); the app is not started", timeout=40)
-        assert [b.cause for b in sim.boots] == [PWRON_RESET, SOFT_RESET, SOFT_RESET, SOFT_RESET]
+        assert [b.kind for b in sim.boots] == [POWERON, RESET, RESET, RESET]
         sim.wait_for("sim: main.py returned", since=i)
         assert "s.leave()" in sim.lines[i + 1]
         assert sim.info()["app"] == "safe_mode"
@@ -262,7 +262,7 @@ def test_a_stable_run_clears_the_crash_count(tmp_path):
         # a crash after a proven run starts no count; without the clearing this fourth boot
         # would have counted 3 and gone to safe mode
         assert "SAFE MODE" not in sim.output(4) and "quick restart" not in sim.output(4)
-        assert [b.cause for b in sim.boots] == [PWRON_RESET] + [SOFT_RESET] * 3
+        assert [b.kind for b in sim.boots] == [POWERON] + [RESET] * 3
 
 
 def test_ctrl_c_stops_the_app_saves_state_and_frees_the_repl():

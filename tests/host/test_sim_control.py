@@ -57,7 +57,7 @@ def test_dht_wifi_info_help(b):
     ("get", "usage: get <gpio>"),
     ("get 1.5", "gpio must be an integer, not '1.5'"),
     ("pins now", "usage: pins"),
-    ("dht 4 21", "usage: dht <gpio> <celsius> <humidity> | dht <gpio> fail"),
+    ("dht 4 21", "usage: dht <gpio> <celsius> <humidity> | dht <gpio> fail [timeout|checksum]"),
     ("dht 4 hot 40", "celsius must be a number, not 'hot'"),
     ("dht 4 21 140", "humidity must be 0-100"),
     ("wifi sideways", "usage: wifi <up|down>"),

@@ -162,3 +162,104 @@ def test_a_user_type_is_one_table_entry():
             config.validate(cfg)
     finally:
         del t.TYPES["fan"]
+
+
+def _small(chip):
+    """A config any chip runs: the status LED on 2, a switch on 5 with a button on 0."""
+    cfg = good()
+    cfg["board"]["chip"] = chip
+    cfg["devices"] = cfg["devices"][:1]
+    if chip == "esp8266":  # no TLS there (config.chip_fit): Sinric over ws://, no Yango
+        cfg["sinric"]["url"] = "ws://ws.sinric.pro"
+        del cfg["yango"]
+    return cfg
+
+
+def _chip_error(chip, change):
+    cfg = _small(chip)
+    change(cfg)
+    with raises(config.ConfigError) as e:
+        config.validate(cfg)
+    return str(e.value)
+
+
+def _dev(cfg, **fields):
+    cfg["devices"].append(dict({"name": "x%d" % len(cfg["devices"]), "yango_id":
+                                "x%d" % len(cfg["devices"])}, **fields))
+
+
+def test_a_config_the_chip_cannot_run_is_refused_in_one_line():
+    # field, GPIO and reason (firmware/chips.py, from the ports' machine_pin.c/esppwm.c/
+    # machine_pwm.c/machine_wdt.c)
+    cases = (
+        ("esp32", lambda c: _dev(c, type="switch", relay=34),
+         "devices[%d].relay: GPIO 34 is input-only on the esp32"),
+        ("esp32", lambda c: _dev(c, type="switch", relay=24),
+         "devices[%d].relay: GPIO 24 does not exist on the esp32"),
+        ("esp32", lambda c: _dev(c, type="switch", relay=7),
+         "devices[%d].relay: GPIO 7 belongs to the esp32's SPI flash"),
+        ("esp32", lambda c: _dev(c, type="temperature", dht=36),
+         "devices[%d].dht: GPIO 36 is input-only on the esp32"),
+        ("esp8266", lambda c: _dev(c, type="switch", relay=18),
+         "devices[%d].relay: GPIO 18 does not exist on the esp8266"),
+        ("esp8266", lambda c: _dev(c, type="dimmer", pwm=16),
+         "devices[%d].pwm: GPIO 16 has no PWM on the esp8266 (PWM pins: 0, 2, 4, 5, 12, 13, "
+         "14, 15)"),
+        ("esp8266", lambda c: _dev(c, type="dimmer", pwm=4, freq=5000),
+         "devices[%d].freq: 5000 Hz on GPIO 4: esp8266 PWM runs at 1-1000 Hz"),
+    )
+    for chip, change, want in cases:
+        assert _chip_error(chip, change) == want % 1, (chip, want)
+
+
+def test_pwm_channels_share_what_the_chip_has():
+    def two_dimmers(c):
+        _dev(c, type="dimmer", pwm=4, freq=1000)
+        _dev(c, type="dimmer", pwm=12, freq=500)
+
+    assert _chip_error("esp8266", two_dimmers) == (
+        "devices[2].freq: 500 Hz on GPIO 12: esp8266 PWM channels share one frequency "
+        "(devices[1].freq is 1000 Hz)")
+    cfg = _small("esp32")
+    two_dimmers(cfg)
+    config.validate(cfg)  # an ESP32 has 8 timers
+    cfg = _small("esp32")
+    for i, gpio in enumerate((12, 13, 14, 15, 16, 17, 18, 19, 21)):
+        _dev(cfg, type="dimmer", pwm=gpio, freq=100 + i)
+    with raises(config.ConfigError) as e:
+        config.validate(cfg)
+    assert str(e.value) == ("devices[9].freq: 108 Hz on GPIO 21: esp32 PWM channels share 8 "
+                            "frequencies (devices[1].freq is 100 Hz)")
+    assert config.validate(_small("esp8266"))["board"]["chip"] == "esp8266"
+
+
+def test_the_esp8266_watchdog_is_fixed_at_5_s():
+    cfg = _small("esp8266")
+    assert config.validate(cfg)["board"]["watchdog_s"] == 5  # its default
+    for ok in (0, 5):
+        cfg = _small("esp8266")
+        cfg["board"]["watchdog_s"] = ok
+        config.validate(cfg)
+    assert _chip_error("esp8266", lambda c: c["board"].update(watchdog_s=30)) == (
+        "board.watchdog_s: the esp8266 watchdog has a fixed 5 s timeout: use 5 or 0")
+    cfg = _small("esp32")
+    assert config.validate(cfg)["board"]["watchdog_s"] == 30
+    cfg["board"]["watchdog_s"] = 3600
+    config.validate(cfg)
+
+
+def test_an_input_without_its_pull_resistor_is_a_warning_not_an_error():
+    from firmware import chips
+
+    cfg = _small("esp32")
+    _dev(cfg, type="contact", pin=34)
+    _dev(cfg, type="motion", pin=35)  # a PIR drives its line: no pull needed
+    config.validate(cfg)
+    assert list(chips.pull_warnings(cfg, "esp32")) == [
+        ("devices[1].pin", "GPIO 34 has no internal pull-up on the esp32: fit an external "
+                           "resistor")]
+    cfg = _small("esp8266")
+    cfg["devices"][0]["button_active_low"] = False
+    assert list(chips.pull_warnings(cfg, "esp8266")) == [
+        ("devices[0].button", "GPIO 0 has no internal pull-down on the esp8266: fit an "
+                              "external resistor")]

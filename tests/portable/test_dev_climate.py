@@ -133,3 +133,37 @@ def test_thermostat_restore_and_discovery():
     b2 = Board()
     th = b2.make(dict(THERMO, power_on="restore"), {"on": True, "mode": "COOL", "target": 23})
     assert th.mode == "HEAT" and "ignored" in b2.logs[0]
+
+
+def _heater_stops_on(failure):
+    b = Board()
+    th = b.make(THERMO)
+    dht.set_reading(4, 19.0, 50)
+    b.run(2000, th, step=500)
+    assert b.level(13) == 1 and th.yango_on()
+    b.out.clear()
+    dht.READINGS[4] = failure
+    b.run(20000, th, step=500)  # two failed reads: the heater holds on the last reading
+    assert b.level(13) == 1 and th.climate.failures == 2
+    b.run(10000, th, step=500)  # the third: the sensor is lost
+    assert b.level(13) == 0 and th.climate.lost
+    assert ("heating", "pushNotification",
+            {"alert": "heating: temperature sensor not answering"}, "ALERT") in b.out.sinric_events
+    assert ("heating", ON_OFF, "on", False) in b.out.yango_reports
+    assert th.yango_state()[0] == (ON_OFF, "on", False)
+    b.run(30000, th, step=500)  # still failing: reported once, heater stays off
+    assert b.level(13) == 0 and len(b.out.sinric_events) == 1
+    dht.set_reading(4, 19.0, 50)
+    b.run(10000, th, step=500)
+    assert b.level(13) == 1 and not th.climate.lost
+    assert b.out.yango_reports[-1] == ("heating", ON_OFF, "on", True) or (
+        "heating", ON_OFF, "on", True) in b.out.yango_reports
+
+
+def test_a_checksum_error_counts_as_a_sensor_failure():
+    # the stock dht driver raises a plain Exception("checksum error"), not an OSError
+    _heater_stops_on(dht.CHECKSUM)
+
+
+def test_a_sensor_timeout_turns_the_heater_off_and_is_reported():
+    _heater_stops_on(None)

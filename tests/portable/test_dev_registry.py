@@ -63,7 +63,7 @@ def test_tasks_debounce_a_press_and_poll_devices_under_asyncio():
     sw = b.make({"name": "lamp", "type": "switch", "relay": 5, "button": 0,
                  "debounce_ms": 20})
     gd = b.make({"name": "garage", "type": "garage", "relay": 23, "pulse_ms": 50})
-    broken = b.make({"name": "broken", "type": "garage", "relay": 24})
+    broken = b.make({"name": "broken", "type": "garage", "relay": 25})
     broken.poll = lambda: 1 / 0
 
     async def until(cond):

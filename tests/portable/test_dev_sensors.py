@@ -4,8 +4,8 @@ from support import raises
 
 EVENT = "devices.properties.event"
 MOTION = {"name": "pir", "type": "motion", "yango_id": "pir", "pin": 35, "debounce_ms": 100}
-CONTACT = {"name": "window", "type": "contact", "yango_id": "window", "pin": 36}
-BELL = {"name": "bell", "type": "doorbell", "yango_id": "bell", "button": 39}
+CONTACT = {"name": "window", "type": "contact", "yango_id": "window", "pin": 26}
+BELL = {"name": "bell", "type": "doorbell", "yango_id": "bell", "button": 27}
 
 
 def test_motion_edges():
@@ -44,13 +44,13 @@ def test_chattering_pir_cannot_flood_and_ends_in_its_final_state():
 def test_contact_is_active_low_with_pull_up():
     b = Board()
     c = b.make(CONTACT)
-    assert b.pin(36).pull == b.hw.machine.Pin.PULL_UP
+    assert b.pin(26).pull == b.hw.machine.Pin.PULL_UP
     assert c.yango_state() == [(EVENT, "open", "opened")]
-    b.drive(36, 0)  # reed closes to ground
+    b.drive(26, 0)  # reed closes to ground
     for _ in range(5):  # bounce
-        b.drive(36, 1)
+        b.drive(26, 1)
         b.run(2, *c._inputs, step=1)
-        b.drive(36, 0)
+        b.drive(26, 0)
         b.run(2, *c._inputs, step=1)
     b.run(100, *c._inputs)
     assert b.out.sinric_events == [("window", "setContactState", {"state": "closed"},
@@ -62,7 +62,7 @@ def test_contact_is_active_low_with_pull_up():
 def test_doorbell_press_is_one_event():
     b = Board()
     d = b.make(BELL)
-    b.press(d, 39, bounces=6)
+    b.press(d, 27, bounces=6)
     assert b.out.sinric_events == [("bell", "DoorbellPress", {"state": "pressed"},
                                     "PHYSICAL_INTERACTION")]
     assert b.out.yango_reports == [("bell", EVENT, "button", "click")]
@@ -70,7 +70,7 @@ def test_doorbell_press_is_one_event():
     assert d.handle("setPowerState", {"state": "Off"}, None) == {"state": "Off"}
     with raises(ValueError):
         d.handle("setPowerState", {"state": "off"}, None)
-    b.press(d, 39)
+    b.press(d, 27)
     assert len(b.out.sinric_events) == 2
     assert d.yango_entry()["properties"] == [{
         "type": EVENT, "retrievable": False, "reportable": True,

@@ -76,13 +76,13 @@ def test_counter_without_rtc_memory_uses_the_file():
 
 
 def test_a_person_at_the_board_clears_the_count():
-    assert decide(3, PWRON, (PWRON, HARD), WDT) == (0, None)
-    assert decide(3, HARD, (PWRON, HARD), WDT) == (0, None)
+    assert decide(3, PWRON, (PWRON, HARD), (WDT,)) == (0, None)
+    assert decide(3, HARD, (PWRON, HARD), (WDT,)) == (0, None)
 
 
 def test_automatic_resets_keep_the_count():
-    assert decide(2, SOFT, (PWRON, HARD), WDT) == (2, None)
-    assert decide(2, WDT, (PWRON, HARD), WDT) == (2, "watchdog reset")
+    assert decide(2, SOFT, (PWRON, HARD), (WDT,)) == (2, None)
+    assert decide(2, WDT, (PWRON, HARD), (WDT,)) == (2, "watchdog reset")
 
 
 def test_safe_mode_starts_at_the_limit():

@@ -1,17 +1,20 @@
 """Run the unchanged firmware on a simulated board (the MicroPython unix port plus fakes).
 
-CLI:  python -m tools.sim.run CONFIG [--chip esp32|esp8266] [--dir DIR] [--heap 38wK]
-      (what `make sim` runs; the chip picks the interpreter and heap, tools/board_files.py)
-API:  with SimBoard({"wifi": ..., "devices": [...]}) as board:
+CLI:  python -m tools.sim.run CONFIG [--chip esp32|esp8266] [--image 1M] [--dir DIR]
+      [--heap 38wK]   (what `make sim [CHIP=...]` runs; the chip picks the interpreter and
+      heap, tools/board_files.py)
+API:  with SimBoard({"wifi": ..., "devices": [...]}, chip="esp8266") as board:
           board.set(0, 0); board.get(5)["value"]; board.wait_for("wifi: online")
 
 The board's filesystem is a directory (config.json is copied in, state files land there).
 When the firmware resets (machine.reset(), the fake watchdog firing, the interpreter dying)
 the runner boots it again and passes the reset cause on, so restarts, the power-on policy and
-safe mode work end to end. The control port (DESIGN.md: set/get/pins/dht, plus wifi, reset,
-interrupt, info, help) is served here on 127.0.0.1 and stays the same across reboots; each
-command is carried to the board's agent (tools/sim/agent.py) over its stdin. Ctrl-C stops it
-cleanly.
+safe mode work end to end. The board plays a chip (tools/sim/fakes/sim_profile.py): the
+chip argument, else the config's "board": {"chip": ...}, else esp32; each restart is
+reported with the reset cause that chip's port gives for it. The control port (DESIGN.md:
+set/get/pins/dht, plus wifi, reset, interrupt, info, help) is served here on 127.0.0.1 and
+stays the same across reboots and chips; each command is carried to the board's agent
+(tools/sim/agent.py) over its stdin. Ctrl-C stops it cleanly.
 """
 
 import argparse
@@ -39,10 +42,29 @@ MP_PATH = ["tools/sim/fakes", "lib", "."]
 COMPILED = (("lib", "lib", True), ("firmware", "firmware", True),
             ("tools/sim/fakes", "sim", False), ("tools/sim", "sim", False))
 
-# machine.reset_cause() values of the fake machine module
-PWRON_RESET, HARD_RESET, WDT_RESET, DEEPSLEEP_RESET, SOFT_RESET = 1, 2, 3, 4, 5
-CAUSES = {PWRON_RESET: "PWRON_RESET", HARD_RESET: "HARD_RESET", WDT_RESET: "WDT_RESET",
-          DEEPSLEEP_RESET: "DEEPSLEEP_RESET", SOFT_RESET: "SOFT_RESET"}
+
+def _load_profiles():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "sim_profile_host", ROOT / "tools" / "sim" / "fakes" / "sim_profile.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.PROFILES
+
+
+PROFILES = _load_profiles()  # chip -> the port facts the fakes follow
+CHIPS = tuple(PROFILES)
+# How a board restarts (the reset cause of each is the chip's: PROFILES[chip]["restart"])
+POWERON, BUTTON, RESET, WATCHDOG, PANIC = "poweron", "button", "reset", "watchdog", "panic"
+# The MicroPython heap of each chip: esp8266 main.c `static char heap[38 * 1024]`; esp32
+# mpconfigport.h MICROPY_GC_INITIAL_HEAP_SIZE 56 KB, and the split heap grows from the IDF
+# heap (at least once more on a stock ESP32). make sim runs each chip at its own heap; the
+# tests' default stays 38wK, the smaller board.
+HEAPS = {"esp32": "112wK", "esp8266": "38wK"}
+# The firmware fits the ESP8266's 38 KB only frozen into flash, as the kit interpreter runs
+# it; the 64-bit host interpreter loading it from files needs the demo's heap (DEMO_HEAP).
+HOST_ESP8266_HEAP = "96wK"
 SIM_EXTRA = 65536  # heap added for the simulator's own code, then pinned by the launcher
 RESET_EXIT = 75  # the fake machine.reset()'s fallback exit status
 AGENT = "@sim:"
@@ -50,7 +72,8 @@ AGENT = "@sim:"
 FAST = {"firmware.app.RESTART_DELAY_S": 1}
 MAX_LINE = 200
 HELP = ["set <gpio> <0|1>", "get <gpio>", "pins", "dht <gpio> <celsius> <humidity>",
-        "dht <gpio> fail", "wifi <up|down>", "reset", "interrupt", "info", "help"]
+        "dht <gpio> fail [timeout|checksum]", "wifi <up|down>", "reset", "interrupt", "info",
+        "help"]
 
 
 def heap_bytes(heap):
@@ -129,10 +152,14 @@ def parse_command(line):
              "wifi": (1, "wifi <up|down>"), "reset": (0, "reset"), "info": (0, "info"),
              "interrupt": (0, "interrupt"), "help": (0, "help")}
     if cmd == "dht":
-        if len(args) == 2 and args[1] == "fail":
-            return "d %d" % _int(args[0], "gpio", 0, 48)
+        if len(args) in (2, 3) and args[1] == "fail":
+            how = args[2] if len(args) == 3 else "timeout"
+            if how not in ("timeout", "checksum"):
+                raise CommandError("usage: dht <gpio> fail [timeout|checksum]")
+            return "d %d%s" % (_int(args[0], "gpio", 0, 48), " c" if how == "checksum" else "")
         if len(args) != 3:
-            raise CommandError("usage: dht <gpio> <celsius> <humidity> | dht <gpio> fail")
+            raise CommandError("usage: dht <gpio> <celsius> <humidity> | "
+                               "dht <gpio> fail [timeout|checksum]")
         return "d %d %r %r" % (_int(args[0], "gpio", 0, 48), _num(args[1], "celsius", -40, 80),
                                _num(args[2], "humidity", 0, 100))
     if cmd not in usage:
@@ -151,17 +178,29 @@ def parse_command(line):
     return {"pins": "p", "reset": "r", "info": "i", "interrupt": "c", "help": "?"}[cmd]
 
 
+def interpreter(chip):
+    """(the host interpreter, the heap it plays chip at, a note or None) for a SimBoard
+    given no interp: the ESP8266's 38 KB holds the firmware only frozen, in the kit's 32-bit
+    interpreter (board_files.locate("esp8266"), which make sim uses when it is there)."""
+    if chip == "esp8266":
+        return MICROPYTHON, HOST_ESP8266_HEAP, (
+            "esp8266 profile on the 64-bit host interpreter (the kit's frozen 32-bit one: "
+            "SimBoard(interp=board_files.locate(\"esp8266\")), make sim CHIP=esp8266)")
+    return MICROPYTHON, HEAPS[chip], None
+
+
 class Boot:
     """One run of the interpreter: why it started and how it ended."""
 
-    def __init__(self, number, cause, first_line):
+    def __init__(self, number, kind, cause, first_line):
         self.number = number
-        self.cause = cause  # reset cause passed in (PWRON_RESET, SOFT_RESET, WDT_RESET, ...)
+        self.kind = kind  # how it restarted: POWERON, BUTTON, RESET, WATCHDOG, PANIC
+        self.cause = cause  # what machine.reset_cause() says for that on this chip
         self.first_line = first_line  # index of its first output line in SimBoard.lines
         self.returncode = None  # None while running; -signal when killed
 
     def __repr__(self):
-        return "Boot(%d, %s, rc=%s)" % (self.number, CAUSES.get(self.cause), self.returncode)
+        return "Boot(%d, %s=%s, rc=%s)" % (self.number, self.kind, self.cause, self.returncode)
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -213,10 +252,12 @@ class SimBoard:
 
     def __init__(self, config=None, *, config_text=None, board_dir=None, port=None,
                  preload=(), extra_path=(), knobs=None, env=None, heap=None, as_board=True,
-                 echo=False, max_boots=None, interp=None, sntp=True):
+                 echo=False, max_boots=None, interp=None, sntp=True, chip=None, image=""):
         self.config = config
         self.sntp = sntp
         self._own_sntp = None
+        self.chip = chip  # None: the config's board.chip, else esp32 (see start())
+        self.image = image  # "1M"/"512K": an ESP8266 image without asyncio
         self.config_text = config_text
         self.preload = list(preload)
         self.extra_path = list(extra_path)
@@ -246,8 +287,10 @@ class SimBoard:
         self._server = None
         self._serving = False
         self._stopping = False
-        self._next_cause = PWRON_RESET
+        self._next_kind = POWERON
         self._power_cut = False
+        self._button = False
+        self.pin_log = []  # (boot number, gpio, level): every change of an output's level
         self.stopped = threading.Event()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -262,6 +305,14 @@ class SimBoard:
     def _start(self, timeout):
         self.board_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
+        if self.chip is None:
+            self.chip = (self.interp.chip if self.interp else None) or self._config_chip() \
+                or "esp32"
+        if self.chip not in PROFILES:
+            raise ValueError("chip %r: the simulated board plays %s" % (self.chip,
+                                                                        ", ".join(CHIPS)))
+        if self.interp is None and self.chip == "esp8266":
+            self._say(interpreter(self.chip)[2])
         self._mpy_path = compile_mpy()
         port = self._want_port if self._want_port is not None else self._config_port()
         self._server = _Server(("127.0.0.1", port), _Handler)
@@ -269,7 +320,8 @@ class SimBoard:
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         self._serving = True
-        self._say("control port 127.0.0.1:%d" % self.port)
+        self._say("control port 127.0.0.1:%d; an %s board%s" % (
+            self.port, self.chip, " (%s image)" % self.image if self.image else ""))
         self._thread = threading.Thread(target=self._supervise, daemon=True)
         self._thread.start()
         self.wait_boot(1, timeout)
@@ -304,9 +356,18 @@ class SimBoard:
 
     def power_cycle(self, timeout=20):
         """Cut the power and restore it: unsaved state is lost, RTC memory too, and the board
-        boots with PWRON_RESET. Returns the new boot's number."""
+        boots as after power-on. Returns the new boot's number."""
         n = len(self.boots) + 1
         self._power_cut = True
+        self._kill()
+        self.wait_boot(n, timeout)
+        return n
+
+    def press_reset(self, timeout=20):
+        """Press the reset button (ESP32 EN, ESP8266 RST): nothing is saved, RTC memory
+        stays. Returns the new boot's number."""
+        n = len(self.boots) + 1
+        self._button = True
         self._kill()
         self.wait_boot(n, timeout)
         return n
@@ -361,6 +422,12 @@ class SimBoard:
         cfg["board"]["ntp_server"] = self.sntp_double().address
         return cfg
 
+    def _config_chip(self):
+        try:
+            return json.loads((self.board_dir / "config.json").read_text())["board"]["chip"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def _config_port(self):
         try:
             port = json.loads((self.board_dir / "config.json").read_text())["sim"]["port"]
@@ -368,7 +435,7 @@ class SimBoard:
         except (OSError, ValueError, KeyError, TypeError):
             return 0
 
-    def _env(self, cause):
+    def _env(self, kind):
         e = dict(os.environ)
         path = ([str(ROOT / p) for p in self.extra_path] + self._mpy_path
                 + [str(ROOT / p) for p in MP_PATH] + [".frozen"])
@@ -378,8 +445,11 @@ class SimBoard:
             "MICROPYPATH": ":".join(path),
             "SIM_ROOT": str(ROOT),
             "SIM_PRELOAD": ",".join(self.preload),
-            "SIM_RESET_CAUSE": str(cause),
+            "SIM_CHIP": self.chip,
+            "SIM_IMAGE": self.image or "",
+            "SIM_RESET_KIND": kind,
             "SIM_RTC": str(self._private / "rtc.bin"),
+            "SIM_WIFI": str(self._private / "wifi-ap.flash"),
             "SIM_KNOBS": ",".join("%s=%s" % kv for kv in self.knobs.items()),
             "SIM_EXTRA": str(SIM_EXTRA if self.as_board else 0),
         })
@@ -392,6 +462,11 @@ class SimBoard:
     def _add_line(self, text):
         if text.startswith(AGENT):
             rid, _, reply = text[len(AGENT):].partition(" ")
+            if rid == "pin":
+                gpio, _, level = reply.partition(" ")
+                with self._cond:
+                    self.pin_log.append((len(self.boots), int(gpio), int(level)))
+                return
             with self._cond:
                 slot = self._pending.get(rid)
                 if slot is not None:
@@ -408,15 +483,16 @@ class SimBoard:
         quick_panics = 0
         try:
             while not self._stopping:
-                cause = self._next_cause
+                kind = self._next_kind
                 started = time.monotonic()
                 p = subprocess.Popen(
                     [str(self.binary), "-X", "heapsize=%d" % self._heap, "-m", "launcher"],
-                    cwd=self.board_dir, env=self._env(cause), stdin=subprocess.PIPE,
+                    cwd=self.board_dir, env=self._env(kind), stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                cause = PROFILES[self.chip]["restart"][kind]
                 with self._cond:
                     self._proc = p
-                    self.boots.append(Boot(len(self.boots) + 1, cause, len(self.lines)))
+                    self.boots.append(Boot(len(self.boots) + 1, kind, cause, len(self.lines)))
                     self._cond.notify_all()
                 for raw in p.stdout:
                     self._add_line(raw.decode("utf-8", "replace").rstrip("\r\n"))
@@ -433,25 +509,32 @@ class SimBoard:
                     self._power_cut = False
                     (self._private / "rtc.bin").unlink(missing_ok=True)
                     (self._private / "rtc.bin.rtc-time-offset").unlink(missing_ok=True)  # its time
-                    self._next_cause = PWRON_RESET
+                    self._next_kind = POWERON
                     self._say("power cycle")
+                elif self._button:
+                    self._button = False
+                    self._next_kind = BUTTON
+                    self._say("reset button: booting again (reset cause %d)" % self._cause(BUTTON))
                 elif rc in (-signal.SIGUSR1, RESET_EXIT):
-                    self._next_cause = SOFT_RESET
-                    self._say("machine.reset(): booting again (SOFT_RESET)")
+                    self._next_kind = RESET
+                    self._say("machine.reset(): booting again (reset cause %d)"
+                              % self._cause(RESET))
                 elif rc == -signal.SIGKILL:
-                    self._next_cause = WDT_RESET
-                    self._say("watchdog reset: booting again (WDT_RESET)")
+                    self._next_kind = WATCHDOG
+                    self._say("watchdog reset: booting again (reset cause %d)"
+                              % self._cause(WATCHDOG))
                 elif rc == 0:
                     self._say("board powered off")
                     break
                 else:
-                    # the interpreter itself died: an ESP32 panics and resets (SOFT_RESET)
+                    # the interpreter itself died: the chip panics and resets
                     quick_panics = quick_panics + 1 if time.monotonic() - started < 3 else 1
                     if quick_panics >= 5:
                         self._say("interpreter keeps failing (exit %s); giving up" % rc)
                         break
-                    self._next_cause = SOFT_RESET
-                    self._say("interpreter exited with %s: booting again (SOFT_RESET)" % rc)
+                    self._next_kind = PANIC
+                    self._say("interpreter exited with %s: panic, booting again (reset cause %d)"
+                              % (rc, self._cause(PANIC)))
                 if self.max_boots is not None and len(self.boots) >= self.max_boots:
                     self._say("max_boots reached")
                     break
@@ -459,6 +542,9 @@ class SimBoard:
             self.stopped.set()
             with self._cond:
                 self._cond.notify_all()
+
+    def _cause(self, kind):
+        return PROFILES[self.chip]["restart"][kind]
 
     # -- watching the output ----------------------------------------------------------------
     def output(self, boot=None):
@@ -591,6 +677,14 @@ class SimBoard:
         return self.board_dir / name
 
 
+def _config_chip(path):
+    try:
+        chip = json.loads(path.read_text())["board"]["chip"]
+        return chip if chip in PROFILES else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _forward_stdin(board):
     for line in sys.stdin:
         try:
@@ -603,21 +697,30 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("config", help="config.json to run (copied onto the board)")
     ap.add_argument("--dir", help="board filesystem directory (default build/sim/<name>)")
-    ap.add_argument("--chip", default="esp32", choices=board_files.CHIPS,
-                    help="the chip profile's interpreter and heap (default esp32)")
+    ap.add_argument("--chip", choices=CHIPS, help="the chip to play: its interpreter and heap "
+                    "(default: the config's board.chip, else esp32)")
     ap.add_argument("--heap", help="MicroPython heap (default: the chip's, tools/board_files.py)")
+    ap.add_argument("--image", default="", choices=("", "1M", "512K"),
+                    help="an ESP8266 1 MB / 512 KB image (no asyncio)")
     args = ap.parse_args(argv)
     # Python leaves SIGINT ignored when started with it ignored (a background job of a
     # script, nohup): Ctrl-C must stop the runner whatever started it.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    chip = args.chip or _config_chip(Path(args.config)) or "esp32"
     try:
-        mp = board_files.locate(args.chip)
+        mp = board_files.locate(chip)
     except board_files.Unavailable as e:
-        sys.exit("sim: %s" % e)
+        if chip != "esp8266":
+            sys.exit("sim: %s" % e)
+        mp = None  # the fakes still play an ESP8266, on the host interpreter (one line why)
+        print("[sim] %s; the esp8266 profile runs on the 64-bit host interpreter at %s"
+              % (e, HOST_ESP8266_HEAP), flush=True)
+        args.heap = args.heap or HOST_ESP8266_HEAP
     board_dir = Path(args.dir or ROOT / "build" / "sim" / Path(args.config).stem)
     board = SimBoard(Path(args.config), board_dir=board_dir, heap=args.heap, echo=True,
-                     interp=mp)
-    print("[sim] %s profile: %s, heap %s" % (args.chip, mp.path.name, board.heap), flush=True)
+                     interp=mp, chip=chip, image=args.image)
+    print("[sim] %s profile: %s, heap %s" % (chip, mp.path.name if mp else "micropython",
+                                             board.heap), flush=True)
     print("[sim] board filesystem %s; Ctrl-C stops; Python lines go to the board's REPL"
           % board_dir, flush=True)
     try:

@@ -1,12 +1,17 @@
-# Fake `dht`: readings come from the sim's `dht <gpio> <celsius> <humidity>` command.
-READINGS = {}  # gpio -> (celsius, humidity) or None for a sensor that times out
+# Fake `dht`: readings come from the sim's `dht <gpio> <celsius> <humidity>` command. It fails
+# the way the stock driver does (micropython-lib drivers/sensor/dht/dht.py, frozen into both
+# ESP images, over drivers/dht/dht.c): a sensor that does not answer makes dht_readinto()
+# raise OSError(ETIMEDOUT); a garbled transfer fails the driver's checksum test, which raises
+# a plain Exception("checksum error"). DHT11 values are whole numbers (its bytes 0 and 2).
+READINGS = {}  # gpio -> (celsius, humidity), None (no answer) or "checksum" (garbled)
+CHECKSUM = "checksum"
 
 
 def set_reading(gpio, celsius, humidity):
     READINGS[gpio] = (celsius, humidity)
 
 
-class _DHT:
+class DHTBase:
     _whole = False
 
     def __init__(self, pin):
@@ -18,6 +23,8 @@ class _DHT:
         r = READINGS.get(self._gpio)
         if r is None:
             raise OSError(110)  # ETIMEDOUT, as a board with no sensor attached
+        if r == CHECKSUM:
+            raise Exception("checksum error")  # noqa: TRY002 - what the driver raises
         t, h = r
         self._t, self._h = (int(t), int(h)) if self._whole else (t, h)
 
@@ -28,9 +35,9 @@ class _DHT:
         return self._h
 
 
-class DHT11(_DHT):
+class DHT11(DHTBase):
     _whole = True
 
 
-class DHT22(_DHT):
+class DHT22(DHTBase):
     pass

@@ -1,13 +1,27 @@
-# Fake `machine` for the simulated board (MicroPython unix port). Pins keep their state in
-# PINS so the control port (tools/sim) can drive inputs and read outputs.
+# Fake `machine` for the simulated board (MicroPython unix port; also imported by the portable
+# tests under CPython). It plays the chip of sim_profile (SIM_CHIP) and refuses what that port
+# refuses; each rule names the port file it follows (sim_profile.py has the numbers). Pins keep
+# their state in PINS so the control port (tools/sim) can drive inputs and read outputs; on
+# the simulated board every change of an output's level is also printed as "@sim:pin G V",
+# which the runner records (SimBoard.pin_log) without showing it.
 import os
 import time
 
+from sim_profile import CHIP, P
+
 PINS = {}  # gpio -> _PinState
-IDLE, SOFT_RESET, PWRON_RESET, HARD_RESET, WDT_RESET, DEEPSLEEP_RESET = 0, 5, 1, 2, 3, 4
-# The sim runner (tools/sim/run.py) restarts the board after a reset and passes the cause on.
-_reset_cause = int(os.getenv("SIM_RESET_CAUSE") or PWRON_RESET)
+_C = P["causes"]
+PWRON_RESET = _C["PWRON_RESET"]
+HARD_RESET = _C["HARD_RESET"]
+WDT_RESET = _C["WDT_RESET"]
+DEEPSLEEP_RESET = _C["DEEPSLEEP_RESET"]
+SOFT_RESET = _C["SOFT_RESET"]
+IDLE = 0
+# The sim runner (tools/sim/run.py) boots the board again after a restart and names how it
+# restarted (poweron, button, reset, watchdog, panic, deepsleep, soft): the port's number.
+_reset_cause = P["restart"][os.getenv("SIM_RESET_KIND") or "poweron"]
 _wdt = None
+_LOG_PINS = bool(os.getenv("SIM_ROOT"))
 
 
 class _PinState:
@@ -19,6 +33,13 @@ class _PinState:
         self.irq = None  # (handler, trigger, pin)
         self.freq = 0
         self.duty_u16 = 0
+
+    def level(self, v):
+        """Set the output level; logs a change of a driven pin (the no-glitch tests)."""
+        v = 1 if v else 0
+        if v != self.value and self.mode in ("out", "pwm") and _LOG_PINS:
+            print("@sim:pin %d %d" % (self.gpio, v))
+        self.value = v
 
     def as_dict(self):
         d = {"gpio": self.gpio, "mode": self.mode, "value": self.value}
@@ -46,36 +67,46 @@ def drive(gpio, level):
 
 
 class Pin:
-    IN = 1
-    OUT = 3
-    OPEN_DRAIN = 7
-    PULL_UP = 1
-    PULL_DOWN = 2
+    # esp32 machine_pin.c / esp8266 machine_pin.c + modmachine.h class constants
+    IN = P["IN"]
+    OUT = P["OUT"]
+    OPEN_DRAIN = P["OPEN_DRAIN"]
+    PULL_UP = P["PULL_UP"]
     IRQ_RISING = 1
     IRQ_FALLING = 2
 
     def __init__(self, gpio, mode=-1, pull=-1, value=None):
-        if not isinstance(gpio, int) or gpio < 0 or gpio > 48:
+        # esp32 machine_pin_find() / esp8266 mp_obj_get_pin_obj(): only the pins that exist
+        if not isinstance(gpio, int) or gpio not in P["pins"]:
             raise ValueError("invalid pin")
         self._s = _state(gpio)
         self.init(mode, pull, value)
 
     def init(self, mode=-1, pull=-1, value=None):
         s = self._s
-        if mode != -1:
+        g = s.gpio
+        first = P["input_only_from"]
+        if mode != -1 and mode is not None and mode != Pin.IN and first is not None \
+                and g >= first:
+            raise ValueError("pin can only be input")  # esp32 machine_pin.c
+        if pull not in (-1, None) and g in P["pull_error"]:
+            raise ValueError("Pin(%d) doesn't support pull" % g)  # esp8266 machine_pin.c
+        if value is not None:
+            s.value = 1 if value else 0  # the output register is set before the direction
+        if mode != -1 and mode is not None:
             s.mode = "in" if mode == Pin.IN else "out"
         if pull != -1:
             s.pull = pull
-            if s.mode == "in" and pull == Pin.PULL_UP and s.irq is None:
+            # esp32 machine_pin.c ignores gpio_pullup_en()'s error: GPIO34-39 float
+            if s.mode == "in" and pull == Pin.PULL_UP and s.irq is None \
+                    and g not in P["pull_ignored"]:
                 s.value = 1
-        if value is not None:
-            s.value = 1 if value else 0
 
     def value(self, v=None):
         if v is None:
             return self._s.value
         if self._s.mode != "in":
-            self._s.value = 1 if v else 0
+            self._s.level(v)
 
     def __call__(self, v=None):
         return self.value(v)
@@ -86,11 +117,17 @@ class Pin:
     def off(self):
         self.value(0)
 
-    def irq(self, handler=None, trigger=IRQ_RISING | IRQ_FALLING):
+    def irq(self, handler=None, trigger=IRQ_RISING | IRQ_FALLING, hard=False):
+        if self._s.gpio in P["irq_error"]:  # esp8266 machine_pin.c pyb_pin_irq()
+            raise OSError("pin does not have IRQ capabilities")
         self._s.irq = None if handler is None else (handler, trigger, self)
 
     def __repr__(self):
         return "Pin(%d)" % self._s.gpio
+
+
+if P["has_pull_down"]:
+    Pin.PULL_DOWN = P["PULL_DOWN"]
 
 
 class Signal:
@@ -110,43 +147,115 @@ class Signal:
         self.value(0)
 
 
+_PWM = {}  # gpio -> PWM: the channels in use
+_pwm_freq = [0]  # esp8266: the one frequency of every channel
+
+
 class PWM:
-    def __init__(self, pin, freq=None, duty_u16=None, duty=None):
-        self._s = pin._s
-        self._s.mode = "pwm"
-        if freq is not None:
-            self._s.freq = freq
-        if duty_u16 is not None:
-            self._s.duty_u16 = duty_u16
-        if duty is not None:
+    """esp32 machine_pwm.c (LEDC: 16 channels, 8 timers, ValueError outside 1 Hz-40 MHz or
+    duty_u16 0-65535) or esp8266 machine_pwm.c + esppwm.c (8 pins, one frequency clamped to
+    1-1000 Hz, 10-bit duty clamped, the constructor's duty_u16 scaled by 1000/65535)."""
+
+    def __init__(self, pin, freq=-1, duty=-1, duty_u16=-1, duty_ns=-1):
+        s = self._s = pin._s
+        g = s.gpio
+        if P["pwm_pins"] is not None and g not in P["pwm_pins"]:
+            raise ValueError("PWM not supported on pin %d" % g)
+        first = P["input_only_from"]
+        if first is not None and g >= first:
+            raise OSError(22)  # esp32: ledc_channel_config() refuses an input-only GPIO
+        for q in list(_PWM):  # a channel whose pin state was reset (a new test board) is free
+            if PINS.get(q) is not _PWM[q]._s or _PWM[q]._s.mode != "pwm":
+                del _PWM[q]
+        if g not in _PWM and len(_PWM) >= P["pwm_channels"]:
+            raise RuntimeError("out of PWM channels:%d" % P["pwm_channels"])
+        if freq != -1:
+            self._check_freq(freq, g)
+        if duty_u16 != -1 and not P["pwm_freq_clamp"] and not 0 <= duty_u16 <= 65535:
+            raise ValueError("duty_u16 must be from 0 to 65536")
+        _PWM[g] = self
+        was = s.mode
+        s.mode = "pwm"
+        if freq != -1:
+            self._set_freq(freq)
+        elif not s.freq:
+            self._set_freq(_pwm_freq[0] if P["pwm_shared_freq"] and _pwm_freq[0] else
+                           (1000 if P["pwm_shared_freq"] else 5000))
+        if duty_u16 != -1:
+            if P["pwm_freq_clamp"]:
+                self._duty10(duty_u16 * 1000 // 65535)  # esp8266 machine_pwm.c init helper
+            else:
+                self.duty_u16(duty_u16)
+        elif duty != -1:
             self.duty(duty)
+        elif was != "pwm":
+            self._apply(s.duty_u16 if P["pwm_freq_clamp"] else 32768)
+
+    def _check_freq(self, f, g):
+        if P["pwm_freq_clamp"]:
+            return
+        if not 0 < f <= P["pwm_freq_max"]:
+            raise ValueError("frequency must be from 1Hz to 40MHz")
+        freqs = set(p._s.freq for q, p in _PWM.items() if q != g)
+        if f not in freqs and len(freqs) >= P["pwm_timers"]:
+            raise RuntimeError("out of PWM timers:%d" % P["pwm_timers"])
+
+    def _set_freq(self, f):
+        if P["pwm_freq_clamp"]:
+            f = 1 if f < 1 else P["pwm_freq_max"] if f > P["pwm_freq_max"] else f
+            _pwm_freq[0] = f
+            for p in _PWM.values():  # esppwm.c: one frequency for all channels
+                p._s.freq = f
+        else:
+            self._s.freq = f
 
     def freq(self, f=None):
         if f is None:
             return self._s.freq
-        self._s.freq = f
+        self._check_freq(f, self._s.gpio)
+        self._set_freq(f)
+
+    def _duty10(self, d):
+        # esppwm.c pwm_set_duty(): clamped to 0..PWM_DEPTH (1023); duty_u16() reads back
+        # duty * 65535 / 1024 (machine_pwm.c)
+        d = 0 if d < 1 else 1023 if d >= 1023 else d
+        self._s.duty10 = d
+        self._apply(d * 65535 // 1024 if d < 1023 else 65535)
+
+    def _apply(self, u16):
+        self._s.duty_u16 = u16
+        self._s.level(1 if u16 else 0)
 
     def duty_u16(self, d=None):
         if d is None:
             return self._s.duty_u16
+        if P["pwm_freq_clamp"]:
+            self._duty10(d * 1024 // 65535)
+            return
         if not 0 <= d <= 65535:
-            raise ValueError("duty_u16 out of range")
-        self._s.duty_u16 = d
-        self._s.value = 1 if d else 0
+            raise ValueError("duty_u16 must be from 0 to 65536")
+        self._apply(d)
 
     def duty(self, d=None):
         if d is None:
             return self._s.duty_u16 >> 6
-        self.duty_u16(min(1023, d) * 65535 // 1023)
+        if P["pwm_freq_clamp"]:
+            self._duty10(d)
+            return
+        if not 0 <= d <= 1023:
+            raise ValueError("duty must be from 0 to 1023")
+        self._apply(65535 if d == 1023 else d << 6)
 
     def deinit(self):
-        self._s.mode = "out"
+        _PWM.pop(self._s.gpio, None)
         self._s.duty_u16 = 0
-        self._s.value = 0
+        self._s.level(0)
+        self._s.mode = "out"
 
 
 def unique_id():
-    return b"\x24\x6f\x28\xaa\xbb\xcc"
+    # esp32: the 6-byte base MAC (modmachine.c); esp8266: the 4-byte chip id
+    return b"\x24\x6f\x28\xaa\xbb\xcc" if CHIP == "esp32" else b"\xaa\xbb\xcc\x00"
 
 
 def reset_cause():
@@ -155,7 +264,8 @@ def reset_cause():
 
 def reset():
     """Ends the process at once, like a board reset (no finally blocks, no cleanup): SIGUSR1
-    tells the sim runner to boot again with SOFT_RESET as the cause."""
+    tells the sim runner to boot again as after machine.reset() (esp32: HARD_RESET,
+    esp8266: SOFT_RESET)."""
     print("machine.reset()")
     os.system("kill -USR1 $PPID")
     time.sleep_ms(1000)
@@ -172,11 +282,18 @@ def soft_reset():
 class WDT:
     """A watchdog that really fires: a thread watches the feed time, because the asyncio loop
     it guards may be the thing that is blocked. On expiry it kills the process with SIGKILL;
-    the sim runner boots it again with WDT_RESET as the cause. Cannot be stopped (as on the
-    boards); a second WDT() is the same watchdog."""
+    the sim runner boots it again as after a watchdog reset. Cannot be stopped (as on the
+    boards); a second WDT() is the same watchdog. Arguments as the port takes them:
+    esp32 machine_wdt.c (id 0, timeout_ms > 0), esp8266 machine_wdt.c (id 0, timeout_ms
+    exactly 5000: the timeout is fixed)."""
 
     def __new__(cls, id=0, timeout=5000):
         global _wdt
+        fixed = P["wdt_fixed_ms"]
+        if id != 0 or (fixed is not None and timeout != fixed):
+            raise ValueError()
+        if timeout <= 0:
+            raise ValueError("WDT timeout too short")
         if _wdt is None:
             _wdt = object.__new__(cls)
             _wdt._timeout = timeout
@@ -224,8 +341,8 @@ class RTC:
                     return f.read()
             except OSError:
                 return b""
-        if len(data) > 2048:
-            raise ValueError("RTC memory is 2048 bytes")
+        if len(data) > P["rtc_mem"]:  # esp32/esp8266 machine_rtc.c: 2048 / 492 bytes
+            raise ValueError("buffer too long")
         _rtc_mem[0] = bytes(data)
         if path:
             with open(path, "wb") as f:
@@ -298,7 +415,7 @@ def run_timers():
 
 
 def freq():
-    return 160000000
+    return 160000000 if CHIP == "esp32" else 80000000  # the ports' default CPU clocks
 
 
 def idle():

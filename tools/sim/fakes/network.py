@@ -1,13 +1,25 @@
 # Fake `network` for the simulated board: a station interface that connects at once unless
-# the sim has taken the link down (set_link(False)), so Wi-Fi loss can be tested.
+# the sim has taken the link down (set_link(False)), so Wi-Fi loss can be tested, and the
+# access point as the chip's stock image leaves it (sim_profile): on an ESP8266 the first boot
+# (modules/inisetup.py) turns it on with a published password and the SDK keeps that mode in
+# flash (here: the file SIM_WIFI, which survives power cycles) until something turns it off.
+# STAT_* values are the port's (esp32 modnetwork_globals.h, esp8266 network_wlan.c).
+import os
+
+from sim_profile import P
+
 STA_IF = 0
 AP_IF = 1
-STAT_IDLE = 0
-STAT_CONNECTING = 1
-STAT_WRONG_PASSWORD = -3
-STAT_NO_AP_FOUND = -2
-STAT_CONNECT_FAIL = -1
-STAT_GOT_IP = 3
+AUTH_OPEN = 0
+AUTH_WPA_WPA2_PSK = 4
+_S = P["stat"]
+STAT_IDLE = _S["STAT_IDLE"]
+STAT_CONNECTING = _S["STAT_CONNECTING"]
+STAT_GOT_IP = _S["STAT_GOT_IP"]
+STAT_NO_AP_FOUND = _S["STAT_NO_AP_FOUND"]
+STAT_WRONG_PASSWORD = _S["STAT_WRONG_PASSWORD"]
+# esp32 modnetwork_globals.h: STAT_CONNECT_FAIL is WIFI_REASON_ASSOC_FAIL (203)
+STAT_CONNECT_FAIL = _S.get("STAT_CONNECT_FAIL", _S.get("STAT_ASSOC_FAIL"))
 
 _link_up = True
 _hostname = "mpy-sim"
@@ -30,13 +42,35 @@ def hostname(name=None):
     _hostname = name
 
 
+def _ap_saved():
+    """The AP's active flag as the flash keeps it (None: never set: the first boot)."""
+    try:
+        with open(os.getenv("SIM_WIFI") or "") as f:
+            return f.read() == "1"
+    except OSError:
+        return None
+
+
+def _ap_save(on):
+    path = os.getenv("SIM_WIFI")
+    if path:
+        with open(path, "w") as f:
+            f.write("1" if on else "0")
+
+
 class WLAN:
+    IF_STA = STA_IF
+    IF_AP = AP_IF
+
     def __new__(cls, interface=STA_IF):
         w = _instances.get(interface)
         if w is None:
             w = object.__new__(cls)
             w._iface = interface
             w._active = False
+            if interface == AP_IF:
+                saved = _ap_saved()
+                w._active = P["ap_active_first_boot"] if saved is None else saved
             w._connected = False
             w._ssid = None
             _instances[interface] = w
@@ -49,6 +83,8 @@ class WLAN:
         if on is None:
             return self._active
         self._active = bool(on)
+        if self._iface == AP_IF and P["ap_active_first_boot"]:
+            _ap_save(self._active)  # the ESP8266 SDK writes the Wi-Fi mode to flash
         if not on:
             self._connected = False
 
@@ -84,6 +120,8 @@ class WLAN:
         if args == ("hostname",):
             return _hostname
         if args == ("essid",) or args == ("ssid",):
+            if self._iface == AP_IF:
+                return "MicroPython-aabbcc"  # inisetup.py: MicroPython- + last 3 MAC bytes
             return self._ssid
         if "hostname" in kw:
             hostname(kw["hostname"])
