@@ -12,11 +12,10 @@
 # Secrets never reach a page: the status carries no config values but device names and types.
 import gc
 import json
-import time
 
 from net.http_server import Response, basic_auth_ok, escape, serve
 
-from firmware.pages import page
+from firmware.pages import PAGE_TAIL, page_head
 
 PORT = 80
 REALM = 'Basic realm="board", charset="UTF-8"'
@@ -40,7 +39,6 @@ class LocalPage:
         self._ctx = ctx
         self._password = password
         self._port = PORT if port is None else port
-        self._t0 = time.ticks_ms()
         self.server = None
 
     async def run(self):
@@ -125,50 +123,60 @@ class LocalPage:
             if s is not None:
                 clouds[name] = {"connected": _cloud_up(s)}
         w = ctx.wifi
-        return {"devices": devs, "heap": {"free": gc.mem_free(), "used": gc.mem_alloc()},
-                "uptime_s": time.ticks_diff(time.ticks_ms(), self._t0) // 1000,
+        heap = {"free": gc.mem_free(), "used": gc.mem_alloc()} if hasattr(gc, "mem_free") \
+            else {"free": None, "used": None}  # CPython (host tests) has no heap figures
+        return {"devices": devs, "heap": heap,
+                "uptime_s": ctx.uptime_s(),
                 "rssi": w.rssi() if w is not None else None, "ip": w.ip() if w else None,
                 "clouds": clouds, "errors": list(getattr(ctx, "errors", ()))}
 
     def html(self, error=None):
-        """The page (str); error: the message of a control that was refused, shown on top."""
+        """The page as a list of str chunks (written one by one: no page-sized string on the
+        heap); error: the message of a control that was refused, shown on top."""
         s = self.status()
-        rows = []
+        out = page_head("Board")
+        if error:
+            out.append("<p class=bad role=alert>%s</p>" % escape(error))
+        out.append("<table><tr><th>Device</th><th>State</th><th>Control</th></tr>")
         for d in s["devices"]:
-            state = ", ".join("%s: %s" % (escape(k), escape(v)) for k, v in d["state"].items())
-            rows.append("<tr><td>%s<br><small>%s</small></td><td>%s</td><td>%s</td></tr>"
-                        % (escape(d["name"]), escape(d["type"]), state or "-",
-                           _controls(d)))
+            out.append("<tr><td>%s<br><small>%s</small></td><td>"
+                       % (escape(d["name"]), escape(d["type"])))
+            st = d["state"]
+            out.append(", ".join("%s: %s" % (escape(k), escape(st[k])) for k in st) or "-")
+            out.append("</td><td>")
+            _controls(d, out)
+            out.append("</td></tr>")
         clouds = " ".join("%s: %s" % (n, "connected" if c["connected"] else "down")
                           for n, c in s["clouds"].items()) or "none configured"
-        errs = "".join("<li>%s</li>" % escape(e) for e in s["errors"]) or "<li>none</li>"
-        body = ("<p class=bad role=alert>%s</p>" % escape(error)) if error else ""
-        body += ("<table><tr><th>Device</th><th>State</th><th>Control</th></tr>%s</table>"
-                "<h2>Board</h2><p>Free heap: %d bytes &middot; Uptime: %d s &middot; "
-                "Wi-Fi: %s dBm &middot; IP: %s</p><p>Clouds: %s</p>"
-                "<h2>Last errors</h2><ul class=bad>%s</ul><p><a href=/>Refresh</a></p>"
-                % ("".join(rows), s["heap"]["free"], s["uptime_s"], s["rssi"],
-                   escape(s["ip"]), escape(clouds), errs))
-        return page("Board", body)
+        out.append("</table><h2>Board</h2><p>Free heap: %s bytes &middot; Uptime: %d s "
+                   "&middot; Wi-Fi: %s dBm &middot; IP: %s</p><p>Clouds: %s</p>"
+                   "<h2>Last errors</h2><ul class=bad>"
+                   % (s["heap"]["free"], s["uptime_s"], s["rssi"], escape(s["ip"]),
+                      escape(clouds)))
+        for e in s["errors"] or ("none",):
+            out.append("<li>%s</li>" % escape(e))
+        out.append("</ul><p><a href=/>Refresh</a></p>" + PAGE_TAIL)
+        return out
 
 
-def _controls(d):
-    out = []
+def _controls(d, out):
+    n = len(out)
     for action, key, kind in CONTROLS:
         if action not in d["actions"]:
             continue
-        hidden = ("<input type=hidden name=device value='%s'><input type=hidden name=action "
-                  "value=%s><input type=hidden name=key value=%s>"
-                  % (escape(d["name"]), action, key))
+        hidden = ("<form method=post action=/control><input type=hidden name=device "
+                  "value='%s'><input type=hidden name=action value=%s><input type=hidden "
+                  "name=key value=%s>" % (escape(d["name"]), action, key))
         if kind == "num":
-            out.append("<form method=post action=/control>%s<input type=hidden name=kind "
-                       "value=num><input type=number step=any name=value aria-label=%s>"
-                       "<button>Set %s</button></form>" % (hidden, key, key))
+            out.append(hidden)
+            out.append("<input type=hidden name=kind value=num><input type=number step=any "
+                       "name=value aria-label=%s><button>Set %s</button></form> " % (key, key))
         else:
             for v in kind:
-                out.append("<form method=post action=/control>%s<button name=value value=%s>"
-                           "%s</button></form>" % (hidden, v, v))
-    return " ".join(out) or "-"
+                out.append(hidden)
+                out.append("<button name=value value=%s>%s</button></form> " % (v, v))
+    if len(out) == n:
+        out.append("-")
 
 
 def _cloud_up(s):

@@ -9,9 +9,21 @@ _CSS = ("body{font-family:sans-serif;max-width:40em;margin:1em auto;padding:0 1e
         ".bad{color:#b00}")
 
 
+PAGE_TAIL = "</body></html>"
+
+
+def page_head(title):
+    """The page up to the <h1> title (escaped here), as a list of str chunks to append the
+    body to; end the list with PAGE_TAIL."""
+    t = escape(title)
+    return ["<!DOCTYPE html><html><head><meta charset=utf-8><meta name=viewport "
+            "content='width=device-width'><title>%s</title><style>" % t, _CSS,
+            "</style></head><body><h1>%s</h1>" % t]
+
+
 def page(title, body):
-    """A whole HTML page (str) titled `title` (escaped here) around `body` (HTML, already
-    escaped by the caller)."""
-    return ("<!DOCTYPE html><html><head><meta charset=utf-8><meta name=viewport "
-            "content='width=device-width'><title>%s</title><style>%s</style></head>"
-            "<body><h1>%s</h1>%s</body></html>" % (escape(title), _CSS, escape(title), body))
+    """A whole page as str chunks: page_head(title) + body (HTML, escaped by the caller)."""
+    out = page_head(title)
+    out.append(body)
+    out.append(PAGE_TAIL)
+    return out

@@ -177,11 +177,14 @@ def basic_auth_ok(header, password):
 
 
 def head(status, ctype=None, length=0, extra=None):
-    """The response head (bytes) for status, with Content-Type/Content-Length and
-    Connection: close; extra is a list of (name, value) headers."""
+    """The response head (bytes) for status, with Content-Type, Content-Length (unless
+    length is None: the body ends when the connection closes) and Connection: close; extra
+    is a list of (name, value) headers."""
     h = "HTTP/1.0 %d %s\r\n" % (status, REASONS.get(status, "Status"))
     if ctype:
-        h += "Content-Type: %s\r\nContent-Length: %d\r\n" % (ctype, length)
+        h += "Content-Type: %s\r\n" % ctype
+        if length is not None:
+            h += "Content-Length: %d\r\n" % length
     if extra:
         for k, v in extra:
             h += "%s: %s\r\n" % (k, v)
@@ -189,13 +192,21 @@ def head(status, ctype=None, length=0, extra=None):
 
 
 class Response:
-    """What a handler returns: status (int), body (str or bytes), ctype, extra headers."""
+    """What a handler returns: status (int), body (str, bytes, or a list of str/bytes chunks
+    written one by one, delimited by the connection closing: no page-sized string on the
+    heap), ctype, extra headers (list of (name, value))."""
 
     def __init__(self, status, body=b"", ctype="text/html; charset=utf-8", extra=None):
         self.status = status
         self.body = body.encode() if isinstance(body, str) else body
         self.ctype = ctype if self.body else None
         self.extra = extra
+
+    def text(self):
+        """The whole body as bytes (for tests and small bodies)."""
+        if isinstance(self.body, list):
+            return b"".join(c.encode() if isinstance(c, str) else c for c in self.body)
+        return self.body
 
 
 async def _serve_one(handler, reader, writer, log):
@@ -207,8 +218,14 @@ async def _serve_one(handler, reader, writer, log):
             resp = Response(e.status, "%d %s\n" % (e.status, e), "text/plain")
         except asyncio.TimeoutError:
             resp = Response(408, "request timeout\n", "text/plain")
-        writer.write(head(resp.status, resp.ctype, len(resp.body), resp.extra))
-        if resp.body:
+        chunks = resp.body if isinstance(resp.body, list) else None
+        writer.write(head(resp.status, resp.ctype, None if chunks else len(resp.body),
+                          resp.extra))
+        if chunks:
+            for c in chunks:
+                writer.write(c.encode() if isinstance(c, str) else c)
+                await writer.drain()
+        elif resp.body:
             writer.write(resp.body)
         await writer.drain()
     except Exception as e:  # noqa: BLE001 - one broken client must not stop the server

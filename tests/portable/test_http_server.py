@@ -113,8 +113,11 @@ def test_head():
     assert b"Content-Length" not in h
     h = head(200, "application/json", 2)
     assert b"Content-Type: application/json\r\nContent-Length: 2\r\n" in h
+    h = head(200, "text/html", None)
+    assert b"Content-Type: text/html\r\n" in h and b"Content-Length" not in h
 
 
 def test_response_body_types():
     assert Response(200, "\u0434").body == b"\xd0\xb4"
     assert Response(204).ctype is None
+    assert Response(200, ["a", b"b", "\u0434"]).text() == b"ab\xd0\xb4"
