@@ -14,6 +14,10 @@ CONFIG_PATH = "config.json"  # relative: the board's cwd is the filesystem root
 STATE_PATH = "state.json"
 TASK_LIMIT_MS = 10000  # the app's own tasks must check in with the watchdog this often
 MONITOR_MS = 500
+# The board's own pages (setup access point, local page) and the setup DNS answer. The
+# simulated board moves them to free ports on 127.0.0.1 (tools/sim/run.py).
+HTTP_PORT = 80
+DNS_PORT = 53
 
 # The seam: services in start order, as (name, factory). factory(ctx) returns
 #   None                        nothing to run (e.g. that cloud is not configured);
@@ -31,8 +35,21 @@ mode = "starting"  # starting, running, config_error, safe_mode, crashed, stoppe
 app = None  # the running App (for the REPL and the simulator)
 
 
+# The last few problems, for the local page: log lines that carry one of these words.
+ERROR_WORDS = ("error", "fail", "refused", "invalid", "crash", "not started", "rejected")
+ERRORS_KEPT = 5
+errors = []
+
+
 def log(msg):
     print(msg)
+    low = msg.lower()
+    for w in ERROR_WORDS:
+        if w in low:
+            errors.append(msg if len(msg) <= 160 else msg[:157] + "...")
+            if len(errors) > ERRORS_KEPT:
+                errors.pop(0)
+            break
 
 
 class App:
@@ -58,6 +75,9 @@ class App:
         self._wdt = None
         self._error = None
         self._crash = None
+        self.errors = errors
+        self._up_ms = 0  # summed from ticks_diff of successive monitor passes: never wraps
+        self._portal = None
 
     # -- for services ----------------------------------------------------------------------
     def task(self, coro):
@@ -85,6 +105,10 @@ class App:
         if self._counter.read()[0] > self._boot_count:  # undo this boot's own count
             self._counter.write(self._boot_count)
         machine.reset()
+
+    def uptime_s(self):
+        """Seconds since the app started (int); correct past the 12.4-day tick wrap."""
+        return self._up_ms // 1000
 
     def info(self):
         """ip, mac, platform, firmwareVersion (what the Sinric handshake reports)."""
@@ -165,9 +189,21 @@ class App:
         """Status LED, watchdog check-in, and the stable-run mark of the crash counter."""
         from firmware import safemode
 
-        t0 = time.ticks_ms()
+        t0 = last = time.ticks_ms()
         stable = False
+        offline_ms = 0
+        setup_after_ms = self.config["wifi"]["setup_after_s"] * 1000
         while True:
+            now = time.ticks_ms()
+            step = time.ticks_diff(now, last)
+            last = now
+            self._up_ms += step
+            offline_ms = 0 if self.wifi.online else offline_ms + step
+            if setup_after_ms and offline_ms >= setup_after_ms and self._portal is None:
+                await self._start_portal("Wi-Fi failed for %d s" % (offline_ms // 1000))
+            elif self._portal is not None and self.wifi.online:
+                self._portal.stop("Wi-Fi is back")
+                self._portal = None
             self.watchdog.checkin("app")
             if not self.wifi.online:
                 self.led.set("connecting")
@@ -182,6 +218,28 @@ class App:
                 self._counter.clear()
                 log("app: stable for %d s; crash count cleared" % safemode.STABLE_S)
             await asyncio.sleep_ms(MONITOR_MS)
+
+    async def _start_portal(self, reason):
+        """The setup access point beside the running app (devices and buttons keep working,
+        Wi-Fi keeps retrying); a saved config restarts the board."""
+        import network
+
+        from firmware import setup_ap
+
+        def saved():
+            async def later():
+                await asyncio.sleep_ms(setup_ap.RESTART_MS)
+                self.restart("new settings from the setup page")
+
+            asyncio.create_task(later())
+
+        p = setup_ap.SetupPortal(network, setup_ap.read_raw(CONFIG_PATH), reason, log, saved,
+                                 HTTP_PORT, DNS_PORT)
+        self._portal = p
+        try:
+            await p.start()
+        except OSError as e:
+            log("setup: access point not started: %r" % (e,))
 
     def _flush(self):
         if self.store is not None:
@@ -215,18 +273,22 @@ def _hostname_setter(network, wlan):
 
 
 def _load_config():
-    """The validated config, or None once the config-error idle has started."""
+    """(the validated config, None); (None, the error) when the board has no usable Wi-Fi
+    settings (the setup access point follows); (None, None) once the config-error idle has
+    started."""
     global mode
     from firmware import config
 
     try:
-        return config.load(CONFIG_PATH)
+        return config.load(CONFIG_PATH), None
     except Exception as e:  # noqa: BLE001 - ConfigError, or MemoryError on a huge file
+        if needs_setup(e):
+            return None, e
         from firmware import idle
 
         mode = "config_error"
-        idle.config_error(e)
-        return None
+        idle.config_error(e)  # while firmware.config (and its ConfigError) is loaded
+        return None, None
     finally:
         # used once: give the RAM back (MicroPython raises KeyError for a missing attribute)
         for name in ("firmware.config", "firmware.config_types", "firmware.config_fields",
@@ -238,6 +300,66 @@ def _load_config():
             except (AttributeError, KeyError):
                 pass
         gc.collect()
+
+
+def needs_setup(error):
+    """True when a config.load() error means the board has no Wi-Fi settings to use: no
+    config.json at all, or its wifi section missing or invalid. A file that is there but
+    broken otherwise keeps the config-error state: the setup page would write over what the
+    user pushed."""
+    msg = str(error)
+    return msg == CONFIG_PATH + ": not found" or msg.startswith("wifi")
+
+
+def button_held(pin):
+    """True when `pin` (a machine.Pin input with pull-up) reads low for 20 samples 10 ms
+    apart (a bounce or a floating line is not a press)."""
+    for _ in range(20):
+        if pin.value():
+            return False
+        time.sleep_ms(10)
+    return True
+
+
+def _setup_reason(cfg, err):
+    """Why this boot runs the setup access point instead of the app, or None. Imports
+    nothing: a normal boot must not pay for the setup page."""
+    if cfg is None:
+        return "there are no usable Wi-Fi settings (%s)" % (err,) if err else None
+    pin = cfg["board"].get("setup_button")
+    if pin is not None:
+        import machine
+
+        if button_held(machine.Pin(pin, machine.Pin.IN, machine.Pin.PULL_UP)):
+            return "GPIO %d was held at boot" % pin
+    return None
+
+
+def _setup_boot(counter, n, last, reason):
+    """Run only the setup access point; a crash in it counts like any other."""
+    global mode
+    import machine
+    import network
+
+    from firmware import setup_ap
+
+    mode = "setup"
+    counter.write(n + 1, last)
+    portal = setup_ap.SetupPortal(network, setup_ap.read_raw(CONFIG_PATH), reason, log,
+                                  None, HTTP_PORT, DNS_PORT)
+    try:
+        asyncio.run(portal.run())
+        counter.write(n, last)  # a restart asked for, not a crash
+        log("app: restart (setup done)")
+        machine.reset()
+    except KeyboardInterrupt:
+        mode = "stopped"
+        log("setup: stopped by Ctrl-C; the REPL is free")
+        return
+    except Exception as e:  # noqa: BLE001 - logged, then the board restarts
+        log("setup: crashed: %r" % (e,))
+        sys.print_exception(e)
+        _reset_after(RESTART_DELAY_S, None)
 
 
 def _reset_after(delay_s, wdt):
@@ -277,7 +399,11 @@ def main(services=None):
     if n:
         log("app: quick restart %d of %d before safe mode (last: %s)"
             % (n, safemode.CRASH_LIMIT, last or "unknown"))
-    cfg = _load_config()
+    cfg, err = _load_config()
+    reason = _setup_reason(cfg, err)
+    if reason:
+        _setup_boot(counter, n, last, reason)
+        return
     if cfg is None:
         return
     counter.write(n + 1, last)

@@ -17,7 +17,6 @@ from net.http_server import Response, basic_auth_ok, escape, serve
 
 from firmware.pages import PAGE_TAIL, page_head
 
-PORT = 80
 REALM = 'Basic realm="board", charset="UTF-8"'
 # (action, key, kind) of the controls the page offers, in this order, for a device that has
 # the action: kind "onoff" is two buttons, a tuple is one button per value, "num" a field.
@@ -35,10 +34,10 @@ class LocalPage:
     `password` is required (config web.password); errors: OSError from run() when the port
     is taken (the app logs it as a crash of this service)."""
 
-    def __init__(self, ctx, password, port=None):
+    def __init__(self, ctx, password, port):
         self._ctx = ctx
         self._password = password
-        self._port = PORT if port is None else port
+        self._port = port
         self.server = None
 
     async def run(self):
@@ -196,11 +195,3 @@ def _quote(s):
         out.append(chr(b) if 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122
                    else "%%%02X" % b)
     return "".join(out)
-
-
-def factory(ctx):
-    """The app's service factory: None unless config.json has a `web` block."""
-    w = ctx.config.get("web")
-    if not w:
-        return None
-    return LocalPage(ctx, w["password"], w.get("port"))

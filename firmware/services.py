@@ -75,13 +75,16 @@ def sinric(ctx):
         return None
     import time
 
+    cadata = tls_ca(ctx, "sinric")
+    if cadata is False:
+        return None
     from sinric.client import SinricClient
 
     devs = [d for d in ctx.services["devices"].all if d.sinric_id]
     client = SinricClient(s["app_key"], s["app_secret"], [d.sinric_id for d in devs],
                           ctx.clock, url=s["url"], info=ctx.info, net_ready=ctx.wifi.is_online,
                           log=ctx.log, ticks_ms=time.ticks_ms, ticks_diff=time.ticks_diff,
-                          ticks_add=time.ticks_add)
+                          ticks_add=time.ticks_add, cadata=cadata)
     for d in devs:
         client.dispatch.on_request(d.sinric_id, d.handle)
     client.dispatch.health = lambda: _health(ctx)
@@ -101,11 +104,15 @@ def yango(ctx):
         return None
     import time
 
+    cadata = tls_ca(ctx, "yango")
+    if cadata is False:
+        return None
     from yango.notifier import YangoNotifier
 
     n = YangoNotifier(y["url"], y["skill_id"], y["token"], y["user_id"], ctx.clock,
                       log=ctx.log, ticks_ms=time.ticks_ms, ticks_diff=time.ticks_diff,
-                      ticks_add=time.ticks_add, discovery=y.get("discovery_on_boot", False))
+                      ticks_add=time.ticks_add, discovery=y.get("discovery_on_boot", False),
+                      cadata=cadata)
     for d in ctx.services["devices"].all:
         entry = d.yango_entry()
         if entry is None:
@@ -115,4 +122,44 @@ def yango(ctx):
     return n
 
 
-SERVICES = [("devices", devices), ("sinric", sinric), ("yango", yango)]
+def tls_ca(ctx, name):
+    """The CA certificate (bytes) that cloud `name` ("sinric" or "yango") verifies its server
+    against; None when the URL is plain ws/http or verification is off (tls_verify false, or
+    a chip whose TLS cannot verify: the ESP8266's axTLS); False when verification is wanted but
+    the CA file is missing (logged once: that cloud is not started, since no retry can fix it).
+    The file is `ca` in the cloud's config, by default ca/<host>.pem (tools/ca_cert.py)."""
+    import sys
+
+    s = ctx.config[name]
+    url = s["url"]
+    if not (url.startswith("wss://") or url.startswith("https://")):
+        return None
+    host = url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+    if sys.platform == "esp8266":
+        ctx.log("%s: TLS without certificate check: the ESP8266's axTLS cannot verify %s"
+                % (name, host))
+        return None
+    if not s["tls_verify"]:
+        ctx.log("%s: TLS without certificate check (tls_verify is false)" % name)
+        return None
+    path = s.get("ca") or "ca/%s.pem" % host
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        ctx.log('%s: not started: no CA file %s to verify %s (make ca HOST=%s, then make '
+                'deploy; or set "tls_verify": false)' % (name, path, host, host))
+        return False
+
+
+def web(ctx):
+    w = ctx.config.get("web")
+    if not w:
+        return None  # the page's code is never loaded
+    from firmware.app import HTTP_PORT
+    from firmware.local_page import LocalPage
+
+    return LocalPage(ctx, w["password"], w.get("port") or HTTP_PORT)
+
+
+SERVICES = [("devices", devices), ("sinric", sinric), ("yango", yango), ("web", web)]

@@ -18,11 +18,8 @@ import os
 
 from net.http_server import Response, escape, serve
 
-PORT = 80
-DNS_PORT = 53
 AP_IP = "192.168.4.1"  # the ESP ports' soft-AP address (their DHCP server hands out .2+)
 KEY_PATH = "setup.key"
-REQUEST_PATH = "setup.req"
 CONFIG_PATH = "config.json"
 RESTART_MS = 1500  # the "saved" page reaches the phone before the AP goes away
 RETRY_STATION_S = 600  # with stored Wi-Fi settings, try station mode again after this long
@@ -40,50 +37,18 @@ FIELDS = (
 )
 
 
-def request():
-    """Ask for setup mode at the next boot (the app calls it when Wi-Fi keeps failing)."""
-    with open(REQUEST_PATH, "w") as f:
-        f.write("1")
-
-
-def requested():
-    """True (once) when request() was called before this boot; the request is consumed."""
-    try:
-        os.remove(REQUEST_PATH)
-        return True
-    except OSError:
-        return False
-
-
-def needed(error):
-    """True when a config.load() error means the board has no usable Wi-Fi settings: the
-    file is missing or unparsable, or its wifi section is missing or invalid."""
-    msg = str(error)
-    return (msg.startswith(CONFIG_PATH) or msg.startswith("wifi")
-            or msg == "config: must be a JSON object")
-
-
-def button_held(pin):
-    """True when `pin` (a machine.Pin input with pull-up) reads low for 20 samples 10 ms
-    apart (a bounce or a floating line is not a press)."""
-    import time
-
-    for _ in range(20):
-        if pin.value():
-            return False
-        time.sleep_ms(10)
-    return True
+def section(raw, name):
+    """raw[name] when it is an object, else {} (a broken config may hold anything)."""
+    s = raw.get(name)
+    return s if isinstance(s, dict) else {}
 
 
 def ap_password(raw, log):
     """The AP password: board.setup_password, else the one in setup.key, else a new random
     one, stored and printed once (the serial console is the only place it is shown)."""
-    try:
-        pw = raw["board"]["setup_password"]
-        if isinstance(pw, str) and 8 <= len(pw) <= 63:
-            return pw
-    except (KeyError, TypeError):
-        pass
+    pw = section(raw, "board").get("setup_password")
+    if isinstance(pw, str) and 8 <= len(pw) <= 63:
+        return pw
     try:
         with open(KEY_PATH) as f:
             pw = f.read().strip()
@@ -95,7 +60,7 @@ def ap_password(raw, log):
     pw = "".join(alphabet[b % len(alphabet)] for b in os.urandom(12))
     with open(KEY_PATH, "w") as f:
         f.write(pw)
-    log("setup: access point password (shown once, kept in %s): %s" % (KEY_PATH, pw))
+    log("setup: the access point's password (shown once, kept in %s): %s" % (KEY_PATH, pw))
     return pw
 
 
@@ -153,24 +118,29 @@ def save(raw, form, path=CONFIG_PATH):
 
 
 class SetupPortal:
-    """The AP, the DNS answer that makes phones open the page, and the page. `network` and
-    `machine` are the port modules (injected, so tests run it on the simulated board)."""
+    """The AP, the DNS answer that makes phones open the page, and the page. `network` is
+    the port's module (injected). `on_saved()` runs once the page has written a valid
+    config; raw is the stored config as parsed JSON ({} when there is none); port and
+    dns_port: where the page and the DNS answer listen (80 and 53 on a board)."""
 
-    def __init__(self, network, machine, raw, reason, log=print):
+    def __init__(self, network, raw, reason, log=print, on_saved=None, port=80, dns_port=53):
         self._net = network
-        self._machine = machine
+        self._port = port
+        self._dns_port = dns_port
         self._raw = raw
         self.reason = reason
         self._log = log
+        self._on_saved = on_saved
         self.saved = False
+        self.ssid = None
+        self._server = self._dns_task = self._ap = None
 
     def start_ap(self):
-        """Station off, then the WPA2 AP named <hostname or 'board'>-setup-<last 4 of MAC>."""
+        """The WPA2 AP named <hostname or 'board'>-setup-<last 2 bytes of the MAC>."""
         net = self._net
-        sta = net.WLAN(net.STA_IF)
-        ap = net.WLAN(net.AP_IF)
+        ap = self._ap = net.WLAN(net.AP_IF)
         mac = ap.config("mac")
-        name = "%s-setup-%02x%02x" % ((self._raw.get("wifi") or {}).get("hostname") or
+        name = "%s-setup-%02x%02x" % (section(self._raw, "wifi").get("hostname") or
                                       "board", mac[-2], mac[-1])
         pw = ap_password(self._raw, self._log)
         sec = getattr(net.WLAN, "SEC_WPA2", getattr(net, "AUTH_WPA2_PSK", _SEC_WPA2))
@@ -179,26 +149,44 @@ class SetupPortal:
         self.ssid = name
         self._log("setup: access point %s (WPA2) because %s; open http://%s/"
                   % (name, self.reason, AP_IP))
-        return sta, ap
 
-    async def run(self):
+    async def start(self):
+        """AP, page and DNS up; returns. OSError when a port is taken."""
         import asyncio
 
         self.start_ap()
-        await serve(self.handle, PORT, log=self._log)
-        asyncio.create_task(self._dns())
+        self._server = await serve(self.handle, self._port, log=self._log)
+        self._dns_task = asyncio.create_task(self._dns())
         gc.collect()
         self._log("setup: page ready, %d bytes free" % gc.mem_free())
+
+    def stop(self, why):
+        """Page, DNS and AP down (Wi-Fi came back while the app ran beside them)."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._dns_task is not None:
+            self._dns_task.cancel()
+            self._dns_task = None
+        if self._ap is not None:
+            self._ap.active(False)
+        self._log("setup: access point off (%s)" % why)
+
+    async def run(self):
+        """The setup boot: serve until settings are saved (or, with stored Wi-Fi settings,
+        RETRY_STATION_S passed); returns when the board should restart."""
+        import asyncio
+
+        await self.start()
         waited = 0
         while not self.saved:
             await asyncio.sleep(1)
             waited += 1
-            if waited >= RETRY_STATION_S and (self._raw.get("wifi") or {}).get("ssid"):
+            if waited >= RETRY_STATION_S and section(self._raw, "wifi").get("ssid"):
                 self._log("setup: nobody saved settings in %d s; trying station mode again"
                           % RETRY_STATION_S)
                 break
         await asyncio.sleep_ms(RESTART_MS)
-        self._machine.reset()
 
     # -- the page ---------------------------------------------------------------------------
     async def handle(self, req):
@@ -211,6 +199,8 @@ class SetupPortal:
                 return Response(400, self.form_page(req.form(), err))
             self._log("setup: config saved; restarting into station mode")
             self.saved = True
+            if self._on_saved is not None:
+                self._on_saved()
             return Response(200, _page("Saved", "<p>Settings saved. The board restarts "
                                        "and joins <b>%s</b>.</p>"
                                        % escape(req.form().get("wifi.ssid", ""))))
@@ -224,7 +214,7 @@ class SetupPortal:
         rows = []
         for sec, name, label, secret in FIELDS:
             key = sec + "." + name
-            stored = (self._raw.get(sec) or {}).get(name)
+            stored = section(self._raw, sec).get(name)
             if secret:
                 hint = "(unchanged)" if stored else ""
                 rows.append("<label>%s<br><input type=password name=%s autocomplete=off "
@@ -248,7 +238,7 @@ class SetupPortal:
 
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(socket.getaddrinfo("0.0.0.0", DNS_PORT)[0][-1])
+        s.bind(socket.getaddrinfo("0.0.0.0", self._dns_port)[0][-1])
         s.setblocking(False)
         ip = bytes(int(x) for x in AP_IP.split("."))
         while True:

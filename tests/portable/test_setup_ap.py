@@ -1,4 +1,5 @@
-from firmware.setup_ap import dns_answer, merge, needed
+from firmware.app import needs_setup as needed
+from firmware.setup_ap import dns_answer, merge
 
 # a query for "connectivitycheck.gstatic.com" A IN, id 0x1234, RD set
 Q = (b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + b"\x11connectivitycheck\x07gstatic"
@@ -25,7 +26,8 @@ def test_dns_ignores_what_is_not_a_plain_query():
 
 def test_needed_only_for_missing_wifi_settings():
     assert needed("config.json: not found")
-    assert needed("config.json: not valid JSON")
+    assert not needed("config.json: not valid JSON")  # a broken push: not overwritten
+    assert not needed("config: must be a JSON object")
     assert needed("wifi: required")
     assert needed("wifi.ssid: must be a non-empty string of at most 32 characters")
     assert not needed("devices[0].relay: must be a GPIO number 0-48")

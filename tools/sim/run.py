@@ -53,6 +53,13 @@ HELP = ["set <gpio> <0|1>", "get <gpio>", "pins", "dht <gpio> <celsius> <humidit
         "dht <gpio> fail", "wifi <up|down>", "reset", "interrupt", "info", "help"]
 
 
+def free_port(kind=socket.SOCK_STREAM):
+    """A port on 127.0.0.1 free right now for kind (TCP or UDP)."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def heap_bytes(heap):
     """MicroPython's -X heapsize text ("38wK": 38 K words of 4 bytes scaled to this word size,
     so 77824 on 64-bit) in bytes."""
@@ -216,6 +223,12 @@ class SimBoard:
         self.preload = list(preload)
         self.extra_path = list(extra_path)
         self.knobs = dict(knobs or {})
+        # The board's port 80 and 53 (setup access point, local page, captive DNS) are free
+        # ports on 127.0.0.1 here, so boards run side by side: .http_port, .dns_port.
+        self.knobs.setdefault("firmware.app.HTTP_PORT", free_port())
+        self.knobs.setdefault("firmware.app.DNS_PORT", free_port(socket.SOCK_DGRAM))
+        self.http_port = self.knobs["firmware.app.HTTP_PORT"]
+        self.dns_port = self.knobs["firmware.app.DNS_PORT"]
         self.env = dict(env or {})
         self.interp = interp
         self.binary = interp.path if interp else MICROPYTHON
