@@ -145,8 +145,9 @@ class LocalPage:
             out.append("</td><td>")
             _controls(d, out)
             out.append("</td></tr>")
-        clouds = " ".join("%s: %s" % (n, "connected" if c["connected"] else "down")
-                          for n, c in s["clouds"].items()) or "none configured"
+        cl = s["clouds"]
+        clouds = ", ".join("%s: %s" % (n, "connected" if cl[n]["connected"] else "down")
+                           for n in ("sinric", "yango") if n in cl) or "none configured"
         out.append("</table><h2>Board</h2><p>Free heap: %s bytes &middot; Uptime: %d s "
                    "&middot; Wi-Fi: %s dBm &middot; IP: %s</p><p>Clouds: %s</p>"
                    "<h2>Last errors</h2><ul class=bad>"

@@ -18,6 +18,8 @@ import os
 
 from net.http_server import Response, escape, serve
 
+from firmware.pages import PAGE_TAIL, page, page_head
+
 AP_IP = "192.168.4.1"  # the ESP ports' soft-AP address (their DHCP server hands out .2+)
 KEY_PATH = "setup.key"
 CONFIG_PATH = "config.json"
@@ -102,14 +104,26 @@ def merge(raw, form):
 def save(raw, form, path=CONFIG_PATH):
     """Validate merge(raw, form) and write it atomically. Returns None, or the validator's
     message (str) naming the field when the config is refused (nothing is written)."""
+    import sys
+
     from firmware import config
 
     cfg = merge(raw, form)
     try:
         config.validate(json.loads(json.dumps(cfg)))  # validate fills defaults: on a copy
+        err = None
     except config.ConfigError as e:
-        return str(e)
+        err = str(e)
+    finally:
+        # used once: give the validator's RAM back for the page (as firmware/app.py does)
+        for name in ("config", "config_types"):
+            sys.modules.pop("firmware." + name, None)
+        config = None
+        gc.collect()
+    if err:
+        return err
     text = json.dumps(cfg)
+    cfg = None
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
@@ -156,7 +170,7 @@ class SetupPortal:
 
         self.start_ap()
         self._server = await serve(self.handle, self._port, log=self._log)
-        self._dns_task = asyncio.create_task(self._dns())
+        self._dns_task = asyncio.create_task(self._dns(self._dns_socket()))
         gc.collect()
         self._log("setup: page ready, %d bytes free" % gc.mem_free())
 
@@ -201,55 +215,65 @@ class SetupPortal:
             self.saved = True
             if self._on_saved is not None:
                 self._on_saved()
-            return Response(200, _page("Saved", "<p>Settings saved. The board restarts "
-                                       "and joins <b>%s</b>.</p>"
-                                       % escape(req.form().get("wifi.ssid", ""))))
+            return Response(200, page("Saved", "<p>Settings saved. The board restarts "
+                                      "and joins <b>%s</b>.</p>"
+                                      % escape(req.form().get("wifi.ssid", ""))))
         if req.path == "/" and req.method == "GET":
             return Response(200, self.form_page())
         return Response(302, "", extra=[("Location", "http://%s/" % AP_IP)])
 
     def form_page(self, form=None, error=None):
-        """The setup form (str); form: values to show again after a refusal (never
+        """The setup form as str chunks; form: values to show again after a refusal (never
         secrets); error: the validator's message."""
-        rows = []
+        out = page_head("Board setup")
+        if error:
+            out.append("<p class=bad role=alert>%s</p>" % escape(error))
+        out.append("<form method=post action=/save>")
         for sec, name, label, secret in FIELDS:
             key = sec + "." + name
             stored = section(self._raw, sec).get(name)
             if secret:
-                hint = "(unchanged)" if stored else ""
-                rows.append("<label>%s<br><input type=password name=%s autocomplete=off "
-                            "placeholder='%s'></label>" % (label, key, hint))
+                out.append("<label>%s<br><input type=password name=%s autocomplete=off "
+                           "placeholder='%s'></label>"
+                           % (label, key, "(unchanged)" if stored else ""))
             else:
                 v = form.get(key, "") if form is not None else (stored or "")
-                rows.append("<label>%s<br><input name=%s value='%s'></label>"
-                            % (label, key, escape(v)))
-        err = "<p class=bad role=alert>%s</p>" % escape(error) if error else ""
-        body = ("%s<form method=post action=/save>%s<p><button>Save and restart</button></p>"
-                "</form><p><small>Leave a password field empty to keep the stored one. Clear "
-                "a cloud's fields to turn it off.</small></p>" % (err, "".join(rows)))
-        return _page("Board setup", body)
+                out.append("<label>%s<br><input name=%s value='%s'></label>"
+                           % (label, key, escape(v)))
+        out.append("<p><button>Save and restart</button></p></form><p><small>Leave a "
+                   "password field empty to keep the stored one. Clear a cloud's fields to "
+                   "turn it off.</small></p>" + PAGE_TAIL)
+        return out
 
     # -- DNS: every name is the AP ----------------------------------------------------------
-    async def _dns(self):
-        """Answer every DNS query with AP_IP (RFC 1035 §4.1), so a phone that joins the AP
-        opens the page. Polls a non-blocking UDP socket: asyncio has no UDP streams."""
-        import asyncio
+    def _dns_socket(self):
         import socket
 
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(socket.getaddrinfo("0.0.0.0", self._dns_port)[0][-1])
         s.setblocking(False)
+        return s
+
+    async def _dns(self, s):
+        """Answer every DNS query on socket s with AP_IP (RFC 1035 §4.1), so a phone that
+        joins the AP opens the page. Polls the non-blocking UDP socket: asyncio has no UDP
+        streams."""
+        import asyncio
+
         ip = bytes(int(x) for x in AP_IP.split("."))
-        while True:
-            try:
-                q, addr = s.recvfrom(512)
-            except OSError:
-                await asyncio.sleep_ms(50)
-                continue
-            a = dns_answer(q, ip)
-            if a:
-                s.sendto(a, addr)
+        try:
+            while True:
+                try:
+                    q, addr = s.recvfrom(512)
+                except OSError:
+                    await asyncio.sleep_ms(50)
+                    continue
+                a = dns_answer(q, ip)
+                if a:
+                    s.sendto(a, addr)
+        finally:
+            s.close()
 
 
 def dns_answer(query, ip):
@@ -265,9 +289,3 @@ def dns_answer(query, ip):
         return None
     return (query[:2] + b"\x81\x80" + b"\x00\x01\x00\x01\x00\x00\x00\x00" + query[12:end] +
             b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + ip)
-
-
-def _page(title, body):
-    from firmware.pages import page
-
-    return page(title, body)
