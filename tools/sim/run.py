@@ -211,14 +211,17 @@ class SimBoard:
     reads as on the board. echo: copy the board's output to stdout. interp: the chip
     profile's interpreter (tools.board_files.Interp; default the venv binary); its heap is the
     default heap, and on a frozen profile lib/ and firmware/ import from `.frozen` first.
+    wifi: (ssid, password) of the one network the board can join (default: any name and
+    password connect).
     """
 
     reply_timeout = 5.0
 
     def __init__(self, config=None, *, config_text=None, board_dir=None, port=None,
                  preload=(), extra_path=(), knobs=None, env=None, heap=None, as_board=True,
-                 echo=False, max_boots=None, interp=None):
+                 echo=False, max_boots=None, interp=None, wifi=None):
         self.config = config
+        self.wifi = wifi  # (ssid, password) of the only network the board can join
         self.config_text = config_text
         self.preload = list(preload)
         self.extra_path = list(extra_path)
@@ -362,6 +365,7 @@ class SimBoard:
             "SIM_RTC": str(self._private / "rtc.bin"),
             "SIM_KNOBS": ",".join("%s=%s" % kv for kv in self.knobs.items()),
             "SIM_EXTRA": str(SIM_EXTRA if self.as_board else 0),
+            "SIM_WIFI": ":".join(self.wifi) if self.wifi else "",
         })
         e.update(self.env)
         return e
