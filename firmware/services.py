@@ -130,11 +130,12 @@ def tls_ca(ctx, name):
     The file is `ca` in the cloud's config, by default ca/<host>.pem (tools/ca_cert.py)."""
     import sys
 
+    from net.url import parse_url
+
     s = ctx.config[name]
-    url = s["url"]
-    if not (url.startswith("wss://") or url.startswith("https://")):
+    tls, host, _, _ = parse_url(s["url"], "ws" if name == "sinric" else "http")
+    if not tls:
         return None
-    host = url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
     if sys.platform == "esp8266":
         ctx.log("%s: TLS without certificate check: the ESP8266's axTLS cannot verify %s"
                 % (name, host))

@@ -121,3 +121,12 @@ def test_response_body_types():
     assert Response(200, "\u0434").body == b"\xd0\xb4"
     assert Response(204).ctype is None
     assert Response(200, ["a", b"b", "\u0434"]).text() == b"ab\xd0\xb4"
+
+
+def test_tls_failure_reason_is_one_line():
+    from net.tls_context import reason
+
+    e = ValueError("\nThe certificate Common Name (CN) does not match with the expected CN\n")
+    assert reason(e) == ("certificate check failed: ValueError: The certificate Common Name "
+                         "(CN) does not match with the expected CN")
+    assert reason(OSError(113)) == "OSError: 113"
