@@ -148,7 +148,7 @@ class LocalPage:
         cl = s["clouds"]
         clouds = ", ".join("%s: %s" % (n, "connected" if cl[n]["connected"] else "down")
                            for n in ("sinric", "yango") if n in cl) or "none configured"
-        out.append("</table><h2>Board</h2><p>Free heap: %s bytes &middot; Uptime: %d s "
+        out.append("</table><h2>Status</h2><p>Free heap: %s bytes &middot; Uptime: %d s "
                    "&middot; Wi-Fi: %s dBm &middot; IP: %s</p><p>Clouds: %s</p>"
                    "<h2>Last errors</h2><ul class=bad>"
                    % (s["heap"]["free"], s["uptime_s"], s["rssi"], escape(s["ip"]),
