@@ -35,21 +35,18 @@ mode = "starting"  # starting, running, config_error, safe_mode, crashed, stoppe
 app = None  # the running App (for the REPL and the simulator)
 
 
-# The last few problems, for the local page: log lines that carry one of these words.
-ERROR_WORDS = ("error", "fail", "refused", "invalid", "crash", "not started", "rejected")
-ERRORS_KEPT = 5
-errors = []
+errors = []  # the last 5 log lines that tell of a problem, for the local page
 
 
 def log(msg):
     print(msg)
     low = msg.lower()
-    for w in ERROR_WORDS:
-        if w in low:
-            errors.append(msg if len(msg) <= 160 else msg[:157] + "...")
-            if len(errors) > ERRORS_KEPT:
-                errors.pop(0)
-            break
+    # "error", "failed", "refused", "invalid", "crash", "not started", "rejected"
+    if "error" in low or "fail" in low or "refused" in low or "invalid" in low \
+            or "crash" in low or "not started" in low or "rejected" in low:
+        errors.append(msg[:160])
+        if len(errors) > 5:
+            errors.pop(0)
 
 
 class App:
@@ -200,9 +197,13 @@ class App:
             self._up_ms += step
             offline_ms = 0 if self.wifi.online else offline_ms + step
             if setup_after_ms and offline_ms >= setup_after_ms and self._portal is None:
-                await self._start_portal("Wi-Fi failed for %d s" % (offline_ms // 1000))
+                from firmware import setup_ap  # loaded only now: a normal run never pays
+
+                # False when it could not start: not tried again until Wi-Fi was back
+                self._portal = await setup_ap.beside_app(self, offline_ms // 1000) or False
             elif self._portal is not None and self.wifi.online:
-                self._portal.stop("Wi-Fi is back")
+                if self._portal:
+                    self._portal.stop("Wi-Fi is back")
                 self._portal = None
             self.watchdog.checkin("app")
             if not self.wifi.online:
@@ -218,28 +219,6 @@ class App:
                 self._counter.clear()
                 log("app: stable for %d s; crash count cleared" % safemode.STABLE_S)
             await asyncio.sleep_ms(MONITOR_MS)
-
-    async def _start_portal(self, reason):
-        """The setup access point beside the running app (devices and buttons keep working,
-        Wi-Fi keeps retrying); a saved config restarts the board."""
-        import network
-
-        from firmware import setup_ap
-
-        def saved():
-            async def later():
-                await asyncio.sleep_ms(setup_ap.RESTART_MS)
-                self.restart("new settings from the setup page")
-
-            asyncio.create_task(later())
-
-        p = setup_ap.SetupPortal(network, setup_ap.read_raw(CONFIG_PATH), reason, log, saved,
-                                 HTTP_PORT, DNS_PORT)
-        self._portal = p
-        try:
-            await p.start()
-        except OSError as e:
-            log("setup: access point not started: %r" % (e,))
 
     def _flush(self):
         if self.store is not None:
@@ -335,33 +314,6 @@ def _setup_reason(cfg, err):
     return None
 
 
-def _setup_boot(counter, n, last, reason):
-    """Run only the setup access point; a crash in it counts like any other."""
-    global mode
-    import machine
-    import network
-
-    from firmware import setup_ap
-
-    mode = "setup"
-    counter.write(n + 1, last)
-    portal = setup_ap.SetupPortal(network, setup_ap.read_raw(CONFIG_PATH), reason, log,
-                                  None, HTTP_PORT, DNS_PORT)
-    try:
-        asyncio.run(portal.run())
-        counter.write(n, last)  # a restart asked for, not a crash
-        log("app: restart (setup done)")
-        machine.reset()
-    except KeyboardInterrupt:
-        mode = "stopped"
-        log("setup: stopped by Ctrl-C; the REPL is free")
-        return
-    except Exception as e:  # noqa: BLE001 - logged, then the board restarts
-        log("setup: crashed: %r" % (e,))
-        sys.print_exception(e)
-        _reset_after(RESTART_DELAY_S, None)
-
-
 def _reset_after(delay_s, wdt):
     import machine
 
@@ -402,7 +354,10 @@ def main(services=None):
     cfg, err = _load_config()
     reason = _setup_reason(cfg, err)
     if reason:
-        _setup_boot(counter, n, last, reason)
+        from firmware import setup_ap
+
+        mode = "setup"
+        setup_ap.setup_boot(counter, n, last, reason)
         return
     if cfg is None:
         return

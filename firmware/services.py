@@ -75,7 +75,7 @@ def sinric(ctx):
         return None
     import time
 
-    cadata = tls_ca(ctx, "sinric")
+    cadata = _ca(ctx, "sinric")
     if cadata is False:
         return None
     from sinric.client import SinricClient
@@ -104,7 +104,7 @@ def yango(ctx):
         return None
     import time
 
-    cadata = tls_ca(ctx, "yango")
+    cadata = _ca(ctx, "yango")
     if cadata is False:
         return None
     from yango.notifier import YangoNotifier
@@ -122,35 +122,13 @@ def yango(ctx):
     return n
 
 
-def tls_ca(ctx, name):
-    """The CA certificate (bytes) that cloud `name` ("sinric" or "yango") verifies its server
-    against; None when the URL is plain ws/http or verification is off (tls_verify false, or
-    a chip whose TLS cannot verify: the ESP8266's axTLS); False when verification is wanted but
-    the CA file is missing (logged once: that cloud is not started, since no retry can fix it).
-    The file is `ca` in the cloud's config, by default ca/<host>.pem (tools/ca_cert.py)."""
-    import sys
+def _ca(ctx, name):
+    # wss/https only: plain ws/http boards never load the CA code
+    if ctx.config[name]["url"][:5] not in ("wss:/", "https"):
+        return None
+    from firmware.tls_ca import cadata
 
-    from net.url import parse_url
-
-    s = ctx.config[name]
-    tls, host, _, _ = parse_url(s["url"], "ws" if name == "sinric" else "http")
-    if not tls:
-        return None
-    if sys.platform == "esp8266":
-        ctx.log("%s: TLS without certificate check: the ESP8266's axTLS cannot verify %s"
-                % (name, host))
-        return None
-    if not s["tls_verify"]:
-        ctx.log("%s: TLS without certificate check (tls_verify is false)" % name)
-        return None
-    path = s.get("ca") or "ca/%s.pem" % host
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        ctx.log('%s: not started: no CA file %s to verify %s (make ca HOST=%s, then make '
-                'deploy; or set "tls_verify": false)' % (name, path, host, host))
-        return False
+    return cadata(ctx, name)
 
 
 def web(ctx):

@@ -289,3 +289,59 @@ def dns_answer(query, ip):
         return None
     return (query[:2] + b"\x81\x80" + b"\x00\x01\x00\x01\x00\x00\x00\x00" + query[12:end] +
             b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + ip)
+
+
+async def beside_app(app, offline_s):
+    """Start the setup access point beside the running firmware.app.App `app` (devices and
+    buttons keep working, Wi-Fi keeps retrying); a saved config restarts the board. Returns
+    the SetupPortal (stop() it when Wi-Fi is back), or None when it could not start."""
+    import asyncio
+
+    import network
+
+    from firmware import app as appmod
+
+    def saved():
+        async def later():
+            await asyncio.sleep_ms(RESTART_MS)
+            app.restart("new settings from the setup page")
+
+        asyncio.create_task(later())
+
+    p = SetupPortal(network, read_raw(CONFIG_PATH), "Wi-Fi failed for %d s" % offline_s,
+                    appmod.log, saved, appmod.HTTP_PORT, appmod.DNS_PORT)
+    try:
+        await p.start()
+        return p
+    except OSError as e:
+        appmod.log("setup: access point not started: %r" % (e,))
+        return None
+
+
+def setup_boot(counter, n, last, reason):
+    """The setup boot (firmware.app.main): only the setup access point runs; a deliberate
+    restart when it is done, and a crash in it counts like any other (safemode's counter:
+    n quick restarts so far, last: the last crash)."""
+    import asyncio
+    import sys
+
+    import machine
+    import network
+
+    from firmware import app as appmod
+
+    counter.write(n + 1, last)
+    portal = SetupPortal(network, read_raw(CONFIG_PATH), reason, appmod.log, None,
+                         appmod.HTTP_PORT, appmod.DNS_PORT)
+    try:
+        asyncio.run(portal.run())
+        counter.write(n, last)  # a restart asked for, not a crash
+        appmod.log("app: restart (setup done)")
+        machine.reset()
+    except KeyboardInterrupt:
+        appmod.mode = "stopped"
+        appmod.log("setup: stopped by Ctrl-C; the REPL is free")
+    except Exception as e:  # noqa: BLE001 - logged, then the board restarts
+        appmod.log("setup: crashed: %r" % (e,))
+        sys.print_exception(e)
+        appmod._reset_after(appmod.RESTART_DELAY_S, None)
