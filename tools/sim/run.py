@@ -221,7 +221,7 @@ class SimBoard:
                  preload=(), extra_path=(), knobs=None, env=None, heap=None, as_board=True,
                  echo=False, max_boots=None, interp=None, wifi=None):
         self.config = config
-        self.wifi = wifi  # (ssid, password) of the only network the board can join
+        self.home_wifi = wifi  # (ssid, password) of the only network the board can join
         self.config_text = config_text
         self.preload = list(preload)
         self.extra_path = list(extra_path)
@@ -365,7 +365,7 @@ class SimBoard:
             "SIM_RTC": str(self._private / "rtc.bin"),
             "SIM_KNOBS": ",".join("%s=%s" % kv for kv in self.knobs.items()),
             "SIM_EXTRA": str(SIM_EXTRA if self.as_board else 0),
-            "SIM_WIFI": ":".join(self.wifi) if self.wifi else "",
+            "SIM_WIFI": ":".join(self.home_wifi) if self.home_wifi else "",
         })
         e.update(self.env)
         return e
