@@ -6,17 +6,15 @@ def cadata(ctx, name):
     a chip whose TLS cannot verify: the ESP8266's axTLS); False when verification is wanted but
     the CA file is missing (logged once: that cloud is not started, since no retry can fix it).
     The file is `ca` in the cloud's config, by default ca/<host>.pem (tools/ca_cert.py)."""
-    import sys
-
+    from net.tls_context import axtls
     from net.url import parse_url
 
     s = ctx.config[name]
     tls, host, _, _ = parse_url(s["url"], "ws" if name == "sinric" else "http")
     if not tls:
         return None
-    if sys.platform == "esp8266":
-        ctx.log("%s: TLS without certificate check: the ESP8266's axTLS cannot verify %s"
-                % (name, host))
+    if axtls():  # the ESP8266 (config.chip_fit refuses TLS there: it does not fit either)
+        ctx.log("%s: TLS without certificate check: axTLS cannot verify %s" % (name, host))
         return None
     if not s["tls_verify"]:
         ctx.log("%s: TLS without certificate check (tls_verify is false)" % name)
