@@ -60,6 +60,8 @@ class App:
     ctx.log       log(str)
     ctx.services  name -> what the earlier factories returned
     ctx.task(coro), ctx.while_online(factory, name), ctx.restart(reason), ctx.info()
+    ctx.ports     (HTTP, DNS): where the board's own pages and the setup DNS listen
+    ctx.uptime_s(), ctx.errors (the last log lines that tell of a problem)
     """
 
     def __init__(self, config, counter, boot_count):
@@ -75,6 +77,7 @@ class App:
         self.errors = errors
         self._up_ms = 0  # summed from ticks_diff of successive monitor passes: never wraps
         self._portal = None
+        self.ports = (HTTP_PORT, DNS_PORT)  # the board's own pages and the setup DNS
 
     # -- for services ----------------------------------------------------------------------
     def task(self, coro):
@@ -357,7 +360,15 @@ def main(services=None):
         from firmware import setup_ap
 
         mode = "setup"
-        setup_ap.setup_boot(counter, n, last, reason)
+        try:
+            setup_ap.setup_boot(counter, n, last, reason, log, (HTTP_PORT, DNS_PORT))
+        except KeyboardInterrupt:
+            mode = "stopped"
+            log("app: stopped by Ctrl-C; the REPL is free")
+        except Exception as e:  # noqa: BLE001 - a crash of the setup boot: counted, restart
+            log("app: crashed: %r" % (e,))
+            sys.print_exception(e)
+            _reset_after(RESTART_DELAY_S, None)
         return
     if cfg is None:
         return

@@ -135,10 +135,9 @@ def web(ctx):
     w = ctx.config.get("web")
     if not w:
         return None  # the page's code is never loaded
-    from firmware.app import HTTP_PORT
     from firmware.local_page import LocalPage
 
-    return LocalPage(ctx, w["password"], w.get("port") or HTTP_PORT)
+    return LocalPage(ctx, w["password"], w.get("port") or ctx.ports[0])
 
 
 SERVICES = [("devices", devices), ("sinric", sinric), ("yango", yango), ("web", web)]

@@ -299,8 +299,6 @@ async def beside_app(app, offline_s):
 
     import network
 
-    from firmware import app as appmod
-
     def saved():
         async def later():
             await asyncio.sleep_ms(RESTART_MS)
@@ -309,39 +307,27 @@ async def beside_app(app, offline_s):
         asyncio.create_task(later())
 
     p = SetupPortal(network, read_raw(CONFIG_PATH), "Wi-Fi failed for %d s" % offline_s,
-                    appmod.log, saved, appmod.HTTP_PORT, appmod.DNS_PORT)
+                    app.log, saved, app.ports[0], app.ports[1])
     try:
         await p.start()
         return p
     except OSError as e:
-        appmod.log("setup: access point not started: %r" % (e,))
+        app.log("setup: access point not started: %r" % (e,))
         return None
 
 
-def setup_boot(counter, n, last, reason):
-    """The setup boot (firmware.app.main): only the setup access point runs; a deliberate
-    restart when it is done, and a crash in it counts like any other (safemode's counter:
-    n quick restarts so far, last: the last crash)."""
+def setup_boot(counter, n, last, reason, log, ports):
+    """The setup boot (firmware.app.main): only the setup access point runs, then a
+    deliberate restart; an exception out of it is the caller's crash to count (safemode's
+    counter: n quick restarts so far, last: the last crash). ports: (HTTP, DNS)."""
     import asyncio
-    import sys
 
     import machine
     import network
 
-    from firmware import app as appmod
-
     counter.write(n + 1, last)
-    portal = SetupPortal(network, read_raw(CONFIG_PATH), reason, appmod.log, None,
-                         appmod.HTTP_PORT, appmod.DNS_PORT)
-    try:
-        asyncio.run(portal.run())
-        counter.write(n, last)  # a restart asked for, not a crash
-        appmod.log("app: restart (setup done)")
-        machine.reset()
-    except KeyboardInterrupt:
-        appmod.mode = "stopped"
-        appmod.log("setup: stopped by Ctrl-C; the REPL is free")
-    except Exception as e:  # noqa: BLE001 - logged, then the board restarts
-        appmod.log("setup: crashed: %r" % (e,))
-        sys.print_exception(e)
-        appmod._reset_after(appmod.RESTART_DELAY_S, None)
+    portal = SetupPortal(network, read_raw(CONFIG_PATH), reason, log, None, ports[0], ports[1])
+    asyncio.run(portal.run())
+    counter.write(n, last)  # a restart asked for, not a crash
+    log("app: restart (setup done)")
+    machine.reset()
