@@ -56,6 +56,8 @@ help:
 	@echo "make install [PORT=…] [CONFIG=config.json] [FIRMWARE=x.bin] [FLASH=0] - new board to"
 	@echo "             running device: find the port, flash, deploy, config, follow the log"
 	@echo "make pty-board [ERASE=1] - a board without hardware at build/pty-board/tty"
+	@echo "make ca HOST=ws.sinric.pro - write ca/HOST.pem, the CA a board verifies HOST with"
+	@echo "make screenshots - refresh docs/img from the browser tests of the board's pages"
 	@echo "make flash PORT=/dev/ttyUSB0 [FIRMWARE=x.bin] [CHIP=esp32]  - erase + write MicroPython"
 	@echo "make deploy PORT=…   - compile and copy the changed board files (mpy-cross, mpremote)"
 	@echo "make firmware CHIP=esp8266|esp32 - our image, lib/ and firmware/ frozen (manifest.py);"
@@ -92,7 +94,7 @@ lint: venv
 syntax: venv
 	@$(BOARD_TOOL) check
 
-pytest: venv socat kit
+pytest: venv socat kit browser
 	$(BIN)/python -m pytest
 
 mpy-lib: venv
@@ -207,6 +209,25 @@ socat:
 MPY_DIR ?=
 firmware: venv
 	@$(BIN)/python -m tools.image_build $(or $(CHIP),esp32) $(if $(MPY_DIR),--mpy-dir "$(MPY_DIR)")
+# chromium drives the board's pages in the browser tests (tests/host/test_browser.py)
+.PHONY: browser screenshots ca
+browser:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+	  echo "installing chromium and chromium-driver (the browser tests of the board's pages)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver \
+	    >/dev/null 2>&1 || { $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver \
+	    >/dev/null; }; } \
+	  || { echo "chromium is missing and apt-get could not install it: install chromium"; exit 1; }
+
+# the README's pictures of the setup page and the local page, from the browser tests
+screenshots: venv browser
+	SCREENSHOT_DIR=docs/img $(BIN)/python -m pytest tests/host/test_browser.py
+
+# the CA certificate a board needs to verify HOST (copied to the board by make deploy)
+ca: venv
+	$(BIN)/python -m tools.ca_cert "$(HOST)" $(if $(CA_PORT),--port $(CA_PORT))
 
 # One command from a new board to a running device (tools/install.py): find the port, get the
 # pinned MicroPython image, flash, deploy, push the config, follow the log. FLASH=0 keeps the

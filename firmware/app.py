@@ -16,6 +16,10 @@ CONFIG_PATH = "config.json"  # relative: the board's cwd is the filesystem root
 STATE_PATH = "state.json"
 TASK_LIMIT_MS = 10000  # the app's own tasks must check in with the watchdog this often
 MONITOR_MS = 500
+# The board's own pages (setup access point, local page) and the setup DNS answer. The
+# simulated board moves them to free ports on 127.0.0.1 (tools/sim/run.py).
+HTTP_PORT = 80
+DNS_PORT = 53
 
 # The seam: services in start order, as (name, factory). factory(ctx) returns
 #   None                        nothing to run (e.g. that cloud is not configured);
@@ -35,8 +39,18 @@ mode = "starting"  # starting, running, config_error, safe_mode, crashed, stoppe
 app = None  # the running App (for the REPL and the simulator)
 
 
+errors = []  # the last 5 log lines that tell of a problem, for the local page
+
+
 def log(msg):
     print(msg)
+    low = msg.lower()
+    # "error", "failed", "refused", "invalid", "crash", "not started", "rejected"
+    if "error" in low or "fail" in low or "refused" in low or "invalid" in low \
+            or "crash" in low or "not started" in low or "rejected" in low:
+        errors.append(msg[:160])
+        if len(errors) > 5:
+            errors.pop(0)
 
 
 class App:
@@ -51,6 +65,8 @@ class App:
     ctx.log       log(str)
     ctx.services  name -> what the earlier factories returned
     ctx.task(coro), ctx.while_online(factory, name), ctx.restart(reason), ctx.info()
+    ctx.ports     (HTTP, DNS): where the board's own pages and the setup DNS listen
+    ctx.uptime_s(), ctx.errors (the last log lines that tell of a problem)
     """
 
     def __init__(self, config, counter, boot_count):
@@ -64,6 +80,9 @@ class App:
         self._wdt = None
         self._error = None
         self._crash = None
+        self.errors = errors
+        self._portal = None
+        self.ports = (HTTP_PORT, DNS_PORT)  # the board's own pages and the setup DNS
 
     # -- for services ----------------------------------------------------------------------
     def task(self, coro):
@@ -91,6 +110,10 @@ class App:
         if self._counter.read()[0] > self._boot_count:  # undo this boot's own count
             self._counter.write(self._boot_count)
         machine.reset()
+
+    def uptime_s(self):
+        """Seconds since boot (int), wrap-safe (lib/clock.Clock.uptime_s)."""
+        return self.clock.uptime_s()
 
     def info(self):
         """ip, mac, platform, SDKVersion, firmwareVersion (what the Sinric handshake
@@ -181,9 +204,25 @@ class App:
         """Status LED, watchdog check-in, and the stable-run mark of the crash counter."""
         from firmware import safemode
 
-        t0 = self.clock.ticks_ms()
+        clock = self.clock
+        t0 = last = clock.ticks_ms()
         stable = False
+        offline_ms = 0
+        setup_after_ms = self.config["wifi"]["setup_after_s"] * 1000
         while True:
+            now = clock.ticks_ms()
+            step = clock.since(last, now)  # one pass: far below the tick wrap
+            last = now
+            offline_ms = 0 if self.wifi.online else offline_ms + step
+            if setup_after_ms and offline_ms >= setup_after_ms and self._portal is None:
+                from firmware import setup_ap  # loaded only now: a normal run never pays
+
+                # False when it could not start: not tried again until Wi-Fi was back
+                self._portal = await setup_ap.beside_app(self, offline_ms // 1000) or False
+            elif self._portal is not None and self.wifi.online:
+                if self._portal:
+                    self._portal.stop("Wi-Fi is back")
+                self._portal = None
             self.watchdog.checkin("app")
             if not self.wifi.online:
                 self.led.set("connecting")
@@ -261,18 +300,22 @@ def _hostname_setter(network, wlan):
 
 
 def _load_config():
-    """The validated config, or None once the config-error idle has started."""
+    """(the validated config, None); (None, the error) when the board has no usable Wi-Fi
+    settings (the setup access point follows); (None, None) once the config-error idle has
+    started."""
     global mode
     from firmware import config
 
     try:
-        return config.load(CONFIG_PATH)
+        return config.load(CONFIG_PATH), None
     except Exception as e:  # noqa: BLE001 - ConfigError, or MemoryError on a huge file
+        if needs_setup(e):
+            return None, e
         from firmware import idle
 
         mode = "config_error"
-        idle.config_error(e)
-        return None
+        idle.config_error(e)  # while firmware.config (and its ConfigError) is loaded
+        return None, None
     finally:
         # used once: give the RAM back (MicroPython raises KeyError for a missing attribute)
         for name in ("firmware.config", "firmware.config_types", "firmware.config_fields",
@@ -302,6 +345,39 @@ def _banner(cfg, machine):
             delattr(firmware, "banner")
         except (AttributeError, KeyError):
             pass
+
+
+def needs_setup(error):
+    """True when a config.load() error means the board has no Wi-Fi settings to use: no
+    config.json at all, or its wifi section missing or invalid. A file that is there but
+    broken otherwise keeps the config-error state: the setup page would write over what the
+    user pushed."""
+    msg = str(error)
+    return msg == CONFIG_PATH + ": not found" or msg.startswith("wifi")
+
+
+def button_held(pin):
+    """True when `pin` (a machine.Pin input with pull-up) reads low for 20 samples 10 ms
+    apart (a bounce or a floating line is not a press)."""
+    for _ in range(20):
+        if pin.value():
+            return False
+        time.sleep_ms(10)
+    return True
+
+
+def _setup_reason(cfg, err):
+    """Why this boot runs the setup access point instead of the app, or None. Imports
+    nothing: a normal boot must not pay for the setup page."""
+    if cfg is None:
+        return "there are no usable Wi-Fi settings (%s)" % (err,) if err else None
+    pin = cfg["board"].get("setup_button")
+    if pin is not None:
+        import machine
+
+        if button_held(machine.Pin(pin, machine.Pin.IN, machine.Pin.PULL_UP)):
+            return "GPIO %d was held at boot" % pin
+    return None
 
 
 def _reset_after(delay_s, wdt):
@@ -340,7 +416,22 @@ def main(services=None):
     if n:
         log("app: quick restart %d of %d before safe mode (last: %s)"
             % (n, safemode.CRASH_LIMIT, last or "unknown"))
-    cfg = _load_config()
+    cfg, err = _load_config()
+    reason = _setup_reason(cfg, err)
+    if reason:
+        from firmware import setup_ap
+
+        mode = "setup"
+        try:
+            setup_ap.setup_boot(counter, n, last, reason, log, (HTTP_PORT, DNS_PORT))
+        except KeyboardInterrupt:
+            mode = "stopped"
+            log("app: stopped by Ctrl-C; the REPL is free")
+        except Exception as e:  # noqa: BLE001 - a crash of the setup boot: counted, restart
+            log("app: crashed: %r" % (e,))
+            sys.print_exception(e)
+            _reset_after(RESTART_DELAY_S, None)
+        return
     if cfg is None:
         return
     _banner(cfg, machine)

@@ -58,8 +58,9 @@ def validate(cfg):
     devs = cfg.get("devices")
     if devs is None:
         raise ConfigError("devices: required")
-    if not isinstance(devs, list) or not devs:
-        raise ConfigError("devices: must be a non-empty list")
+    # an empty list is a board just set up from its access point: it connects, nothing else
+    if not isinstance(devs, list):
+        raise ConfigError("devices: must be a list")
     if len(devs) > MAX_DEVICES:
         raise ConfigError("devices: at most %d devices" % MAX_DEVICES)
     pins = {}

@@ -33,6 +33,8 @@ _PORT = const(15)
 _TOKEN = const(16)
 _VISIBLE = const(17)
 _NTP = const(18)
+_FILE = const(19)  # a file on the board, relative to its root
+_WPA_KEY = const(20)  # a WPA2 passphrase we set: 8-63 characters, no spaces around them
 
 
 class ConfigError(ValueError):
@@ -127,6 +129,14 @@ def check(kind, v, spec):
         return None if _is_int(v) and 0 <= v <= 65535 else "must be a TCP port 0-65535"
     if not isinstance(v, str):
         return "must be a string"
+    if kind == _FILE:
+        if 0 < len(v) <= 64 and v[0] != "/" and ".." not in v and " " not in v:
+            return None
+        return "must be a file on the board like ca/ws.sinric.pro.pem (no spaces, no ..)"
+    if kind == _WPA_KEY:
+        if 8 <= len(v) <= 63 and v == v.strip():
+            return None
+        return "must be 8-63 characters without spaces around them (WPA2)"
     if kind == STR:
         n = spec[3] if len(spec) > 3 else 64
         if 0 < len(v) <= n:
@@ -212,12 +222,15 @@ WIFI = (
     ("password", _PASSWORD, REQ),
     ("hostname", _HOSTNAME, None),
     ("timeout_s", INT, 20, 5, 300),
+    ("setup_after_s", INT, 600, 0, 86400),
 )
 SINRIC = (
     ("app_key", _UUID, REQ),
     ("app_secret", _SECRET, REQ),
     ("url", _WS_URL, "wss://ws.sinric.pro"),
     ("firmware_version", _SEMVER, VERSION),
+    ("ca", _FILE, None),
+    ("tls_verify", BOOL, True),
 )
 YANGO = (
     ("skill_id", _UUID, REQ),  # goes into the callback URL path
@@ -225,6 +238,8 @@ YANGO = (
     ("user_id", _VISIBLE, REQ),
     ("url", _HTTP_URL, "https://dialogs.yango.com"),
     ("discovery_on_boot", BOOL, False),
+    ("ca", _FILE, None),
+    ("tls_verify", BOOL, True),
 )
 BOARD = (
     ("chip", ONE_OF, None, ("esp32", "esp8266")),
@@ -233,7 +248,13 @@ BOARD = (
     ("watchdog_s", _WDT, 30),
     ("state_write_interval_s", INT, 60, 1, 86400),
     ("ntp_server", _NTP, "pool.ntp.org"),  # "" turns SNTP off
+    ("setup_button", PIN, None),
+    ("setup_password", _WPA_KEY, None),
+)
+WEB = (
+    ("password", _WPA_KEY, REQ),
+    ("port", INT, None, 1, 65535),  # None: firmware.app.HTTP_PORT (80)
 )
 SIM = (("port", _PORT, 0),)
 SECTIONS = (("wifi", WIFI, True), ("sinric", SINRIC, False), ("yango", YANGO, False),
-            ("board", BOARD, False), ("sim", SIM, False))
+            ("board", BOARD, False), ("web", WEB, False), ("sim", SIM, False))

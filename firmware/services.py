@@ -115,12 +115,15 @@ def sinric(ctx):
     s = ctx.config.get("sinric")
     if not s:
         return None
+    cadata = _ca(ctx, "sinric")
+    if cadata is False:
+        return None
     from sinric.client import SinricClient
 
     devs = [d for d in ctx.services["devices"].all if d.sinric_id]
     client = SinricClient(s["app_key"], s["app_secret"], [d.sinric_id for d in devs],
                           ctx.clock, url=s["url"], info=ctx.info, net_ready=ctx.wifi.is_online,
-                          log=ctx.log)
+                          log=ctx.log, cadata=cadata)
     out = ctx.services["devices"].out
     for d in devs:
         client.dispatch.on_request(d.sinric_id, _via_sinric(client.dispatch, out, d.handle))
@@ -155,11 +158,15 @@ def yango(ctx):
     y = ctx.config.get("yango")
     if not y:
         return None
+    cadata = _ca(ctx, "yango")
+    if cadata is False:
+        return None
     from yango.notifier import YangoNotifier
 
     try:
         n = YangoNotifier(y["url"], y["skill_id"], y["token"], y["user_id"], ctx.clock,
-                          log=ctx.log, discovery=y.get("discovery_on_boot", False))
+                          log=ctx.log, discovery=y.get("discovery_on_boot", False),
+                          cadata=cadata)
     except ValueError as e:  # no retry fixes a config value: Yango off, one line, no crash
         ctx.log("yango: ERROR: config: %s; Yango is off until the config changes" % (e,))
         return None
@@ -172,4 +179,22 @@ def yango(ctx):
     return n
 
 
-SERVICES = [("devices", devices), ("sinric", sinric), ("yango", yango)]
+def _ca(ctx, name):
+    # wss/https only: plain ws/http boards never load the CA code
+    if ctx.config[name]["url"][:5] not in ("wss:/", "https"):
+        return None
+    from firmware.tls_ca import cadata
+
+    return cadata(ctx, name)
+
+
+def web(ctx):
+    w = ctx.config.get("web")
+    if not w:
+        return None  # the page's code is never loaded
+    from firmware.local_page import LocalPage
+
+    return LocalPage(ctx, w["password"], w.get("port") or ctx.ports[0])
+
+
+SERVICES = [("devices", devices), ("sinric", sinric), ("yango", yango), ("web", web)]

@@ -117,9 +117,10 @@ class SinricServer:
 
     def __init__(self, app_key, app_secret, *, host="127.0.0.1", port=0, log=print,
                  send_timestamp=True, timestamp_delay=0.0, clock=time.time,
-                 ping_interval=None, check_app_key=True):
+                 ping_interval=None, check_app_key=True, ssl_context=None):
         self.app_key = app_key
         self.app_secret = app_secret
+        self.ssl_context = ssl_context  # an ssl.SSLContext: wss://localhost:PORT/
         self.host = host
         self.port = port
         self._log = log
@@ -142,13 +143,16 @@ class SinricServer:
     async def start(self):
         self._server = await serve(self._handler, self.host, self.port,
                                    process_request=self._check_request,
-                                   ping_interval=self.ping_interval, compression=None)
+                                   ping_interval=self.ping_interval, compression=None,
+                                   ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         self.log("listening on %s" % self.url)
         return self
 
     @property
     def url(self):
+        if self.ssl_context is not None:  # the name its test certificates carry
+            return "wss://localhost:%d/" % self.port
         return "ws://%s:%d/" % (self.host, self.port)
 
     async def stop(self):

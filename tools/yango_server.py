@@ -125,7 +125,8 @@ class YangoDouble:
     hang_s = 60  # how long a "timeout" fault holds the connection
 
     def __init__(self, skill_id="skill-1", token="token-1", user_id="user-1", devices=None,
-                 host="127.0.0.1", port=0, log=print):
+                 host="127.0.0.1", port=0, log=print, ssl_context=None):
+        self.ssl_context = ssl_context  # an ssl.SSLContext: https://localhost:PORT
         self.skill_id = skill_id
         self.token = token
         self.user_id = user_id
@@ -467,7 +468,8 @@ class YangoDouble:
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self):
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self._server = await asyncio.start_server(self._handle, self.host, self.port,
+                                                  ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -480,6 +482,8 @@ class YangoDouble:
 
     @property
     def url(self):
+        if self.ssl_context is not None:  # the name its test certificates carry
+            return "https://localhost:%d" % self.port
         return "http://%s:%d" % (self.host, self.port)
 
     def serve_in_thread(self):

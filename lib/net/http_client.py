@@ -127,8 +127,9 @@ async def request(method, url, body=None, headers=None, *, timeout=TIMEOUT_S,
             from None
     except (OSError, ValueError, UnicodeError, IndexError) as e:
         # OSError: refused, reset, DNS, TLS; the rest: garbled bytes, an empty DNS answer
-        raise HttpError("%s failed (%s:%d): %s" % (phase, host, port, " ".join(
-            ("%s: %s" % (type(e).__name__, e)).split()))) from None
+        from net.tls_context import reason
+
+        raise HttpError("%s failed (%s:%d): %s" % (phase, host, port, reason(e))) from None
     finally:
         conn.close()
 

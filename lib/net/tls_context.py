@@ -136,3 +136,13 @@ def _axtls_stream():
 
     _stream_class.append(_AxtlsStream)
     return _AxtlsStream
+
+
+def reason(e):
+    """A connect or TLS failure as one log line: "ValueError: The certificate Common Name
+    (CN) does not match with the expected CN" (mbedTLS puts its verify reasons on lines of
+    their own, extmod/modtls_mbedtls.c), prefixed "certificate check failed" when it is one."""
+    text = " ".join(("%s: %s" % (type(e).__name__, e)).split())
+    if "certificate" in text and "failed" not in text:
+        text = "certificate check failed: " + text
+    return text

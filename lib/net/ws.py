@@ -60,7 +60,9 @@ async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
         raise
     except (OSError, EOFError, ValueError) as e:
         ws.abort()
-        raise HandshakeError("%s: %s" % (type(e).__name__, e)) from None
+        from net.tls_context import reason
+
+        raise HandshakeError(reason(e)) from None
     finally:
         handshake = None
         net = sys.modules.get("net")

@@ -37,9 +37,10 @@ def config(devices, sinric_url, yango_url):
 
 
 class Rig:
-    def __init__(self, devices, heap=DEMO_HEAP, initial_report=True, chip=None):
+    def __init__(self, devices, heap=DEMO_HEAP, initial_report=True, chip=None, extra=None):
         self.devices = devices
         self.chip = chip  # the simulated board's chip profile (None: esp32)
+        self.extra = extra or {}  # more config sections, e.g. {"web": {...}}
         self.initial_report = initial_report
         self.heap = heap
         self.loop = asyncio.new_event_loop()
@@ -68,6 +69,7 @@ class Rig:
 
         self.sinric = self.run(make())
         cfg = config(self.devices, self.sinric.url, "http://127.0.0.1:1")
+        cfg.update(self.extra)
         self._yctx = YangoDouble(devices=entries_from_config(cfg), log=None,
                                  **YANGO).serve_in_thread()
         self.yango = self._yctx.__enter__()

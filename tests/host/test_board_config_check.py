@@ -129,8 +129,8 @@ CASES = [
     (lambda c: c["board"].update(watchdog_s=3),
      "$.board.watchdog_s: 3 is not allowed here (hardware watchdog timeout in seconds: 0 "
      "turns it off"),
-    (lambda c: c.update(devices=[]),
-     "$.devices: [] should be non-empty (the list of devices, at least one)"),
+    (lambda c: c.update(devices={}),
+     "$.devices: {} is not of type array (the list of devices; empty for a board just set up"),
     (lambda c: c["devices"][2].pop("blue"),
      "$.devices[2].blue: missing (red, green and blue come together; so do warm and cold)"),
     (lambda c: [c["devices"][2].pop(k) for k in ("red", "green", "blue", "warm")],

@@ -2,6 +2,7 @@
 bad configs, power-on state, Wi-Fi loss, the watchdog, crashes and safe mode."""
 
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,6 +10,7 @@ import pytest
 from config_cases import BAD_FILES, apply, bad_cases, good
 from simhelp import board, config
 
+from firmware.app import needs_setup as needed
 from firmware.config import safe_led
 from tools import board_files
 from tools.sim.run import POWERON, RESET, WATCHDOG
@@ -29,9 +31,19 @@ def outputs(pins):
 
 
 def idles_with_config_error(cfg=None, text=None, missing=False):
-    """Boot a bad config; returns (its config line, the board's pins, info)."""
+    """Boot a bad config; returns (its config line, the board's pins, info). Without usable
+    Wi-Fi settings the board starts its setup access point instead (firmware/setup_ap.py):
+    then the line is the error as the setup line quotes it."""
     sim = board(None if missing else cfg, config_text=text)
     with sim:
+        i = sim.wait_for(re.compile("^(config: |setup: access point )"))
+        if sim.lines[i].startswith("setup: "):
+            sim.wait_for("setup: page ready", since=i)
+            info, pins, line = sim.info(), sim.pins(), sim.lines[i]
+            assert "Traceback" not in sim.output() and len(sim.boots) == 1
+            assert "no usable Wi-Fi settings (" in line, line
+            why = line.split("no usable Wi-Fi settings (", 1)[1].rsplit(")", 1)[0]
+            return "config: " + why, pins, info
         i = sim.wait_for("config: ")
         sim.wait_for("sim: main.py returned", since=i)
         info = sim.info()
@@ -48,10 +60,11 @@ def test_every_bad_config_is_named_and_nothing_is_actuated():
         results = list(pool.map(lambda c: idles_with_config_error(c[1]), cases))
     for (msg, cfg), (line, pins, info) in zip(cases, results):
         assert line == "config: " + msg
-        assert info["app"] == "config_error"
+        assert info["app"] == ("setup" if needed(msg) else "config_error")
         # the status LED blinks "config error" when no device claims its pin; nothing else
-        # is driven
-        assert outputs(pins) == ([2] if safe_led(cfg) == 2 else []), (msg, pins)
+        # is driven (the setup access point drives nothing at all)
+        led = [2] if safe_led(cfg) == 2 and not needed(msg) else []
+        assert outputs(pins) == led, (msg, pins)
 
 
 def test_bad_files_too(tmp_path):
@@ -60,7 +73,8 @@ def test_bad_files_too(tmp_path):
             text = text[0] + " " * text[1] + text[2]
         line, pins, info = idles_with_config_error(text=text, missing=text is None)
         assert line == "config: " + msg
-        assert outputs(pins) == [] and info["app"] == "config_error"
+        assert outputs(pins) == []
+        assert info["app"] == ("setup" if needed(msg) else "config_error")
 
 
 def test_config_error_blinks_the_led_and_the_repl_answers():

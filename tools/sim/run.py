@@ -76,6 +76,13 @@ HELP = ["set <gpio> <0|1>", "get <gpio>", "pins", "dht <gpio> <celsius> <humidit
         "help"]
 
 
+def free_port(kind=socket.SOCK_STREAM):
+    """A port on 127.0.0.1 free right now for kind (TCP or UDP)."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def heap_bytes(heap):
     """MicroPython's -X heapsize text ("38wK": 38 K words of 4 bytes scaled to this word size,
     so 77824 on 64-bit) in bytes."""
@@ -246,22 +253,32 @@ class SimBoard:
     sntp: the board's time server (it has no internet): True starts an SntpDouble
     (tools/sim/sntp_double.py) for it, False a silent one (SNTP unreachable), or pass a
     running SntpDouble; a config without board.ntp_server is pointed at it.
+    wifi: (ssid, password) of the one network the board can join (default: any name and
+    password connect).
     """
 
     reply_timeout = 5.0
 
     def __init__(self, config=None, *, config_text=None, board_dir=None, port=None,
                  preload=(), extra_path=(), knobs=None, env=None, heap=None, as_board=True,
-                 echo=False, max_boots=None, interp=None, sntp=True, chip=None, image=""):
+                 echo=False, max_boots=None, interp=None, sntp=True, chip=None, image="",
+                 wifi=None):
         self.config = config
         self.sntp = sntp
         self._own_sntp = None
         self.chip = chip  # None: the config's board.chip, else esp32 (see start())
         self.image = image  # "1M"/"512K": an ESP8266 image without asyncio
+        self.home_wifi = wifi  # (ssid, password) of the only network the board can join
         self.config_text = config_text
         self.preload = list(preload)
         self.extra_path = list(extra_path)
         self.knobs = dict(knobs or {})
+        # The board's port 80 and 53 (setup access point, local page, captive DNS) are free
+        # ports on 127.0.0.1 here, so boards run side by side: .http_port, .dns_port.
+        self.knobs.setdefault("firmware.app.HTTP_PORT", free_port())
+        self.knobs.setdefault("firmware.app.DNS_PORT", free_port(socket.SOCK_DGRAM))
+        self.http_port = self.knobs["firmware.app.HTTP_PORT"]
+        self.dns_port = self.knobs["firmware.app.DNS_PORT"]
         self.env = dict(env or {})
         self.interp = interp
         self.binary = interp.path if interp else MICROPYTHON
@@ -452,6 +469,7 @@ class SimBoard:
             "SIM_WIFI": str(self._private / "wifi-ap.flash"),
             "SIM_KNOBS": ",".join("%s=%s" % kv for kv in self.knobs.items()),
             "SIM_EXTRA": str(SIM_EXTRA if self.as_board else 0),
+            "SIM_HOME_WIFI": ":".join(self.home_wifi) if self.home_wifi else "",
         })
         e.update(self.env)
         return e

@@ -24,6 +24,13 @@ STAT_CONNECT_FAIL = _S.get("STAT_CONNECT_FAIL", _S.get("STAT_ASSOC_FAIL"))
 _link_up = True
 _hostname = "mpy-sim"
 _instances = {}
+# The home network the simulated board can see: "ssid:password" (SimBoard(wifi=...)). Unset:
+# any network name and password connect. A wrong password ends the attempt with
+# STAT_WRONG_PASSWORD and a missing network with STAT_NO_AP_FOUND, the status values
+# ports/esp32/network_wlan.c and ports/esp8266/network_wlan.c report for those failures.
+
+_home = os.getenv("SIM_HOME_WIFI")
+_home = _home.split(":", 1) if _home else None
 
 
 def set_link(up):
@@ -92,7 +99,12 @@ class WLAN:
         if not self._active:
             raise OSError("STA not active")
         self._ssid = ssid
-        self._connected = _link_up
+        self._fail = None
+        if _home is not None and ssid != _home[0]:
+            self._fail = STAT_NO_AP_FOUND
+        elif _home is not None and (key or "") != _home[1]:
+            self._fail = STAT_WRONG_PASSWORD
+        self._connected = _link_up and self._fail is None
 
     def disconnect(self):
         self._connected = False
@@ -107,6 +119,8 @@ class WLAN:
             return -55 if self.isconnected() else 0
         if self.isconnected():
             return STAT_GOT_IP
+        if getattr(self, "_fail", None) is not None:
+            return self._fail
         return STAT_CONNECTING if self._active and self._ssid else STAT_IDLE
 
     def ifconfig(self, cfg=None):
