@@ -159,3 +159,19 @@ def test_a_bad_control_is_refused_and_moves_nothing(rig):
     st, _, page = http(port, h["Location"], auth=PAGE_PW)
     assert "role=alert" in page and "Maybe" in page
     assert rig.board.get(5) == before
+
+
+def test_a_button_held_at_boot_starts_the_setup_access_point():
+    cfg = {"wifi": {"ssid": "home", "password": "home-pass-123"},
+           "board": {"setup_button": 0},
+           "devices": [{"name": "lamp", "type": "switch", "relay": 5, "yango_id": "lamp"}]}
+    with board(cfg, held={0: 0}) as sim:
+        i = sim.wait_for("setup: access point ")
+        assert "because GPIO 0 was held at boot" in sim.lines[i]
+        sim.wait_for("setup: page ready", since=i)
+        assert sim.info()["app"] == "setup" and sim.get(5)["mode"] is None  # no app, no relay
+        st, _, page = http(sim.http_port, "/")
+        assert st == 200 and "value='home'" in page and "home-pass-123" not in page
+    with board(cfg) as sim:  # not held: the app, no access point
+        sim.wait_for("app: running")
+        assert "setup:" not in sim.output()

@@ -254,7 +254,8 @@ class SimBoard:
     (tools/sim/sntp_double.py) for it, False a silent one (SNTP unreachable), or pass a
     running SntpDouble; a config without board.ntp_server is pointed at it.
     wifi: (ssid, password) of the one network the board can join (default: any name and
-    password connect).
+    password connect). held: {gpio: level} inputs held from power-on (a button pressed while
+    the board boots).
     """
 
     reply_timeout = 5.0
@@ -262,8 +263,9 @@ class SimBoard:
     def __init__(self, config=None, *, config_text=None, board_dir=None, port=None,
                  preload=(), extra_path=(), knobs=None, env=None, heap=None, as_board=True,
                  echo=False, max_boots=None, interp=None, sntp=True, chip=None, image="",
-                 wifi=None):
+                 wifi=None, held=None):
         self.config = config
+        self.held = dict(held or {})  # {gpio: level} held from power-on (a pressed button)
         self.sntp = sntp
         self._own_sntp = None
         self.chip = chip  # None: the config's board.chip, else esp32 (see start())
@@ -282,7 +284,9 @@ class SimBoard:
         self.env = dict(env or {})
         self.interp = interp
         self.binary = interp.path if interp else MICROPYTHON
-        heap = heap or (interp.heap if interp else "38wK")
+        # the heap of the chip the host interpreter plays: an ESP32's (ports/esp32, see HEAPS);
+        # the ESP8266's 38 KB is the kit's frozen interpreter (interp)
+        heap = heap or (interp.heap if interp else HEAPS["esp32"])
         self.heap = heap
         self.as_board = as_board
         self._heap = heap_bytes(heap) + (SIM_EXTRA if as_board else 0)
@@ -470,6 +474,7 @@ class SimBoard:
             "SIM_KNOBS": ",".join("%s=%s" % kv for kv in self.knobs.items()),
             "SIM_EXTRA": str(SIM_EXTRA if self.as_board else 0),
             "SIM_HOME_WIFI": ":".join(self.home_wifi) if self.home_wifi else "",
+            "SIM_HELD": ",".join("%d=%d" % kv for kv in self.held.items()),
         })
         e.update(self.env)
         return e

@@ -49,6 +49,14 @@ class _PinState:
         return d
 
 
+# Inputs held at power-on, "gpio=level,..." (SimBoard(held=...)): a button pressed while the
+# board boots, which the control port cannot do before the firmware has made its pins.
+_HELD = {}
+for _kv in (os.getenv("SIM_HELD") or "").split(","):
+    if "=" in _kv:
+        _HELD[int(_kv.split("=")[0])] = int(_kv.split("=")[1])
+
+
 def _state(gpio):
     s = PINS.get(gpio)
     if s is None:
@@ -100,7 +108,7 @@ class Pin:
             # esp32 machine_pin.c ignores gpio_pullup_en()'s error: GPIO34-39 float
             if s.mode == "in" and pull == Pin.PULL_UP and s.irq is None \
                     and g not in P["pull_ignored"]:
-                s.value = 1
+                s.value = _HELD.get(g, 1)  # a button held to ground wins over the pull-up
 
     def value(self, v=None):
         if v is None:
