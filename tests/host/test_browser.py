@@ -78,7 +78,7 @@ def test_set_up_a_board_from_nothing(browser):
         shot(browser, "setup-error")
         fill(browser, {"wifi.ssid": WIFI[0], "wifi.password": WIFI[1]})
         browser.find_element(By.TAG_NAME, "button").click()
-        assert "Settings saved" in browser.find_element(By.TAG_NAME, "body").text
+        until(lambda: "Settings saved" in browser.page_source, "the saved page")
         sim.wait_boot(2)
         sim.wait_for("wifi: online", since=sim.boots[1].first_line)
         assert sim.info()["app"] == "running"
@@ -101,7 +101,7 @@ def test_fix_a_wrong_wifi_password(browser):
         assert "wrong-pass-000" not in browser.page_source
         fill(browser, {"wifi.password": WIFI[1]})
         browser.find_element(By.TAG_NAME, "button").click()
-        assert "Settings saved" in browser.find_element(By.TAG_NAME, "body").text
+        until(lambda: "Settings saved" in browser.page_source, "the saved page")
         sim.wait_boot(2)
         sim.wait_for("wifi: online", since=sim.boots[1].first_line)
         assert "setup: access point" not in sim.output(2)

@@ -29,11 +29,13 @@ def test_esp8266_profile_is_32_bit_float32_with_the_firmware_frozen():
     assert mp.heap == "38K" and mp.mp_path(["x"]) == ".frozen:x"
 
 
-def test_esp8266_profile_has_axtls_and_asyncio_frozen():
+def test_esp8266_profile_has_axtls_and_asyncio_frozen(tmp_path):
     mp = _esp8266()
     code = "import ssl, asyncio, firmware.app; print(asyncio.__file__, firmware.app.__file__)"
+    # cwd without sources, as on a board: '' comes first in sys.path, and the repository's
+    # firmware/ would be compiled from source instead of the frozen one being found
     r = subprocess.run(mp.argv("-c", code), env=mp.env(), capture_output=True, text=True,
-                       cwd=ROOT, check=True)
+                       cwd=tmp_path, check=True)
     assert r.stdout.split() == ["asyncio/__init__.py", "firmware/app.py"]
 
 

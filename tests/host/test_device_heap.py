@@ -1,4 +1,5 @@
-"""Heap the device layer takes under -X heapsize=38wK, with board-like machine/dht stand-ins.
+"""Heap the device layer takes under -X heapsize=40wK (tests/host/mpy.py), with board-like
+machine/dht stand-ins.
 `pytest -s` prints the figures. Every type's Yango state must match its discovery entry."""
 
 import json

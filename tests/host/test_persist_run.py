@@ -5,6 +5,7 @@ import asyncio
 import json
 import types
 
+from clock import Clock
 from vtime import PERIOD, run_virtual
 
 import firmware.persist as persist
@@ -20,7 +21,7 @@ def test_the_write_loop_coalesces_to_one_write_per_interval(tmp_path, monkeypatc
         board_asyncio = types.SimpleNamespace(
             Event=asyncio.Event, sleep_ms=lambda ms: asyncio.sleep(ms / 1000))
         monkeypatch.setattr(persist, "asyncio", board_asyncio)
-        s = StateStore(str(path), 60, lambda line: None, loop.ticks_ms, loop.ticks_diff)
+        s = StateStore(str(path), 60, lambda line: None, clock=Clock(loop))
         s.load()
         task = asyncio.ensure_future(s.run())
 

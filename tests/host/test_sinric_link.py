@@ -91,10 +91,9 @@ def scenario(run_ms, start_ticks=0, rand=lambda n: n - 1, knobs=None, net_up=Non
     async def body(loop):
         link = Link(loop, **link_kw)
         logs = []
-        clock = Clock(loop.ticks_ms, loop.ticks_diff, loop.ticks_add)
+        clock = Clock(loop)
         c = SinricClient("key", SECRET, [DEV], clock, url="ws://sinric.test/",
-                         log=lambda s: logs.append((link.ms(), s)), ticks_ms=loop.ticks_ms,
-                         ticks_diff=loop.ticks_diff, ticks_add=loop.ticks_add, rand=rand,
+                         log=lambda s: logs.append((link.ms(), s)), rand=rand,
                          net_ready=None if net_up is None else (lambda: net_up(link.ms())),
                          **(knobs or {}))
         real, net.ws.connect = net.ws.connect, link.connect
@@ -187,10 +186,9 @@ def test_events_coalesce_to_the_last_value_and_keep_the_gap():
 
     async def body(loop):
         link = Link(loop)
-        clock = Clock(loop.ticks_ms, loop.ticks_diff, loop.ticks_add)
+        clock = Clock(loop)
         c = SinricClient("key", SECRET, [DEV], clock, url="ws://sinric.test/",
-                         log=lambda s: None, ticks_ms=loop.ticks_ms,
-                         ticks_diff=loop.ticks_diff, ticks_add=loop.ticks_add)
+                         log=lambda s: None)
 
         async def send(self, data):
             sent.append((link.ms(), data))
@@ -244,11 +242,10 @@ def test_the_loop_says_it_is_alive_within_watch_ms_whatever_the_link_does(kw):
 
     async def body(loop):
         link = Link(loop, **{k: v for k, v in kw.items() if k != "net_up"})
-        clock = Clock(loop.ticks_ms, loop.ticks_diff, loop.ticks_add)
+        clock = Clock(loop)
         net_up = kw.get("net_up")
         c = SinricClient("key", SECRET, [DEV], clock, url="ws://sinric.test/",
-                         log=lambda s: None, ticks_ms=loop.ticks_ms, ticks_diff=loop.ticks_diff,
-                         ticks_add=loop.ticks_add,
+                         log=lambda s: None,
                          net_ready=None if net_up is None else (lambda: net_up(link.ms())))
         c.alive = lambda: beats.append(link.ms())
         real, net.ws.connect = net.ws.connect, link.connect

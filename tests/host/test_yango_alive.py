@@ -17,7 +17,7 @@ def test_the_loop_says_it_is_alive_within_watch_ms(status):
     beats = []
 
     async def body(loop):
-        clock = Clock(loop.ticks_ms, loop.ticks_diff, loop.ticks_add)
+        clock = Clock(loop)
 
         async def post(url, body, headers):
             await asyncio.sleep(4.9)  # a slow answer, inside TIMEOUT_S
@@ -26,8 +26,7 @@ def test_the_loop_says_it_is_alive_within_watch_ms(status):
             return status, b'{"request_id":"r"}'
 
         n = YangoNotifier("http://yango.test", "sk", "tok", "u-1", clock, post=post,
-                          log=lambda s: None, ticks_ms=loop.ticks_ms,
-                          ticks_diff=loop.ticks_diff, ticks_add=loop.ticks_add)
+                          log=lambda s: None)
         n.declare(LAMP)
         n.alive = lambda: beats.append(round(loop.now * 1000))
         task = asyncio.ensure_future(n.run())
