@@ -54,6 +54,7 @@ class FakeWs:
         self.n = n
         self.on_pong = None
         self.decode_text = True
+        self.binary = False  # net.ws.WebSocket: the last frame was text
         self.q = asyncio.Queue()
         self.q.put_nowait(b'{"timestamp":1700000000}')
         if life_ms is not None:
