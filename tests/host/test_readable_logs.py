@@ -5,6 +5,8 @@ the device, old -> new and the cause (unchanged firmware on the simulated board,
 import pytest
 from e2e_rig import HANG, checked, sid
 
+from firmware import VERSION
+
 SWITCH = {"name": "lamp", "type": "switch", "sinric_id": sid(1), "yango_id": "lamp",
           "relay": 5, "button": 0, "button_active_low": True, "debounce_ms": 30,
           "power_on": "restore"}
@@ -21,7 +23,7 @@ def rig():
 def test_the_boot_banner_says_what_runs_and_what_it_was_told(rig):
     out = rig.board.output()
     banner = [line for line in out.splitlines() if line.startswith("boot: ")]
-    assert banner[0].startswith("boot: firmware 1.0.0 on linux (") and \
+    assert banner[0].startswith("boot: firmware %s on esp32 (" % VERSION) and \
         ", reset cause PWRON_RESET, " in banner[0] and banner[0].endswith(" bytes free")
     assert banner[1] == "boot: Wi-Fi 'e2e'; Sinric %s; Yango %s" % (
         rig.sinric.url, rig.yango.url)
@@ -65,6 +67,6 @@ def test_power_on_restore_after_a_reset(rig):
     boots = len(rig.board.boots)
     rig.board.reset()
     since = rig.board.wait_boot(boots + 1, HANG)
-    rig.board.wait_for("boot: firmware 1.0.0", HANG, since)
+    rig.board.wait_for("boot: firmware " + VERSION, HANG, since)
     rig.board.wait_for("lamp: on on (power-on restore)", HANG, since)
     rig.run(rig.sinric.wait_connection(2, timeout=HANG))

@@ -195,8 +195,8 @@ def cloud_config(**board):
     cfg["devices"][0]["sinric_id"] = "5dc1564130aaaaaaaaaaaa01"
     cfg["sinric"] = {"app_key": "00000000-0000-4000-8000-000000000000", "app_secret": "s" * 40,
                      "url": "ws://127.0.0.1:9/", "firmware_version": "1.0.0"}
-    cfg["yango"] = {"skill_id": "skill", "token": "token", "user_id": "user-1",
-                    "url": "http://127.0.0.1:9"}
+    cfg["yango"] = {"skill_id": "00000000-0000-4000-8000-00000000000b", "token": "token",
+                    "user_id": "user-1", "url": "http://127.0.0.1:9"}
     return cfg
 
 

@@ -277,10 +277,12 @@ class SimBoard:
         self.knobs = dict(knobs or {})
         # The board's port 80 and 53 (setup access point, local page, captive DNS) are free
         # ports on 127.0.0.1 here, so boards run side by side: .http_port, .dns_port.
-        self.knobs.setdefault("firmware.app.HTTP_PORT", free_port())
-        self.knobs.setdefault("firmware.app.DNS_PORT", free_port(socket.SOCK_DGRAM))
-        self.http_port = self.knobs["firmware.app.HTTP_PORT"]
-        self.dns_port = self.knobs["firmware.app.DNS_PORT"]
+        # (not on an image without asyncio: firmware.app cannot even be imported there)
+        if not image:
+            self.knobs.setdefault("firmware.app.HTTP_PORT", free_port())
+            self.knobs.setdefault("firmware.app.DNS_PORT", free_port(socket.SOCK_DGRAM))
+        self.http_port = self.knobs.get("firmware.app.HTTP_PORT")
+        self.dns_port = self.knobs.get("firmware.app.DNS_PORT")
         self.env = dict(env or {})
         self.interp = interp
         self.binary = interp.path if interp else MICROPYTHON
