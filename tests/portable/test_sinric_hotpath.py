@@ -92,7 +92,7 @@ def test_one_request_allocates_under_a_bound():
     # gc.mem_alloc.
     if not MICROPYTHON:
         return
-    d = Dispatcher(SECRET, Clock(), print, lambda: 0, lambda a, b: a - b)
+    d = Dispatcher(SECRET, Clock(), print)
     d.on_request(DEV, lambda action, value, inst: {"state": value["state"]})
     c = Codec(SECRET)
     bound = 5400
