@@ -50,7 +50,9 @@ class _PinState:
 
 
 # Inputs held at power-on, "gpio=level,..." (SimBoard(held=...)): a button pressed while the
-# board boots, which the control port cannot do before the firmware has made its pins.
+# board boots, which the control port cannot do before the firmware has made its pins. As on
+# the ports, an input reads the line's level (ports/esp32/machine_pin.c, gpio_get_level;
+# ports/esp8266/machine_pin.c, pin_get): a button to ground wins over the weak pull-up.
 _HELD = {}
 for _kv in (os.getenv("SIM_HELD") or "").split(","):
     if "=" in _kv:
