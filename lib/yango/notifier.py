@@ -1,6 +1,6 @@
 # Pushes device state to Yango's callback/state with the policy of docs/yango.md §6: batched
-# flushes, >= GAP_MS between request starts, one request in flight, retries rebuilt from
-# the latest state, 400 dropped (then a full report RESYNC_MS later, so the platform
+# flushes, >= gap_ms between request starts, one request in flight, retries rebuilt from
+# the latest state, 400 dropped (then a full report resync_ms later, so the platform
 # converges on the real state), 401/403 stop. run() drives the synchronous core
 # (poll/complete), which tests drive directly with injected ticks.
 import asyncio
@@ -13,23 +13,23 @@ SYNC_WAIT_LOG_MS = 30000  # unsynced this long: one log line says why nothing is
 
 
 class YangoNotifier:
-    FLUSH_MS = 1000  # window for capabilities and float properties (events: at once);
-    # read when constructed, later changes go to .states.FLUSH_MS
-    GAP_MS = 1000  # floor between the starts of two requests
-    BACKOFF_MS = 2000  # first retry delay; doubles per failure ...
-    BACKOFF_MAX_MS = 60000  # ... up to this, then stays: stateful state is never given up
-    ERROR_AFTER = 5  # consecutive failures before the "unreachable" error line
-    EVENT_MAX_AGE_MS = 10000  # momentary events older than this are dropped
-    INITIAL_DELAY_MS = 2000  # after the clock syncs: the full report; nothing before it
-    HEARTBEAT_MS = 3600000  # re-send float properties this often; the first one comes
-    JITTER_MS = (60000, 900000)  # INITIAL + HEARTBEAT + a random pick in this range
-    SYNC_POLL_MS = 1000  # how often an unsynced clock is looked at
-    RESYNC_MS = 60000  # a batch dropped (4xx): the full report this long after; at most
-    # one per RESYNC_MS, so a value the platform keeps refusing costs one request a minute
-    DISCOVERY_TRIES = 3
-    MAX_BODY = 2048  # bytes per request body; what does not fit goes in the next request
-    TIMEOUT_S = 5  # HTTP connect and response timeouts
-    IDLE_MS = 10000  # the run loop looks again at least this often (watchdog check-ins)
+    flush_ms = 1000  # window for capabilities and float properties (events: at once);
+    # read when constructed, later changes go to .states.flush_ms
+    gap_ms = 1000  # floor between the starts of two requests
+    backoff_ms = 2000  # first retry delay; doubles per failure ...
+    backoff_max_ms = 60000  # ... up to this, then stays: stateful state is never given up
+    error_after = 5  # consecutive failures before the "unreachable" error line
+    event_max_age_ms = 10000  # momentary events older than this are dropped
+    initial_delay_ms = 2000  # after the clock syncs: the full report; nothing before it
+    heartbeat_ms = 3600000  # re-send float properties this often; the first one comes
+    jitter_ms = (60000, 900000)  # initial_delay_ms + heartbeat_ms + a random pick in this range
+    sync_poll_ms = 1000  # how often an unsynced clock is looked at
+    resync_ms = 60000  # a batch dropped (4xx): the full report this long after; at most
+    # one per resync_ms, so a value the platform keeps refusing costs one request a minute
+    discovery_tries = 3
+    max_body = 2048  # bytes per request body; what does not fit goes in the next request
+    timeout_s = 5  # HTTP connect and response timeouts
+    idle_ms = 10000  # the run loop looks again at least this often (watchdog check-ins)
 
     def __init__(self, url, skill_id, token, user_id, clock, *, post=None, log=None,
                  discovery=False, cadata=None, rand=None):
@@ -45,7 +45,7 @@ class YangoNotifier:
         self._cadata = cadata
         self._ctx = None
         self.states = PendingStates(clock)
-        self.states.FLUSH_MS = self.FLUSH_MS
+        self.states.flush_ms = self.flush_ms
         self.stats = {"requests": 0, "ok": 0, "errors": 0, "retries": 0, "dropped": 0,
                       "invalid": 0, "last_status": None, "last_request_id": None,
                       "last_error": None}
@@ -59,7 +59,7 @@ class YangoNotifier:
         self._initial_at = None  # ticks of the initial full report while still ahead
         self._hb_at = None  # ticks of the next heartbeat
         self._resync_at = None  # ticks of the full report after a dropped batch
-        self._disc = self.DISCOVERY_TRIES if discovery else 0  # tries left
+        self._disc = self.discovery_tries if discovery else 0  # tries left
         self._wake = None
         self._until = None  # ticks the run loop sleeps until (report() may wake it)
         # callable() the owner sets to hear that the loop is alive (the board's watchdog
@@ -136,36 +136,36 @@ class YangoNotifier:
                 self._log("yango: nothing sent yet: the clock is not set (no SNTP answer "
                           "and no Sinric timestamp); %d state(s) waiting"
                           % self.states.pending())
-            return self.SYNC_POLL_MS
+            return self.sync_poll_ms
         if not self._synced:
             self._synced = True
-            self._initial_at = self._add(now, self.INITIAL_DELAY_MS)
+            self._initial_at = self._add(now, self.initial_delay_ms)
         # deadlines via until(): one left for days (a 401 stop, no changes) has passed,
         # it is not in the future
         c = self._clock
         gap = 0 if self._not_before is None else c.until(
-            self._not_before, max(self.BACKOFF_MAX_MS, self.GAP_MS), now)
+            self._not_before, max(self.backoff_max_ms, self.gap_ms), now)
         if self._disc:
             if gap > 0:
                 return gap
             body = dumps({"ts": self._clock.now(), "payload": {"user_id": self._user}})
             return self._start(("discovery", self._base + "discovery", [body], (), now))
         if self._initial_at is not None:
-            w = c.until(self._initial_at, self.INITIAL_DELAY_MS, now)
+            w = c.until(self._initial_at, self.initial_delay_ms, now)
             if w > 0:
                 return w
             self._initial_at = None
-            j0, j1 = self.JITTER_MS
-            self._hb_at = self._add(now, self.HEARTBEAT_MS + j0 + self._rand(j1 - j0 + 1))
+            j0, j1 = self.jitter_ms
+            self._hb_at = self._add(now, self.heartbeat_ms + j0 + self._rand(j1 - j0 + 1))
             self.states.mark(now)
         hb = None
         if self._hb_at is not None:
-            longest = self.HEARTBEAT_MS + self.JITTER_MS[1]
+            longest = self.heartbeat_ms + self.jitter_ms[1]
             hb = c.until(self._hb_at, longest, now)
             if hb <= 0:  # keep the phase unless a whole period was missed
                 late = c.since(self._hb_at, now)
-                self._hb_at = self._add(self._hb_at if late < self.HEARTBEAT_MS else now,
-                                        self.HEARTBEAT_MS)
+                self._hb_at = self._add(self._hb_at if late < self.heartbeat_ms else now,
+                                        self.heartbeat_ms)
                 hb = c.until(self._hb_at, longest, now)
                 self.states.mark(now, True)
         if self._resync_at is not None:
@@ -176,13 +176,13 @@ class YangoNotifier:
                 self._log("yango: full state report (a batch was dropped)")
             elif hb is None or r < hb:
                 hb = r
-        due = self.states.due(now, self.EVENT_MAX_AGE_MS, self._aged)
+        due = self.states.due(now, self.event_max_age_ms, self._aged)
         if due is None:
             return hb
         w = due if due > gap else gap
         if w > 0:
             return w if hb is None or w < hb else hb
-        body, batch = self.states.take(self._user, self._clock.now(), self.MAX_BODY)
+        body, batch = self.states.take(self._user, self._clock.now(), self.max_body)
         return self._start(("state", self._base + "state", body, batch, now))
 
     def _start(self, req):
@@ -193,14 +193,14 @@ class YangoNotifier:
     def _aged(self, s):
         self.stats["dropped"] += 1
         self._log("yango: %s %s %r dropped: older than %d s"
-                  % (s[DEV], s[INST], s[VAL], self.EVENT_MAX_AGE_MS // 1000))
+                  % (s[DEV], s[INST], s[VAL], self.event_max_age_ms // 1000))
 
     def complete(self, req, status, body):
         """Apply the answer to req: status None is a network error/timeout (body: why)."""
         kind, _url, _body, batch, t0 = req
         now = self._ticks()
         self.in_flight = False
-        self._not_before = self._add(t0, self.GAP_MS)
+        self._not_before = self._add(t0, self.gap_ms)
         st = self.stats
         what = "yango: %s (%d states)" % (kind, len(batch)) if batch else "yango: " + kind
         if status is None:
@@ -239,9 +239,9 @@ class YangoNotifier:
         if kind == "discovery":
             self._disc = 0
         elif batch and self._resync_at is None:
-            self._resync_at = self._add(now, self.RESYNC_MS)
+            self._resync_at = self._add(now, self.resync_ms)
             return self._log("%s; dropped, not retried; full state report in %d s"
-                             % (line, self.RESYNC_MS // 1000))
+                             % (line, self.resync_ms // 1000))
         self._log(line + "; dropped, not retried")
 
     def _retry(self, req, now, line):
@@ -250,16 +250,16 @@ class YangoNotifier:
         if self._fails == 1:  # a new run of failures: the knobs as they are now
             from backoff import Backoff
 
-            self._backoff = Backoff(self.BACKOFF_MS, self.BACKOFF_MAX_MS, None, 1024, 1024)
+            self._backoff = Backoff(self.backoff_ms, self.backoff_max_ms, None, 1024, 1024)
         back = self._backoff.next_ms()
         self._not_before = self._add(now, back)
         if req[0] == "discovery":
             self._disc -= 1
         self.states.restore(req[3])
         self._log("%s; retry in %d s (failure %d)" % (line, back // 1000, self._fails))
-        if self._fails == self.ERROR_AFTER:
+        if self._fails == self.error_after:
             self._log("yango: ERROR: %d failures in a row; still retrying every <= %d s"
-                      % (self._fails, self.BACKOFF_MAX_MS // 1000))
+                      % (self._fails, self.backoff_max_ms // 1000))
 
     # --- the asyncio driver ---------------------------------------------------------------
 
@@ -267,7 +267,7 @@ class YangoNotifier:
     def watch_ms(self):
         """The longest stretch (ms) run() may go without calling alive(): twice the longest
         single wait (an idle look, or one request with its connect and response timeouts)."""
-        return 2 * max(self.IDLE_MS, 2 * self.TIMEOUT_S * 1000)
+        return 2 * max(self.idle_ms, 2 * self.timeout_s * 1000)
 
     def _kick(self):
         if self._wake is not None:
@@ -278,7 +278,7 @@ class YangoNotifier:
 
         if self._ctx is None and url[:8] == "https://":
             self._ctx = http_client.tls_context(self._cadata)
-        r = await http_client.request("POST", url, body, headers, timeout=self.TIMEOUT_S,
+        r = await http_client.request("POST", url, body, headers, timeout=self.timeout_s,
                                       ssl=self._ctx)
         return r.status, r.body
 
@@ -295,8 +295,8 @@ class YangoNotifier:
                 req = self._crash("poll", e)
             if req is None or isinstance(req, int):
                 w.clear()
-                if req is None or req > self.IDLE_MS:
-                    req = self.IDLE_MS  # nothing lost: poll() is asked again, that is all
+                if req is None or req > self.idle_ms:
+                    req = self.idle_ms  # nothing lost: poll() is asked again, that is all
                 self._until = self._add(self._ticks(), req)
                 try:
                     await _wait_ms(w.wait(), req)
@@ -320,7 +320,7 @@ class YangoNotifier:
             except Exception as e:  # noqa: BLE001 - keep the batch: a repeat is harmless
                 self.in_flight = False
                 self.states.restore(req[3])
-                self._not_before = self._add(self._ticks(), self.BACKOFF_MS)
+                self._not_before = self._add(self._ticks(), self.backoff_ms)
                 self._crash("post" if status == -1 else "complete", e)
 
     def _unusable(self, req, e):
@@ -340,7 +340,7 @@ class YangoNotifier:
             self._log("yango: ERROR in %s: %s: %s" % (where, type(e).__name__, e))
         except Exception:  # noqa: BLE001, S110 - out of memory even for the log line
             pass
-        return self.BACKOFF_MS
+        return self.backoff_ms
 
 
 

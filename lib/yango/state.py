@@ -23,7 +23,7 @@ T = const(7)  # ticks when it turned pending: window start, event age
 
 
 class PendingStates:
-    FLUSH_MS = 1000  # window for capabilities and float properties; events go at once
+    flush_ms = 1000  # window for capabilities and float properties; events go at once
 
     def __init__(self, clock):
         """clock: lib/clock.Clock; a slot's age is clock.since(T): a slot pending for days
@@ -82,7 +82,7 @@ class PendingStates:
         if kind == K_MOMENT or not s[PEND]:
             s[PEND] = True
             s[T] = now
-        return 0 if kind >= K_EVENT else self.FLUSH_MS
+        return 0 if kind >= K_EVENT else self.flush_ms
 
     def mark(self, now, floats_only=False):
         """Queue every known capability (unless floats_only) and float property value."""
@@ -105,7 +105,7 @@ class PendingStates:
                 s[PEND] = False
                 dropped(s)
                 continue
-            d = (self.FLUSH_MS if s[KIND] < K_EVENT else 0) - age
+            d = (self.flush_ms if s[KIND] < K_EVENT else 0) - age
             if due is None or d < due:
                 due = d
         return due

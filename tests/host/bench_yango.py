@@ -70,7 +70,7 @@ def one(mpy_dir, gap_ms, heap="38wK", sample=False):
         yango_rig.run_mp = run_mp
         try:
             res, logs, marks = run_notifier(y, steps, mpy_dir, heap_sample=sample,
-                                            knobs={"INITIAL_DELAY_MS": 100})
+                                            knobs={"initial_delay_ms": 100})
         finally:
             yango_rig.run_mp = orig
         start = int(marks[0].split()[1]) / 1e9

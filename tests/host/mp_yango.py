@@ -86,8 +86,8 @@ async def main(sc):
                       discovery=sc.get("discovery", False))
     for k, v in sc.get("knobs", {}).items():
         setattr(n, k, v)
-        if k == "FLUSH_MS":
-            n.states.FLUSH_MS = v
+        if k == "flush_ms":
+            n.states.flush_ms = v
     if sc.get("sync", True):
         clock.sync(int(time.time()))
     task = asyncio.create_task(n.run())

@@ -36,7 +36,7 @@ def hung_yango(ctx):
     from firmware import services
 
     http_client.request = _forever
-    YangoNotifier.IDLE_MS, YangoNotifier.TIMEOUT_S = 1000, 1  # watch_ms in test time
+    YangoNotifier.idle_ms, YangoNotifier.timeout_s = 1000, 1  # watch_ms in test time
     ctx.clock.sync(1700000000)
     print("svc: yango request hangs")
     return services.yango(ctx)

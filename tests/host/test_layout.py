@@ -1,5 +1,6 @@
 """The layout rules (README "Layout"): no board module named like a MicroPython
-built-in, no import cycles, host tools that never import from tests/."""
+built-in, no import cycles, host tools that never import from tests/,
+one (lowercase) case for class knobs."""
 
 import ast
 import subprocess
@@ -87,3 +88,20 @@ def test_host_tools_never_import_from_tests():
                     (ROOT / "tests" / "portable" / (top + ".py")).exists():
                 bad.append("%s imports %s" % (path.relative_to(ROOT), m))
     assert bad == [], bad
+
+
+def test_class_tunables_are_lowercase():
+    """One case for every board class's knobs: per-instance settings (connect_timeout_ms,
+    flush_ms, ...) are lowercase attributes, overridable by keyword or attribute; an
+    UPPERCASE class attribute would read as a module constant nobody may change."""
+    upper = []
+    for name, path in sorted(_board_modules().items()):
+        for cls in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(cls, ast.ClassDef):
+                continue
+            for st in cls.body:
+                targets = st.targets if isinstance(st, ast.Assign) else \
+                    [st.target] if isinstance(st, ast.AnnAssign) else []
+                upper += ["%s.%s.%s" % (name, cls.name, t.id) for t in targets
+                          if isinstance(t, ast.Name) and t.id.isupper()]
+    assert upper == [], upper

@@ -20,7 +20,7 @@ def test_the_loop_says_it_is_alive_within_watch_ms(status):
         clock = Clock(loop)
 
         async def post(url, body, headers):
-            await asyncio.sleep(4.9)  # a slow answer, inside TIMEOUT_S
+            await asyncio.sleep(4.9)  # a slow answer, inside timeout_s
             if status is None:
                 raise OSError("connect failed")
             return status, b'{"request_id":"r"}'

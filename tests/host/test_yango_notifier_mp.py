@@ -25,8 +25,8 @@ HALL = device_entry("hall", "Hall", "sensor", [], [
     float_prop("temperature"), event_prop("motion", ["detected", "not_detected"]),
     event_prop("button", ["click", "double_click"])])
 # fast knobs for the error paths; the coalescing test keeps the real 1 s windows
-FAST = {"INITIAL_DELAY_MS": 50, "BACKOFF_MS": 150, "GAP_MS": 100, "FLUSH_MS": 100,
-        "TIMEOUT_S": 1}
+FAST = {"initial_delay_ms": 50, "backoff_ms": 150, "gap_ms": 100, "flush_ms": 100,
+        "timeout_s": 1}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_fast_toggles_coalesce_into_one_request_with_the_final_state(double, mpy
     res, logs, _ = run_notifier(double, boot() + [
         {"idle": 10000}, {"sleep_ms": 1100},
         {"burst": toggles + [["lamp", RANGE, "brightness", 80]], "gap_ms": 10},
-        {"idle": 10000}], mpy_dir, knobs={"INITIAL_DELAY_MS": 50})
+        {"idle": 10000}], mpy_dir, knobs={"initial_delay_ms": 50})
     reqs = state_requests(double)
     assert [r["status"] for r in reqs] == [202, 202], double.lines
     first, second = (r["states"] for r in reqs)
@@ -185,7 +185,7 @@ def test_momentary_events_expire_but_stateful_ones_survive(double, mpy_dir):
     res, logs, _ = run_notifier(double, boot() + [
         {"idle": 100}, {"report": ["hall", EVENT, "button", "click"]},
         {"report": ["hall", EVENT, "motion", "detected"]}, {"idle": 20000}],
-        mpy_dir, knobs=dict(FAST, BACKOFF_MS=300, EVENT_MAX_AGE_MS=600, INITIAL_DELAY_MS=0))
+        mpy_dir, knobs=dict(FAST, backoff_ms=300, event_max_age_ms=600, initial_delay_ms=0))
     ok = [r for r in state_requests(double) if r["status"] == 202]
     sent = {(s["instance"], s["value"]) for r in ok for s in r["states"]}
     assert ("motion", "detected") in sent and ("button", "click") not in sent

@@ -27,7 +27,7 @@ def test_a_dropped_batch_is_followed_by_one_full_report(double, mpy_dir):
     double.fail("400", 1)  # ... the lamp turning on is refused and dropped
     res, logs, _ = run_notifier(double, boot() + [
         {"idle": 5000}, {"report": ["lamp", ON, "on", True]}, {"idle": 3000},
-        {"sleep_ms": 2500}], mpy_dir, knobs=dict(FAST, RESYNC_MS=1500))
+        {"sleep_ms": 2500}], mpy_dir, knobs=dict(FAST, resync_ms=1500))
     reqs = state_requests(double)
     st = [r["status"] for r in reqs]
     assert st[:2] == [202, 400] and set(st[2:]) == {202} and len(st) <= 4, st

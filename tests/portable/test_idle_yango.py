@@ -52,12 +52,12 @@ def test_yango_retry_deadline_left_for_days_does_not_hold_the_next_report():
         n.report("lamp", ON, "on", True)
         t.advance(n.poll())  # the initial delay
         n.complete(_send(n), 503, b"")  # retry in 2 s ...
-        t.advance(n.BACKOFF_MS)
+        t.advance(n.backoff_ms)
         n.complete(_send(n), 202, OK)  # ... delivered
         t.idle(days)
         n.report("lamp", ON, "on", False)
         w = n.poll()
-        assert w == n.FLUSH_MS, (days, w)  # the usual 1 s window, not 5.4 days
+        assert w == n.flush_ms, (days, w)  # the usual 1 s window, not 5.4 days
         t.advance(w)
         assert _send(n)[0] == "state"
 
@@ -73,7 +73,7 @@ def test_yango_after_days_stopped_sends_on_reconfigure():
         n.configure(token="tok2")
         r = n.poll()
         if isinstance(r, int):
-            assert r <= n.FLUSH_MS, (days, r)  # not days
+            assert r <= n.flush_ms, (days, r)  # not days
             t.advance(r)
             r = n.poll()
         assert r[0] == "state" and '"value":true' in "".join(r[2]), (days, r)

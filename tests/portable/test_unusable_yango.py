@@ -18,9 +18,9 @@ def test_an_unusable_url_stops_sending_with_one_line():
     # the real HTTP path: the URL is refused locally, before any socket is opened
     n = YangoNotifier("http://127.0.0.1:9", "Home Assistant", "tok", "u", clock,
                       log=logs.append)
-    n.INITIAL_DELAY_MS = 0
-    n.BACKOFF_MS = 10
-    n.states.FLUSH_MS = 10
+    n.initial_delay_ms = 0
+    n.backoff_ms = 10
+    n.states.flush_ms = 10
     n.declare(LAMP, [(ON, "on", True)])
     n.report_all()
 

@@ -58,13 +58,13 @@ class Rig:
         if lamp_off:
             self.n.report("lamp", ON, "on", False)
         w = self.poll()
-        assert w == self.n.INITIAL_DELAY_MS, w
+        assert w == self.n.initial_delay_ms, w
         self.advance(w)
         req = self.poll()
         assert not isinstance(req, int) and req is not None, req
         self.n.complete(req, 202, OK)
         if wait_gap:
-            self.advance(self.n.GAP_MS)
+            self.advance(self.n.gap_ms)
         return req
 
     def send_due(self, status=202, body=OK):
@@ -101,12 +101,12 @@ def test_nothing_before_the_clock_then_one_full_report():
     r = Rig(synced=False)
     r.n.report("lamp", ON, "on", True)
     r.n.report("hall", FLOAT, "temperature", 21.5)
-    assert r.poll() == r.n.SYNC_POLL_MS
+    assert r.poll() == r.n.sync_poll_ms
     r.advance(60000)
-    assert r.poll() == r.n.SYNC_POLL_MS
+    assert r.poll() == r.n.sync_poll_ms
     r.sync()
-    assert r.poll() == r.n.INITIAL_DELAY_MS  # devices settle; still nothing sent
-    r.advance(r.n.INITIAL_DELAY_MS)
+    assert r.poll() == r.n.initial_delay_ms  # devices settle; still nothing sent
+    r.advance(r.n.initial_delay_ms)
     req = r.poll()
     kind, url, _parts, batch, t = req
     body = text(req)
@@ -128,7 +128,7 @@ def test_fast_toggles_coalesce_into_the_final_state():
         r.advance(50)
     r.n.report("lamp", RANGE, "brightness", 30)
     w = r.poll()
-    assert w == r.n.states.FLUSH_MS - 450, w  # the window opened at the first toggle
+    assert w == r.n.states.flush_ms - 450, w  # the window opened at the first toggle
     r.advance(w)
     req = r.poll()
     assert states(req) == {("lamp", "on"): True, ("lamp", "brightness"): 30}
@@ -144,7 +144,7 @@ def test_value_rules_ints_floats_bools():
     r.n.report("lamp", ON, "on", 1)
     r.n.report("hall", FLOAT, "humidity", 47.126)
     req = r.poll()
-    r.advance(r.n.states.FLUSH_MS)
+    r.advance(r.n.states.flush_ms)
     req = r.poll()
     body = text(req)
     assert '"value":3500}' in body and "3500.0" not in body
@@ -171,7 +171,7 @@ def test_events_go_at_once_but_respect_the_gap():
     r.boot(wait_gap=False)
     r.advance(200)  # 200 ms after the last request started
     r.n.report("hall", EVENT, "motion", "detected")
-    assert r.poll() == 800  # GAP_MS floor
+    assert r.poll() == 800  # gap_ms floor
     r.advance(800)
     assert states(r.poll()) == {("hall", "motion"): "detected"}
 
@@ -241,7 +241,7 @@ def test_408_and_429_are_retried_like_5xx():
         assert r.n.stats["retries"] == 1 and r.n.stats["dropped"] == 0, status
         r.n.report("lamp", RANGE, "brightness", 70)  # newer state joins the retry
         w = r.poll()
-        assert w == r.n.BACKOFF_MS, (status, w)
+        assert w == r.n.backoff_ms, (status, w)
         r.advance(w)
         assert states(r.poll()) == {("lamp", "on"): True, ("lamp", "brightness"): 70}
         assert [x for x in r.logs if "HTTP %d" % status in x and "retry in 2 s" in x]
@@ -258,9 +258,9 @@ def test_backoff_caps_and_keeps_trying():
             waits.append(w)
             r.advance(w)
         r.n.complete(r.poll(), 503, b"")
-    assert max(waits) == r.n.BACKOFF_MAX_MS
+    assert max(waits) == r.n.backoff_max_ms
     assert [x for x in r.logs if "ERROR: 5 failures in a row" in x]
-    r.advance(r.n.BACKOFF_MAX_MS)
+    r.advance(r.n.backoff_max_ms)
     assert states(r.poll()) == {("lamp", "on"): True}  # never given up
 
 
@@ -332,7 +332,7 @@ def test_discovery_at_boot_then_state():
     assert json.loads(text(req)) == {"ts": T0, "payload": {"user_id": "u-1"}}
     r.n.complete(req, 202, OK)
     r.n.report("lamp", ON, "on", True)
-    r.advance(r.n.INITIAL_DELAY_MS)
+    r.advance(r.n.initial_delay_ms)
     assert r.poll()[0] == "state"
 
 
@@ -356,7 +356,7 @@ def test_hourly_heartbeat_resends_floats_only():
     r.n.report("lamp", ON, "on", True)
     assert states(r.boot(lamp_off=False)) == {("hall", "temperature"): 20.25,
                                               ("lamp", "on"): True}
-    r.advance(r.n.HEARTBEAT_MS + r.n.JITTER_MS[0] - r.n.GAP_MS - 10)
+    r.advance(r.n.heartbeat_ms + r.n.jitter_ms[0] - r.n.gap_ms - 10)
     assert 0 < r.poll() <= 10
     r.advance(10)
     assert r.send_due() == {("hall", "temperature"): 20.25}  # after the 1 s window
@@ -364,7 +364,7 @@ def test_hourly_heartbeat_resends_floats_only():
 
 def test_body_cap_splits_a_large_batch():
     r = Rig()
-    r.n.MAX_BODY = 400
+    r.n.max_body = 400
     for i in range(12):
         r.n.declare({"id": "relay-%d" % i, "capabilities": [{"type": ON}]})
         r.n.report("relay-%d" % i, ON, "on", True)
@@ -386,7 +386,7 @@ def test_an_unset_clock_is_said_once_not_silently_waited_on():
     r = Rig(synced=False)
     r.n.report("lamp", ON, "on", True)
     for _ in range(60):
-        assert r.poll() == r.n.SYNC_POLL_MS
+        assert r.poll() == r.n.sync_poll_ms
         r.advance(1000)
     said = [x for x in r.logs if "the clock is not set" in x]
     assert len(said) == 1 and "1 state(s) waiting" in said[0], r.logs

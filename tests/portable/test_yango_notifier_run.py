@@ -27,10 +27,10 @@ def test_run_loop_survives_memory_errors_and_delivers():
     clock.sync(T0)
     logs = []
     n = YangoNotifier("http://h", "sk", "tok", "u", clock, post=post, log=logs.append)
-    n.INITIAL_DELAY_MS = 0
-    n.BACKOFF_MS = 20
-    n.GAP_MS = 10
-    n.states.FLUSH_MS = 10
+    n.initial_delay_ms = 0
+    n.backoff_ms = 20
+    n.gap_ms = 10
+    n.states.flush_ms = 10
     n.declare(LAMP)
     take = n.states.take
     calls = []

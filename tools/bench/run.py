@@ -644,7 +644,7 @@ def goal_rows(r):
             ("button_to_event_ms", "button press -> signed event at the server",
              "deliberate: the press must hold debounce_ms = 50 (firmware/inputs.py)"),
             ("change_to_yango_ms", "state change -> Yango POST",
-             "deliberate: the notifier's FLUSH_MS = 1000 batching window (docs/yango.md §6)")):
+             "deliberate: the notifier's flush_ms = 1000 batching window (docs/yango.md §6)")):
         v = _get(r, "timeline", key)
         rows.append((name, "median %s ms of %s" % (f(statistics.median(v), "%.0f"), len(v))
                      if v else "n/a", why, "measured"))
