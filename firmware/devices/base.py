@@ -168,7 +168,7 @@ class Device:
         self._button(pressed) on every debounced change."""
         gpio = self.cfg.get("button")
         if gpio is not None:
-            self.add_input(gpio, self._button, self.cfg.get("button_active_low", True),
+            self.add_input(gpio, self._button, self.cfg["button_active_low"],
                            button=True)
 
     def start(self, saved):
@@ -180,7 +180,7 @@ class Device:
                 self.restore(saved)
             except (KeyError, TypeError, ValueError, AttributeError) as e:
                 self.hw.log("%s: saved state ignored (%r)" % (self.name, e))
-        policy = self.cfg.get("power_on", "off")
+        policy = self.cfg.get("power_on")  # types without the field: off
         if policy != "restore":
             self.on = policy == "on"
         self.apply()

@@ -19,7 +19,7 @@ class Blinds(Device):
 
     def __init__(self, cfg, hw, out, saved):
         Device.__init__(self, cfg, hw, out)
-        al = cfg.get("relay_active_low", False)
+        al = cfg["relay_active_low"]
         self.up = hw.output(cfg["up"], al)
         self.down = hw.output(cfg["down"], al)
         self.travel_ms = cfg["travel_ms"]

@@ -12,7 +12,7 @@ class Dimmer(Powered):
     def __init__(self, cfg, hw, out, saved):
         Powered.__init__(self, cfg, hw, out)
         self.level = 100
-        self.pwm = hw.pwm(cfg["pwm"], cfg.get("freq", 1000))
+        self.pwm = hw.pwm(cfg["pwm"], cfg["freq"])
         self.start(saved)
         self.add_button()
 

@@ -16,12 +16,12 @@ class Garage(Device):
 
     def __init__(self, cfg, hw, out, saved):
         Device.__init__(self, cfg, hw, out)
-        self.relay = hw.output(cfg["relay"], cfg.get("relay_active_low", False))
-        self.pulse_ms = cfg.get("pulse_ms", 500)
+        self.relay = hw.output(cfg["relay"], cfg["relay_active_low"])
+        self.pulse_ms = cfg["pulse_ms"]
         self.contact = None
         if cfg.get("contact") is not None:
             self.contact = self.add_input(cfg["contact"], self._moved,
-                                          cfg.get("contact_active_low", True))
+                                          cfg["contact_active_low"])
         self.closed = True  # tracked state without a contact
         self._pulse_end = None
         if saved:

@@ -16,7 +16,7 @@ class Light(Powered):
 
     def __init__(self, cfg, hw, out, saved):
         Powered.__init__(self, cfg, hw, out)
-        f = cfg.get("freq", 1000)
+        f = cfg["freq"]
         self.rgb = None
         self.cw = None
         if "red" in cfg:

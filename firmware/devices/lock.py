@@ -19,12 +19,12 @@ class Lock(Device):
 
     def __init__(self, cfg, hw, out, saved):
         Device.__init__(self, cfg, hw, out)
-        self.relay = hw.output(cfg["relay"], cfg.get("relay_active_low", False))
+        self.relay = hw.output(cfg["relay"], cfg["relay_active_low"])
         self.on = False  # relay energised = unlocked
         self.contact = None
         if cfg.get("contact") is not None:
             self.contact = self.add_input(cfg["contact"], self._moved,
-                                          cfg.get("contact_active_low", True))
+                                          cfg["contact_active_low"])
             self.poll_ms = 200  # the jam check
         self._check = None  # ticks by which the contact must agree with the command
         self.start(saved)

@@ -18,7 +18,6 @@ class Edge(Device):
     """A debounced input whose both levels are events; subclasses only name them."""
 
     yango_type = SENSOR
-    active_low = False
     pull = None  # pull resistor: None, or True for the one that fits active_low
     action = ""  # Sinric event
     states = ()  # Sinric values for (active, idle)
@@ -28,7 +27,7 @@ class Edge(Device):
     def __init__(self, cfg, hw, out, saved):
         Device.__init__(self, cfg, hw, out)
         self.input = self.add_input(cfg["pin"], self._edge,
-                                    cfg.get("active_low", self.active_low), self.pull)
+                                    cfg["active_low"], self.pull)
 
     def _edge(self, active):
         i = 0 if active else 1
@@ -51,7 +50,6 @@ class Motion(Edge):
 
 
 class Contact(Edge):
-    active_low = True
     pull = True
     action = "setContactState"
     states = ("closed", "open")

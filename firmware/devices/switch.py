@@ -8,7 +8,7 @@ class Switch(Powered):
 
     def __init__(self, cfg, hw, out, saved):
         Powered.__init__(self, cfg, hw, out)
-        self.relay = hw.output(cfg["relay"], cfg.get("relay_active_low", False))
+        self.relay = hw.output(cfg["relay"], cfg["relay_active_low"])
         self.start(saved)
         self.add_button()
 

@@ -22,10 +22,10 @@ class Climate:
     def __init__(self, dev, cfg):
         self.dev = dev
         hw = dev.hw
-        kind = cfg.get("dht_type", "dht22")
+        kind = cfg["dht_type"]
         self.sensor = hw.dht(cfg["dht"], kind)
         self.lo, self.hi = (0, 50) if kind == "dht11" else (-40, 80)
-        self.interval_ms = max(2, cfg.get("interval_s", 60)) * 1000  # DHT22: 2 s minimum
+        self.interval_ms = max(2, cfg["interval_s"]) * 1000  # DHT22: 2 s minimum
         self.temperature = None
         self.humidity = None
         self.failures = 0

@@ -25,10 +25,10 @@ class Thermostat(Powered):
 
     def __init__(self, cfg, hw, out, saved):
         Powered.__init__(self, cfg, hw, out)
-        self.relay = hw.output(cfg["relay"], cfg.get("relay_active_low", False))
+        self.relay = hw.output(cfg["relay"], cfg["relay_active_low"])
         self.climate = Climate(self, cfg)
-        self.hysteresis = cfg.get("hysteresis", 0.5)
-        self.target = min(self.max_target, max(self.min_target, cfg.get("target", 21)))
+        self.hysteresis = cfg["hysteresis"]
+        self.target = min(self.max_target, max(self.min_target, cfg["target"]))
         self.mode = "HEAT"
         self.heating = False
         self.start(saved)

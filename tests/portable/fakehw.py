@@ -46,6 +46,23 @@ class FakeOut:
         self.changes = 0
 
 
+def fill_defaults(cfg):
+    """cfg's missing fields set to its type's defaults (firmware.config_types), in place.
+    The table modules are dropped again: a board frees them after boot, and the device
+    tests run in a 38 KB heap."""
+    from firmware.config_types import REQ, TYPES
+    for spec in TYPES.get(cfg["type"], ()):  # defaults only: tests also pass odd fields
+        if spec[0] not in cfg and spec[2] is not REQ and spec[2] is not None:
+            cfg[spec[0]] = spec[2]
+    for name in ("config_types", "config_fields"):  # as firmware/app.py does after boot
+        sys.modules.pop("firmware." + name, None)
+        try:
+            delattr(sys.modules["firmware"], name)
+        except (AttributeError, KeyError):  # MicroPython: KeyError for a missing attribute
+            pass
+    gc.collect()
+
+
 class Board:
     """A fresh simulated board: pins reset, ticks from 2^30 - 5 s (wraps during tests)."""
 
@@ -59,6 +76,9 @@ class Board:
         self.out = FakeOut()
 
     def make(self, cfg, saved=None):
+        """A device from cfg with the defaults filled in, as firmware.config hands it over
+        (device classes do not restate the defaults of firmware.config_types)."""
+        fill_defaults(cfg)
         from firmware.devices import DEVICE_TYPES
         return DEVICE_TYPES[cfg["type"]](cfg, self.hw, self.out, saved)
 

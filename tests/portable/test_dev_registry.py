@@ -36,8 +36,9 @@ def test_a_user_type_in_a_few_lines():
     DEVICE_TYPES["fan"] = Fan
     try:
         b = Board()
+        # button_active_low: what its config_types.TYPES entry's default would fill in
         fan = b.make({"name": "fan", "type": "fan", "yango_id": "fan", "relay": 2, "button": 3,
-                      "power_on": "restore"}, {"on": True})
+                      "button_active_low": True, "power_on": "restore"}, {"on": True})
         assert b.level(2) == 1 and "fan" in DEVICE_TYPES.names()
         assert fan.handle("setPowerState", {"state": "Off"}, None) == {"state": "Off"}
         assert b.level(2) == 0
