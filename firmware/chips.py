@@ -87,6 +87,8 @@ def problems(cfg, chip):
         m = pin_problem(chip, led, "o")
         if m:
             yield ("board.status_led", m)
+    from firmware.config_types import FREQ
+
     n_pwm = 0
     freqs = {}  # frequency -> the field that set it first
     for i, d in enumerate(cfg.get("devices") or ()):
@@ -108,7 +110,7 @@ def problems(cfg, chip):
                 if n_pwm > c[_PWM_CHANNELS]:
                     yield (where + k, "GPIO %d: no PWM channel left (the %s has %d)"
                            % (gpio, chip, c[_PWM_CHANNELS]))
-        f = d.get("freq", 1000)
+        f = d.get("freq", FREQ[2])  # the host checks before the loader fills defaults
         if pwm_gpio is None or not isinstance(f, int):
             continue
         lo, hi = c[_PWM_FREQ]

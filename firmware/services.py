@@ -165,7 +165,7 @@ def yango(ctx):
 
     try:
         n = YangoNotifier(y["url"], y["skill_id"], y["token"], y["user_id"], ctx.clock,
-                          log=ctx.log, discovery=y.get("discovery_on_boot", False),
+                          log=ctx.log, discovery=y["discovery_on_boot"],
                           cadata=cadata)
     except ValueError as e:  # no retry fixes a config value: Yango off, one line, no crash
         ctx.log("yango: ERROR: config: %s; Yango is off until the config changes" % (e,))
