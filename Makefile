@@ -66,6 +66,7 @@ help:
 	@echo "make config PORT=… CONFIG=config.json  - validate, then write :config.json atomically"
 	@echo "make check-config CONFIG=…  - validate only;  make repl|logs|erase PORT=…"
 	@echo "make package-json - regenerate the mip package.json after adding a board file"
+	@echo "make schema  - the config contract: config.schema.json against the board's field tables"
 	@echo "make yango-server [YANGO_PORT=8787] [CONFIG=config.json] [YANGO_FAIL=503:3]"
 	@echo "             - the Yango callback double, standalone (control: POST /_control/fail)"
 	@echo "make yango-devices [CONFIG=config.json] - print the GET /v1.0/user/devices reply"
@@ -86,6 +87,13 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 test: venv lint syntax pytest mptest mptest-esp8266
+
+# One config contract: the board's tables (firmware/config_fields.py, config_types.py) are the
+# truth; config.schema.json states the same fields, required ones, defaults and limits, and
+# this probes every field on both sides of each limit (also part of make test's pytest).
+.PHONY: schema
+schema: venv
+	$(BIN)/python -m pytest -q tests/host/test_config_contract.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -35,6 +35,7 @@ _VISIBLE = const(17)
 _NTP = const(18)
 _FILE = const(19)  # a file on the board, relative to its root
 _WPA_KEY = const(20)  # a WPA2 passphrase we set: 8-63 characters, no spaces around them
+ID = const(21)  # args: max_len; non-empty, no whitespace
 
 
 class ConfigError(ValueError):
@@ -142,6 +143,14 @@ def check(kind, v, spec):
         if 0 < len(v) <= n:
             return None
         return "must be a non-empty string of at most %d characters" % n
+    if kind == ID:
+        if 0 < len(v) <= spec[3]:
+            for c in v:
+                if c.isspace():
+                    break
+            else:
+                return None
+        return "must be 1-%d characters without spaces" % spec[3]
     if kind == _PASSWORD:
         if v == "" or 8 <= len(v) <= 64:
             return None

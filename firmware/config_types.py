@@ -5,6 +5,7 @@
 from firmware.config_fields import (
     BOOL,
     HEX24,
+    ID,
     INT,
     NUM,
     ONE_OF,
@@ -19,7 +20,7 @@ COMMON = (
     ("name", STR, REQ, 64),
     ("type", STR, REQ, 32),
     ("sinric_id", HEX24, None),
-    ("yango_id", STR, None, 64),
+    ("yango_id", ID, None, 64),
     ("room", STR, None, 64),
 )
 POWER_ON = ("power_on", ONE_OF, "off", ("off", "on", "restore"))

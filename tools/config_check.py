@@ -17,7 +17,7 @@ import json
 import re
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 
 from firmware import chips
 
@@ -82,6 +82,12 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
+# JSON Schema counts 300.0 as an integer; the board's int fields refuse a float, so here too.
+Validator = validators.extend(Draft202012Validator, type_checker=(
+    Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, v: isinstance(v, int) and not isinstance(v, bool))))
+
+
 def load_schema():
     return json.loads(SCHEMA_PATH.read_text())
 
@@ -109,7 +115,7 @@ def _close(word, choices):
 
 
 def _schema_problems(schema, config):
-    validator = Draft202012Validator(schema)
+    validator = Validator(schema)
     out = []
     for e in validator.iter_errors(config):
         parts = list(e.absolute_path)
