@@ -46,21 +46,35 @@ class FakeOut:
         self.changes = 0
 
 
-def fill_defaults(cfg):
-    """cfg's missing fields set to its type's defaults (firmware.config_types), in place.
-    The table modules are dropped again: a board frees them after boot, and the device
-    tests run in a 38 KB heap."""
+def _type_defaults():
+    """{type: ((field, default), ...)} from firmware.config_types, read once while the heap is
+    still empty; the table modules are dropped again, as firmware/app.py does after boot (the
+    device tests run in a board-sized heap beside the device classes)."""
+    loaded = [n for n in ("config_types", "config_fields") if "firmware." + n in sys.modules]
     from firmware.config_types import REQ, TYPES
-    for spec in TYPES.get(cfg["type"], ()):  # defaults only: tests also pass odd fields
-        if spec[0] not in cfg and spec[2] is not REQ and spec[2] is not None:
-            cfg[spec[0]] = spec[2]
-    for name in ("config_types", "config_fields"):  # as firmware/app.py does after boot
+    out = {t: tuple((s[0], s[2]) for s in specs if s[2] is not REQ and s[2] is not None)
+           for t, specs in TYPES.items()}
+    for name in ("config_types", "config_fields"):
+        if name in loaded:  # CPython runs every test in one process: keep what others hold
+            continue
         sys.modules.pop("firmware." + name, None)
         try:
             delattr(sys.modules["firmware"], name)
         except (AttributeError, KeyError):  # MicroPython: KeyError for a missing attribute
             pass
     gc.collect()
+    return out
+
+
+_DEFAULTS = _type_defaults()
+
+
+def fill_defaults(cfg):
+    """cfg's missing fields set to its type's defaults (firmware.config_types), in place, as
+    the loader hands a device its config (device classes do not restate the defaults)."""
+    for name, default in _DEFAULTS.get(cfg["type"], ()):  # tests also pass odd fields
+        if name not in cfg:
+            cfg[name] = default
 
 
 class Board:
