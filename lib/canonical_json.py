@@ -96,57 +96,78 @@ except TypeError:  # MicroPython: no ensure_ascii, already leaves UTF-8 alone
     _dumps = json.dumps
 
 
-def _encode(v, out):
+try:  # MicroPython: a str is a buffer; bytearray.extend copies its UTF-8 bytes
+    bytearray().extend("a")
+    _put = bytearray.extend
+except TypeError:  # CPython
+
+    def _put(out, s):
+        out.extend(s.encode() if isinstance(s, str) else s)
+
+
+def encode_into(v, out):
+    """Append the canonical JSON of v to out (a bytearray) as UTF-8; raises EncodeError
+    (a ValueError) for what JSON cannot carry, with out then holding a partial text.
+
+    Plain keys and strings are copied in as they are (no new string), the punctuation
+    around them in one piece; a one-key object is not sorted (no list): a signed response
+    written into a reused buffer allocates next to nothing here.
+    """
     if v is None:
-        out.append("null")
+        _put(out, "null")
     elif v is True:
-        out.append("true")
+        _put(out, "true")
     elif v is False:
-        out.append("false")
+        _put(out, "false")
     elif isinstance(v, str):
-        out.append(encode_str(v))
+        if _bare(v):
+            _put(out, '"')
+            _put(out, v)
+            _put(out, '"')
+        else:
+            _put(out, encode_str(v))
     elif isinstance(v, int):
-        out.append(str(v))
+        _put(out, str(v))
     elif isinstance(v, float):
-        out.append(encode_float(v))
+        _put(out, encode_float(v))
     elif isinstance(v, dict):
-        # Plain keys and string values go in between quotes as they are (no new string),
-        # the punctuation around them in one piece: few list entries, few allocations.
         sep = '{"'
-        for k in sorted(v):
+        for k in (v if len(v) < 2 else sorted(v)):
             if not isinstance(k, str):
                 raise EncodeError("object key %r is not a string" % (k,))
             x = v[k]
             if _bare(k):
-                out.append(sep)
-                out.append(k)
+                _put(out, sep)
+                _put(out, k)
                 if isinstance(x, str) and _bare(x):
-                    out.append('":"')
-                    out.append(x)
-                    out.append('"')
+                    _put(out, '":"')
+                    _put(out, x)
+                    _put(out, '"')
                     sep = ',"'
                     continue
-                out.append('":')
+                _put(out, '":')
             else:
-                out.append(sep[:-1])
-                out.append(encode_str(k))
-                out.append(":")
-            _encode(x, out)
+                _put(out, sep[:-1])
+                _put(out, encode_str(k))
+                _put(out, ":")
+            encode_into(x, out)
             sep = ',"'
-        out.append("}" if sep == ',"' else "{}")
+        _put(out, "}" if sep == ',"' else "{}")
     elif isinstance(v, (list, tuple)):
-        out.append("[")
-        for i, item in enumerate(v):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
+        _put(out, "[")
+        first = True
+        for item in v:
+            if not first:
+                _put(out, ",")
+            first = False
+            encode_into(item, out)
+        _put(out, "]")
     else:
         raise EncodeError("cannot encode %s" % type(v).__name__)
 
 
 def dumps(value):
     """Canonical JSON text (str) of value."""
-    out = []
-    _encode(value, out)
-    return "".join(out)
+    out = bytearray()
+    encode_into(value, out)
+    return str(out, "utf-8")

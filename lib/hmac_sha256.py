@@ -38,16 +38,20 @@ def b64encode(data):
     return binascii.b2a_base64(data, newline=False).decode()
 
 
-def equal(a, b):
-    """Constant-time comparison of two str/bytes values (time depends on length only)."""
+def equal(a, b, at=0, n=None):
+    """Constant-time comparison of a with b[at:at + n] (n: the rest of b), str or bytes
+    values, read in place; time depends on the lengths only."""
     if isinstance(a, str):
         a = a.encode()
     if isinstance(b, str):
         b = b.encode()
-    diff = len(a) ^ len(b)
+    if n is None:
+        n = len(b) - at
+    diff = len(a) ^ n
     if diff:
         b = a  # compare against itself so timing does not reveal where they differ
+        at = 0
     # by index: zip() would allocate a tuple per byte (1.4 KB for a signature on MicroPython)
     for i in range(len(a)):
-        diff |= a[i] ^ b[i]
+        diff |= a[i] ^ b[at + i]
     return diff == 0

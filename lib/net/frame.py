@@ -3,19 +3,6 @@
 # net.ws and net.handshake both import them without importing each other.
 import struct
 
-try:
-    from micropython import const
-except ImportError:  # CPython
-
-    def const(x):
-        return x
-
-
-# Masking XORs this many bytes at a time as one big integer: ~7x faster than a byte loop
-# on MicroPython at 400 bytes, with at most ~3 chunks of temporary memory.
-_CHUNK = const(256)
-_SMALL = const(16)
-
 
 class HandshakeError(Exception):
     """The connection or the HTTP upgrade failed; str() says why."""
@@ -31,24 +18,31 @@ class ConnectionClosed(Exception):
 
 
 def mask(buf, key, start=0):
-    """XOR buf[start:] in place with the 4-byte key (the same call unmasks)."""
-    n = len(buf) - start
-    if n <= _SMALL:
-        for i in range(n):
-            buf[start + i] ^= key[i & 3]
-        return
-    mv = memoryview(buf)
-    c = _CHUNK if n > _CHUNK else (n + 3) & ~3
-    full = int.from_bytes(key * (c >> 2), "big")
-    while n > 0:
-        k = c if n > c else n
-        # Chunks start on multiples of 4 from start, so a short tail takes the leading
-        # bytes of the full-chunk key.
-        m = full if k == c else full >> ((c - k) << 3)
-        end = start + k
-        mv[start:end] = (int.from_bytes(mv[start:end], "big") ^ m).to_bytes(k, "big")
-        start = end
-        n -= k
+    """XOR buf[start:] (a bytearray) in place with the 4-byte key; the same call unmasks.
+
+    A byte loop, four bytes a turn: it allocates nothing (every value is a small int), where
+    XOR-ing chunks as big integers allocated about four times the payload per frame (2.4 KB
+    for a 400-byte response on 64-bit MicroPython). RFC 6455 section 5.3.
+    """
+    k0 = key[0]  # one name each: a 4-tuple unpacking would allocate the tuple
+    k1 = key[1]
+    k2 = key[2]
+    k3 = key[3]
+    i = start
+    end = len(buf)
+    last = end - 3
+    while i < last:
+        buf[i] ^= k0
+        buf[i + 1] ^= k1
+        buf[i + 2] ^= k2
+        buf[i + 3] ^= k3
+        i += 4
+    if i < end:
+        buf[i] ^= k0
+        if i + 1 < end:
+            buf[i + 1] ^= k1
+            if i + 2 < end:
+                buf[i + 2] ^= k2
 
 
 _ZERO_KEY = b"\0\0\0\0"

@@ -34,7 +34,14 @@ _NO_STATUS = const(1005)
 _LOST = const(1006)
 _PROTOCOL = const(1002)
 _NOTHING = bytearray(0)
-
+# The send buffer keeps this much room in front of the message for the frame header:
+# 2 bytes, a 16-bit length, the 4-byte masking key (messages under 64 KB).
+_ROOM = const(8)
+try:  # MicroPython: a str is a buffer, copied into a bytearray as its UTF-8 bytes
+    bytearray().extend("a")
+    _STR_IS_BUFFER = True
+except TypeError:  # CPython
+    _STR_IS_BUFFER = False
 
 
 async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
@@ -95,46 +102,58 @@ class WebSocket:
         self.close_code = None
         self.close_reason = ""
         self._r = self._w = None
-        self._s = None  # MicroPython: the stream's non-blocking socket, for _read's fast path
+        self._s = None  # MicroPython: the stream's non-blocking socket, for the fast path (_now)
         self._raw = None  # MicroPython wss: a stream on the TCP socket under the TLS one
         self._close_sent = False
         self._lock = asyncio.Lock()
+        # every frame is built and masked in here: it grows to the biggest message sent
+        # and is reused, so a send allocates no frame (see buffer())
+        self._tx = bytearray(_ROOM)
 
     # -- receiving --------------------------------------------------------------------
-    async def recv(self, timeout=None):
-        """Next message: str for text (bytes if decode_text is False), bytes for binary.
+    def recv(self, timeout=None):
+        """Next message (awaitable): str for text (bytes if decode_text is False), bytes for
+        binary.
 
         Control frames are handled on the way. No message within timeout (s), a close,
         a protocol error or a lost link -> ConnectionClosed, and the link is closed.
         """
         if self.closed:
             raise ConnectionClosed(self.close_code, self.close_reason)
+        # without a timeout, the one coroutine of the read itself: no wrapper to allocate
+        return self._recv() if timeout is None else self._recv_within(timeout)
+
+    async def _recv_within(self, timeout):
         try:
-            if timeout is None:
-                return await self._recv()
             return await asyncio.wait_for(self._recv(), timeout)
         except asyncio.TimeoutError:
             self._gone(_LOST, "no message within %s s" % timeout)
-        except (OSError, EOFError) as e:
-            self._gone(_LOST, "connection lost (%s)" % (e,))
 
-    async def _read(self, n, timeout):
-        # The rest of a started frame must come within timeout. It is nearly always in the
-        # socket's buffer already (it came in the segment of the frame's first bytes): on
-        # MicroPython it is then taken with one non-blocking read, without a pass through
-        # the scheduler, a poll, or wait_for's two tasks. A payload that arrives in one piece
-        # is one allocation (MicroPython's b"" + chunk is the chunk itself).
+    def _now(self, n):
+        # What of the next n bytes the socket's buffer holds already (MicroPython: one
+        # non-blocking read, no pass through the scheduler), b"" if nothing or no such
+        # socket; EOFError at the end of the stream. A payload that arrives in one piece is
+        # one allocation and no coroutine.
         s = self._s
-        got = s.read(n) if s is not None else None  # None: nothing buffered (EAGAIN)
-        if got is not None:
-            if len(got) == n:
-                return got
-            if not got:
-                raise EOFError
-        try:
-            rest = await asyncio.wait_for(self._r.readexactly(n - len(got or b"")), timeout)
-        except asyncio.TimeoutError:
-            self._gone(_LOST, "frame stalled for %s s" % timeout)
+        if s is None:
+            return b""
+        got = s.read(n)
+        if got is None:  # EAGAIN
+            return b""
+        if not got:
+            raise EOFError
+        return got
+
+    async def _rest(self, n, got, timeout):
+        # The rest of n bytes after got; within timeout (s) once a frame has started, or as
+        # long as it takes (timeout None: the wait for the next frame).
+        if timeout is None:
+            rest = await self._r.readexactly(n - len(got))
+        else:
+            try:
+                rest = await asyncio.wait_for(self._r.readexactly(n - len(got)), timeout)
+            except asyncio.TimeoutError:
+                self._gone(_LOST, "frame stalled for %s s" % timeout)
         return got + rest if got else rest
 
     async def _head(self):
@@ -155,76 +174,90 @@ class WebSocket:
                 return got
 
     async def _recv(self):
-        msg = None  # bytearray of a fragmented message being reassembled
-        msg_op = 0
-        t = self.read_timeout
-        while True:
-            hdr = await (self._r.readexactly(2) if self._raw is None else self._head())
-            b0, b1 = hdr[0], hdr[1]
-            fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
-            if b0 & 0x70:
-                await self._fail(_PROTOCOL, "reserved bits")
-            if b1 & 0x80:
-                await self._fail(_PROTOCOL, "masked frame")
-            if n == 126:
-                n = int.from_bytes(await self._read(2, t), "big")
-            elif n == 127:
-                n = int.from_bytes(await self._read(8, t), "big")
-                if n >> 63:
-                    await self._fail(_PROTOCOL, "bad length")
-            if op >= 8:  # control frame, may come between fragments
-                if not fin or n > 125:
-                    await self._fail(_PROTOCOL, "bad control frame")
-                payload = await self._read(n, t) if n else b""
-                if op == _OP_PING:
-                    if not self._close_sent:
-                        await self._send(_OP_PONG, payload)
-                elif op == _OP_PONG:
-                    if self.on_pong is not None:
-                        self.on_pong(payload)
-                elif op == _OP_CLOSE:
-                    try:
-                        code, reason = parse_close(payload)
-                    except ValueError as e:
-                        await self._fail(_PROTOCOL, str(e))
-                    if not self._close_sent:  # echo the code, then drop the link
+        try:
+            msg = None  # bytearray of a fragmented message being reassembled
+            msg_op = 0
+            t = self.read_timeout
+            while True:
+                if self._raw is None:
+                    hdr = self._now(2)
+                    if len(hdr) < 2:
+                        hdr = await self._rest(2, hdr, None)
+                else:
+                    hdr = await self._head()
+                b0, b1 = hdr[0], hdr[1]
+                fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
+                if b0 & 0x70:
+                    await self._fail(_PROTOCOL, "reserved bits")
+                if b1 & 0x80:
+                    await self._fail(_PROTOCOL, "masked frame")
+                if n == 126:
+                    b = self._now(2)
+                    n = int.from_bytes(b if len(b) == 2 else await self._rest(2, b, t), "big")
+                elif n == 127:
+                    b = self._now(8)
+                    n = int.from_bytes(b if len(b) == 8 else await self._rest(8, b, t), "big")
+                    if n >> 63:
+                        await self._fail(_PROTOCOL, "bad length")
+                if op >= 8:  # control frame, may come between fragments
+                    if not fin or n > 125:
+                        await self._fail(_PROTOCOL, "bad control frame")
+                    payload = self._now(n) if n else b""
+                    if len(payload) < n:
+                        payload = await self._rest(n, payload, t)
+                    if op == _OP_PING:
+                        if not self._close_sent:
+                            await self._send(_OP_PONG, payload)
+                    elif op == _OP_PONG:
+                        if self.on_pong is not None:
+                            self.on_pong(payload)
+                    elif op == _OP_CLOSE:
                         try:
-                            await self._send(_OP_CLOSE, close_payload(code)
-                                             if code != _NO_STATUS else b"")
-                        except (OSError, ConnectionClosed):
-                            pass
-                    self._gone(code, reason or "closed by server")
+                            code, reason = parse_close(payload)
+                        except ValueError as e:
+                            await self._fail(_PROTOCOL, str(e))
+                        if not self._close_sent:  # echo the code, then drop the link
+                            try:
+                                await self._send(_OP_CLOSE, close_payload(code)
+                                                 if code != _NO_STATUS else b"")
+                            except (OSError, ConnectionClosed):
+                                pass
+                        self._gone(code, reason or "closed by server")
+                    else:
+                        await self._fail(_PROTOCOL, "unknown opcode %d" % op)
+                    continue
+                if op == _OP_CONT:
+                    if msg is None:
+                        await self._fail(_PROTOCOL, "bad continuation")
+                elif op == _OP_TEXT or op == _OP_BINARY:
+                    if msg is not None:
+                        await self._fail(_PROTOCOL, "bad continuation")
+                    msg_op = op
                 else:
                     await self._fail(_PROTOCOL, "unknown opcode %d" % op)
-                continue
-            if op == _OP_CONT:
-                if msg is None:
-                    await self._fail(_PROTOCOL, "bad continuation")
-            elif op == _OP_TEXT or op == _OP_BINARY:
+                total = n + (len(msg) if msg is not None else 0)
+                if total > self.max_size:
+                    # Refused before reading: the payload is never allocated.
+                    await self._fail(1009, "%d%s bytes > max %d" % (
+                        total, "" if fin else "+", self.max_size))
+                data = self._now(n) if n else b""
+                if len(data) < n:
+                    data = await self._rest(n, data, t)
                 if msg is not None:
-                    await self._fail(_PROTOCOL, "bad continuation")
-                msg_op = op
-            else:
-                await self._fail(_PROTOCOL, "unknown opcode %d" % op)
-            total = n + (len(msg) if msg is not None else 0)
-            if total > self.max_size:
-                # Refused before reading: the payload is never allocated.
-                await self._fail(1009, "%d%s bytes > max %d" % (
-                    total, "" if fin else "+", self.max_size))
-            data = await self._read(n, t) if n else b""
-            if msg is not None:
-                msg.extend(data)
-                data = msg
-            elif not fin:
-                msg = bytearray(data)
-            if fin:
-                self.binary = msg_op == _OP_BINARY
-                if msg_op == _OP_TEXT and self.decode_text:
-                    try:
-                        return str(data, "utf-8")
-                    except UnicodeError:
-                        await self._fail(1007, "text not UTF-8")
-                return bytes(data) if msg is not None else data
+                    msg.extend(data)
+                    data = msg
+                elif not fin:
+                    msg = bytearray(data)
+                if fin:
+                    self.binary = msg_op == _OP_BINARY
+                    if msg_op == _OP_TEXT and self.decode_text:
+                        try:
+                            return str(data, "utf-8")
+                        except UnicodeError:
+                            await self._fail(1007, "text not UTF-8")
+                    return bytes(data) if msg is not None else data
+        except (OSError, EOFError) as e:
+            self._gone(_LOST, "connection lost (%s)" % (e,))
 
     async def _fail(self, code, reason):
         # We end the connection because of what the server sent: send our close, then
@@ -246,31 +279,58 @@ class WebSocket:
         raise ConnectionClosed(code, reason)
 
     # -- sending ----------------------------------------------------------------------
-    async def send(self, data):
-        """Send a text (str) or binary (bytes/bytearray) message as one masked frame."""
-        await self._send(_OP_TEXT if isinstance(data, str) else _OP_BINARY, data)
+    def buffer(self):
+        """The connection's reusable send buffer (bytearray), emptied: append a message's
+        bytes to it (extend), then send_buffer(). Nothing may await in between: the next
+        send on this connection reuses the buffer."""
+        b = self._tx
+        b[_ROOM:] = b""  # keeps the capacity: no allocation
+        return b
+
+    def send_buffer(self, text=True):
+        """Send what was appended to buffer() as one text (or binary) message (awaitable)."""
+        return self._send(_OP_TEXT if text else _OP_BINARY, None)
+
+    def send(self, data):
+        """Send a text (str) or binary (bytes/bytearray) message as one masked frame
+        (awaitable: the coroutine of the send itself, no wrapper to allocate)."""
+        return self._send(_OP_TEXT if isinstance(data, str) else _OP_BINARY, data)
 
     async def ping(self, payload=b""):
         await self._send(_OP_PING, payload)
 
     async def _send(self, op, payload):
+        # payload None: the message is in buffer() already.
         if self.closed or (self._close_sent and op != _OP_CLOSE):
             raise ConnectionClosed(self.close_code or _LOST, "closing")
+        buf = self._tx
+        if payload is not None:
+            buf[_ROOM:] = b""
+            buf.extend(payload if _STR_IS_BUFFER or not isinstance(payload, str)
+                       else payload.encode())
         # Header and masked payload in ONE buffer and one write: two writes make two TCP
-        # segments, and Nagle + delayed ACK then hold the second for up to 40 ms.
-        data = payload
-        if isinstance(payload, str):
-            try:  # MicroPython: a view of the str's UTF-8 bytes, no copy
-                data = memoryview(payload)
-            except TypeError:  # CPython
-                data = payload.encode()
+        # segments, and Nagle + delayed ACK then hold the second for up to 40 ms. The header
+        # goes right in front of the payload, the masking is in place.
+        n = len(buf) - _ROOM
         key = new_key(os.urandom)
-        h = head(op, len(data), key)
-        buf = bytearray(len(h) + len(data))
-        buf[: len(h)] = h
-        buf[len(h) :] = data
-        data = None
-        mask(buf, key, len(h))
+        start = _ROOM
+        if n < 126:
+            s = _ROOM - 6
+            buf[s + 1] = 0x80 | n
+        elif n < 65536:
+            s = 0
+            buf[1] = 0xFE
+            buf[2] = n >> 8
+            buf[3] = n & 0xFF
+        else:  # not a Sinric message: built apart (allocates the frame)
+            buf = bytearray(head(op, n, key)) + memoryview(buf)[_ROOM:]
+            s = 0
+            start = len(buf) - n
+        if start == _ROOM:
+            buf[s] = 0x80 | op
+            buf[_ROOM - 4 : _ROOM] = key
+        mask(buf, key, start)
+        frame = memoryview(buf)[s:] if s else buf
         if op == _OP_CLOSE:
             self._close_sent = True
         w = self._w
@@ -278,20 +338,24 @@ class WebSocket:
         queued = False
         if not self._lock.locked() and not getattr(w, "out_buf", True):
             # MicroPython with nothing queued: write() sends at once what the socket takes
-            # and keeps only a rest in out_buf. Nothing to wait for when it took it all: the
-            # frame is on the wire when send() returns (no lock, no drain, no task switch).
+            # and keeps a copy of only a rest in out_buf. Nothing to wait for when it took it
+            # all: the frame is on the wire when send() returns (no lock, no drain, no task
+            # switch).
             try:
-                w.write(buf)
+                w.write(frame)
+                frame = None  # the writer copied the rest it kept: the buffer is free
                 if not w.out_buf:
                     return
                 queued = True  # a rest: drained below (the lock is free: no wait for it)
             except (OSError, EOFError) as e:
                 why = "send failed (%s)" % (e,)
         if why is None:
+            if not queued:  # the waits below would let another send reuse the buffer
+                frame = bytes(frame)
             async with self._lock:  # two drains at once would trip MicroPython's IO queue
                 try:
                     if not queued:
-                        w.write(buf)
+                        w.write(frame)
                     await asyncio.wait_for(w.drain(), self.write_timeout)
                 except asyncio.TimeoutError:
                     why = "send timed out"

@@ -257,10 +257,10 @@ class SinricClient:
                 if ws.binary:  # Sinric speaks text only (docs/sinricpro.md §3): never a message
                     self._log("sinric: ignored a binary frame (%d bytes)" % len(raw))
                     continue
-                out = self.dispatch.handle(raw)
-                if out is not None:
-                    await ws.send(out)
-                out = None
+                # the response is signed straight into the link's reused send buffer
+                if self.dispatch.handle(raw, ws.buffer()) is not None:
+                    await ws.send_buffer()
+                raw = None
                 if _MP:
                     gc.collect()  # idle point: keeps the small heap unfragmented
         except Exception as e:

@@ -2,14 +2,14 @@
 # build signed responses and events. Hardware-free; the secret lives in an HmacSha256.
 import json
 import sys
+from binascii import b2a_base64
 
-from canonical_json import dumps
+from canonical_json import encode_into
 from hmac_sha256 import HmacSha256, equal
 
 _PAYLOAD = b'"payload":'
 _SIGNATURE = b',"signature"'
 _TS_PREFIX = b'{"timestamp":'
-_ENVELOPE_HEAD = '{"header":{"payloadVersion":2,"signatureVersion":1},"payload":'
 # What the server sends around the payload, byte for byte (the envelope we sign too): checked
 # by comparison, so a request allocates no JSON objects for them. Any other form is parsed.
 _HEAD = b'{"header":{"payloadVersion":2,"signatureVersion":1},"payload":'
@@ -57,26 +57,48 @@ def _as_bytes(raw):
     return raw
 
 
-def _loads(text, what):
-    # Straight to json.loads when text (bytes) has too few brackets to nest deeper than
-    # json_input.MAX_DEPTH and no escaped surrogate; otherwise json_input parses it, loaded
-    # only then: hostile text is rare, RAM is not. what names the part in errors; None
-    # parses leniently (json_input.loads), only to address the refusal of a request.
-    if text.count(b"[") + text.count(b"{") <= 10 and b"\\ud" not in text \
-            and b"\\uD" not in text:
+try:  # MicroPython parses a view: the payload is not copied out of the frame
+    json.loads(memoryview(b"1"))
+    _VIEW_JSON = True
+except TypeError:  # CPython
+    _VIEW_JSON = False
+
+
+def _loads(text, what, start=0, end=None, view=None):
+    # JSON of text[start:end] (bytes). Straight to json.loads when it has too few brackets to
+    # nest deeper than json_input.MAX_DEPTH and no escaped surrogate; otherwise json_input
+    # parses it, loaded only then: hostile text is rare, RAM is not. what names the part in
+    # errors; None parses leniently (json_input.loads), only to address a refusal. view: a
+    # memoryview of text[start:end] the caller made already.
+    if end is None:
+        end = len(text)
+    if text.count(b"[", start, end) + text.count(b"{", start, end) <= 10 \
+            and text.find(b"\\ud", start, end) < 0 and text.find(b"\\uD", start, end) < 0:
         try:
-            return json.loads(text)
+            if not _VIEW_JSON:
+                view = text[start:end]
+            elif view is None:
+                view = memoryview(text)[start:end]
+            return json.loads(view)
         except (ValueError, UnicodeError):
             raise _error(NotJson, what) from None
     try:  # pairs decoded, nesting bounded before the parser spends the heap
         import json_input
 
-        return json_input.loads(text, 10, what is None)
+        return json_input.loads(text[start:end], 10, what is None)
     except ValueError as e:  # too deep, a lone surrogate, bad syntax: answered if it can be
         raise _error(BadField, "%s: %s" % (what, e)) from None
     finally:
         json_input = None
         sys.modules.pop("json_input", None)
+
+
+def _object(text, what):
+    # The one check of an envelope part that is not in its usual form (the signature part,
+    # the header): parsed as JSON; the object, or None when the JSON is no object
+    # (MicroPython's json reads '["x"}' as a list).
+    obj = _loads(text, what)
+    return obj if isinstance(obj, dict) else None
 
 
 def parse_timestamp(raw):
@@ -119,65 +141,115 @@ class Codec:
         if end < start:
             raise _error(MissingSignature)
         h = end + len(_SIG_HEAD)
+        # the HMAC of the payload bytes as they came, read in place (no copy)
+        body = memoryview(raw)[start:end]
+        mac = b2a_base64(self._mac.digest(body), newline=False)
         if len(raw) == h + _SIG_LEN + len(_SIG_TAIL) and raw.startswith(_SIG_HEAD, end) \
                 and raw.endswith(_SIG_TAIL) and raw.find(b'"', h, h + _SIG_LEN) < 0 \
                 and raw.find(b"\\", h, h + _SIG_LEN) < 0:
-            hmac = raw[h : h + _SIG_LEN]  # the usual form: no JSON parse needed
+            ok = equal(mac, raw, h, _SIG_LEN)  # the usual form: compared where it lies
         else:
-            tail = _loads(b"{" + raw[end + 1 :], "signature part")
-            sig = tail.get("signature") if isinstance(tail, dict) else None
+            tail = _object(b"{" + raw[end + 1 :], "signature part")
+            sig = tail.get("signature") if tail is not None else None
             hmac = sig.get("HMAC") if isinstance(sig, dict) else None
             if not isinstance(hmac, str) or not hmac:
                 raise _error(MissingSignature, "no signature.HMAC string")
-        body = raw[start:end]
-        if not equal(self._mac.b64(body), hmac):
+            ok = equal(mac, hmac)
+        if not ok:
             raise _error(BadSignature)
         head = b"{" if start == len(_HEAD) and raw.startswith(_HEAD) else \
             raw[: start - len(_PAYLOAD)]  # the usual header is not parsed
         if head != b"{":
             if head[-1:] != b",":
                 raise _error(NotJson, "envelope")
-            env = _loads(head[:-1] + b"}", "header")
-            if not isinstance(env, dict):  # MicroPython's json reads '["x"}' as a list
+            env = _object(head[:-1] + b"}", "header")
+            if env is None:
                 raise _error(NotJson, "envelope")
             header = env.get("header")
             if header is not None and (
                 not isinstance(header, dict) or header.get("signatureVersion", 1) != 1
             ):
                 raise _error(BadField, "unsupported header %r" % (header,))
-        payload = _loads(body, "payload")
+        payload = _loads(raw, "payload", start, end, body)
         check_payload(payload)
         return payload
 
     # -- outgoing ---------------------------------------------------------------------
+    # Messages are written into a bytearray the caller gives (the WebSocket's reused send
+    # buffer), signed over the payload bytes in place: no text object, list or dict is made
+    # for them. The str-returning forms below serve everyone else.
+    def _sign_tail(self, out, start):
+        # the HMAC of out[start:], the payload just written, then the signature part
+        mac = b2a_base64(self._mac.digest(memoryview(out)[start:]), newline=False)
+        out.extend(_SIG_HEAD)
+        out.extend(mac)
+        out.extend(_SIG_TAIL)
+
+    def sign_into(self, out, payload):
+        """Append the signed envelope of payload (a dict) to out (a bytearray). Raises
+        ValueError (canonical_json.EncodeError) for what JSON cannot carry; out keeps its
+        length then."""
+        mark = len(out)
+        try:
+            out.extend(_HEAD)
+            encode_into(payload, out)
+        except ValueError:
+            out[mark:] = b""
+            raise
+        self._sign_tail(out, mark + len(_HEAD))
+
     def sign(self, payload):
         """Envelope text (str) for payload: encoded once, signed, spliced verbatim."""
-        text = dumps(payload)
-        return "".join(
-            (_ENVELOPE_HEAD, text, ',"signature":{"HMAC":"', self._mac.b64(text), '"}}')
-        )
+        out = bytearray()
+        self.sign_into(out, payload)
+        return str(out, "utf-8")
+
+    def response_into(self, out, request, created_at, success=True, message="OK", value=None):
+        """Append the signed response to a verified request payload to out (a bytearray).
+        value: dict or None ({}); raises ValueError (out unchanged) if JSON cannot carry it.
+        The payload's keys are written in canonical (sorted) order directly, no dict."""
+        mark = len(out)
+        try:
+            out.extend(_HEAD)
+            out.extend(b'{"action":')
+            encode_into(request.get("action", ""), out)
+            out.extend(b',"clientId":')
+            encode_into(request.get("clientId", ""), out)
+            out.extend(b',"createdAt":')
+            encode_into(created_at, out)
+            if "deviceId" in request:
+                out.extend(b',"deviceId":')
+                encode_into(request["deviceId"], out)
+            if "instanceId" in request:
+                out.extend(b',"instanceId":')
+                encode_into(request["instanceId"], out)
+            out.extend(b',"message":')
+            encode_into(message, out)
+            out.extend(b',"replyToken":')
+            encode_into(request.get("replyToken", ""), out)
+            out.extend(b',"scope":')
+            encode_into(request.get("scope", "device"), out)
+            out.extend(b',"success":true,"type":"response","value":' if success else
+                       b',"success":false,"type":"response","value":')
+            if value is None:
+                out.extend(b"{}")
+            else:
+                encode_into(value, out)
+            out.extend(b"}")
+        except ValueError:
+            out[mark:] = b""
+            raise
+        self._sign_tail(out, mark + len(_HEAD))
 
     def response(self, request, created_at, success=True, message="OK", value=None):
-        """Signed response to a verified request payload."""
-        p = {
-            "action": request.get("action", ""),
-            "clientId": request.get("clientId", ""),
-            "createdAt": created_at,
-            "message": message,
-            "replyToken": request.get("replyToken", ""),
-            "scope": request.get("scope", "device"),
-            "success": bool(success),
-            "type": "response",
-            "value": {} if value is None else value,
-        }
-        for k in ("deviceId", "instanceId"):
-            if k in request:
-                p[k] = request[k]
-        return self.sign(p)
+        """Signed response (str) to a verified request payload."""
+        out = bytearray()
+        self.response_into(out, request, created_at, success, message, value)
+        return str(out, "utf-8")
 
     def event(self, action, value, created_at, device_id=None, cause="PHYSICAL_INTERACTION",
               instance_id=None):
-        """Signed event; device_id None makes a module-scope event."""
+        """Signed event (str); device_id None makes a module-scope event."""
         p = {
             "action": action,
             "cause": {"type": cause},

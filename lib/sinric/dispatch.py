@@ -59,6 +59,8 @@ class Dispatcher:
         self._next = 0
         self._base = None
         self._tokens = None  # the replay memory, made before the first use
+        self._out = None  # handle()'s out while it runs
+        self._hash = bytearray(4)
         self.stats = {"requests": 0, "refused": 0, "connects": 0, "reconnects": 0,
                       "failures": 0, "events": 0, "coalesced": 0, "dropped_events": 0}
 
@@ -66,8 +68,11 @@ class Dispatcher:
         """handler(action, value, instance_id) -> dict | None, called for device_id."""
         self._handlers[device_id] = handler
 
-    def handle(self, raw):
-        """Process one received text frame; returns the response to send, or None."""
+    def handle(self, raw, out=None):
+        """Process one received text frame (bytes or str); returns the response to send
+        (str), or None. out: a bytearray (the WebSocket's send buffer) to append the response
+        to instead of making a str; then out is returned when there is a response."""
+        self._out = out
         try:
             ts = parse_timestamp(raw)
             if ts is not None:  # mid-session and unsigned: taken only close to the clock
@@ -97,6 +102,8 @@ class Dispatcher:
             return self._request(p)
         except Exception as e:  # a bug here must not end the connection loop
             self.log("sinric: error %s: %s" % (type(e).__name__, e))
+        finally:
+            self._out = None
 
     def _request(self, p):
         self.stats["requests"] += 1
@@ -112,17 +119,21 @@ class Dispatcher:
         slots = self._tokens
         if self._base is None:
             self._base = cur - 1  # expiry seconds are >= 1: 0 marks a free slot
-        h = h.to_bytes(4, "little")
-        i = slots.find(h)  # a miss is decided in C
+        hb = self._hash  # the hash's 4 bytes, in a buffer made once (no bytes per request)
+        hb[0] = h & 0xFF
+        hb[1] = h >> 8 & 0xFF
+        hb[2] = h >> 16 & 0xFF
+        hb[3] = h >> 24
+        i = slots.find(hb)  # a miss is decided in C
         while i >= 0:
             if i % 8 == 0:  # a hash is live in at most one slot
-                if int.from_bytes(slots[i + 4 : i + 8], "little") >= cur - self._base:
+                if _u32(slots, i + 4) >= cur - self._base:
                     self.stats["refused"] += 1
                     self.log("sinric: refused %s: replayed replyToken %s"
                              % (_describe(what), token))
                     return None  # the first copy already got its one response
-                slots[i + 4 : i + 8] = bytes(4)  # past its window: the slot is free
-            i = slots.find(h, i + 1)
+                _put_u32(slots, i + 4, 0)  # past its window: the slot is free
+            i = slots.find(hb, i + 1)
         # Stale: older than max_age_s. Future: more than _AHEAD_S ahead; one a little ahead
         # moves the clock forward by that little (drift; ARD resyncs from every message),
         # never more. Unsynced (a Dispatcher used alone; the client waits for the timestamp
@@ -143,16 +154,16 @@ class Dispatcher:
             self.log("sinric: refused %s: %s" % (_describe(what), msg))
             return self._respond(p, False, msg)
         i = self._next * 8
-        if int.from_bytes(slots[i + 4 : i + 8], "little") >= cur - self._base:
+        if _u32(slots, i + 4) >= cur - self._base:
             self.stats["refused"] += 1  # full: refuse, never forget
             self.log("sinric: refused %s: replay memory full (%d requests within %d s)"
                      % (_describe(what), self.seen_tokens, self.max_age_s))
             return self._respond(p, False, "Too many requests: %d within %d s"
                                  % (self.seen_tokens, self.max_age_s))
-        slots[i : i + 4] = h
+        slots[i : i + 4] = hb
         # a clock stepped back may put an expiry before _base: keep it a live, positive slot
         end = t + self.max_age_s - self._base
-        slots[i + 4 : i + 8] = (end if end > 0 else 1).to_bytes(4, "little")
+        _put_u32(slots, i + 4, end if end > 0 else 1)
         self._next = (self._next + 1) % self.seen_tokens
         action = p["action"]
         value = p.get("value")
@@ -168,18 +179,23 @@ class Dispatcher:
                 module_requests = None
                 _drop("module_requests")
         else:
-            msg = 'Device did not handle "%s"' % action
             h = self._handlers.get(p.get("deviceId"))
             if h is None:
                 msg = "Device %s not found" % p.get("deviceId")
             else:
                 self.request_client = p.get("clientId")
-                ok, r = self.call(h, (action, value, p.get("instanceId")), what, None)
-                if not ok:
-                    msg, r = r, None
-                elif r is not None and not isinstance(r, dict):
-                    self.log("sinric: bad value from handler for %s: %r" % (_describe(p), r))
-                    msg, r = 'Device failed to handle "%s"' % action, None
+                # called here, not through call(): no argument and result tuples per request
+                try:
+                    r = h(action, value, p.get("instanceId"))
+                except Exception as e:  # noqa: BLE001 - call()'s verdicts, one place each
+                    ok, msg = self._failed(e, what, None, action)
+                    r = None
+                else:
+                    if r is None:
+                        msg = 'Device did not handle "%s"' % action
+                    elif not isinstance(r, dict):
+                        self.log("sinric: bad value from handler for %s: %r" % (_describe(p), r))
+                        msg, r = 'Device failed to handle "%s"' % action, None
         if r is None:
             self.log("sinric: %s -> failed: %s" % (_describe(p), msg))
             return self._respond(p, False, msg)
@@ -193,12 +209,14 @@ class Dispatcher:
         what)."""
         try:
             return True, fn(*args)
-        except ValueError as e:  # the handler refused the value before touching pins
-            return False, str(e) or "Invalid value"
         except Exception as e:
-            self.log("sinric: handler for %s raised %s: %s" % (_describe(what), type(e).__name__,
-                                                                 e))
-            return False, failed or 'Device failed to handle "%s"' % args[0]
+            return self._failed(e, what, failed, args[0])
+
+    def _failed(self, e, what, failed, action):
+        if isinstance(e, ValueError):  # the handler refused the value before touching pins
+            return False, str(e) or "Invalid value"
+        self.log("sinric: handler for %s raised %s: %s" % (_describe(what), type(e).__name__, e))
+        return False, failed or 'Device failed to handle "%s"' % action
 
     def uptime_s(self):
         """Seconds since boot, from the clock (wrap-safe once synced: lib/clock.uptime_s)."""
@@ -206,19 +224,45 @@ class Dispatcher:
 
     def _respond(self, p, ok, msg="OK", value=None):
         now = self._clock.now() or p.get("createdAt", 0)
+        out = self._out
         try:
-            return self.codec.response(p, now, ok, msg, value)
+            if out is None:
+                return self.codec.response(p, now, ok, msg, value)
+            self.codec.response_into(out, p, now, ok, msg, value)
         except ValueError as e:  # the handler returned a value JSON cannot carry
             self.log("sinric: bad value from handler for %s: %s" % (p.get("action"), e))
-            return self.codec.response(p, now, False,
-                                        'Device failed to handle "%s"' % p.get("action"))
+            failed = 'Device failed to handle "%s"' % p.get("action")
+            if out is None:
+                return self.codec.response(p, now, False, failed)
+            self.codec.response_into(out, p, now, False, failed)
+        return out
+
+
+def _u32(b, i):
+    # little-endian, read in place (a slice to int.from_bytes would be a copy); the values
+    # are seconds relative to _base: small ints on a 32-bit board too
+    return b[i] | b[i + 1] << 8 | b[i + 2] << 16 | b[i + 3] << 24
+
+
+def _put_u32(b, i, v):
+    b[i] = v & 0xFF
+    b[i + 1] = v >> 8 & 0xFF
+    b[i + 2] = v >> 16 & 0xFF
+    b[i + 3] = v >> 24 & 0xFF
+
+
+try:  # MicroPython: a view of a str's UTF-8 bytes
+    memoryview("")
+    _STR_VIEW = True
+except TypeError:  # CPython
+    _STR_VIEW = False
 
 
 def _token_hash(token):
     # 30 bits from two 15-bit halves: each step stays a small int on a 32-bit board (a 30-bit
     # h * 31 is a big int there: 3.7 KB allocated per request on the ESP8266 profile)
     a = b = 0
-    for c in token.encode():
+    for c in (memoryview(token) if _STR_VIEW else token.encode()):  # UTF-8 bytes, no copy
         a = (a * 31 + c) & 0x7FFF
         b = (b * 37 + c) & 0x7FFF
     return a << 15 | b

@@ -84,43 +84,49 @@ def server_frame(payload, op=1):
 def test_buffered_frame_rest_is_read_without_suspending():
     r = Reader()
     ws = ws_with(Sock(b"0123456789abc"), r)
-    assert run_unsuspended(ws._read(10, 5)) == b"0123456789"
-    assert run_unsuspended(ws._read(3, 5)) == b"abc"
+    assert ws._now(10) == b"0123456789"  # a plain call: no coroutine, no scheduler pass
+    assert ws._now(3) == b"abc"
+    assert ws._now(3) == b""  # nothing buffered
+    ws = ws_with(Sock(server_frame(b'{"a":1}' * 30)), r)
+    ws.decode_text = False
+    assert run_unsuspended(ws.recv()) == b'{"a":1}' * 30  # header, length, payload
     assert r.calls == []  # the stream's waiting read was never used
 
 
 def test_missing_part_is_waited_for_and_joined():
     r = Reader(b"6789")
     ws = ws_with(Sock(b"012345"), r)
-    assert asyncio.run(ws._read(10, 5)) == b"0123456789"
+    got = ws._now(10)
+    assert asyncio.run(ws._rest(10, got, 5)) == b"0123456789"
     assert r.calls == [4]
     ws = ws_with(Sock(), Reader(b"abc"))  # nothing buffered: all of it waited for
-    assert asyncio.run(ws._read(3, 5)) == b"abc"
+    assert asyncio.run(ws._rest(3, ws._now(3), 5)) == b"abc"
+    ws = ws_with(Sock(), Reader(server_frame(b"xyz")))  # the wait for a frame's head
+    ws.decode_text = False
+    assert asyncio.run(ws.recv()) == b"xyz"
 
 
 def test_closed_socket_is_eof():
     s = Sock()
     s.eof = True
     with raises(EOFError):
-        run_unsuspended(ws_with(s)._read(4, 5))
+        ws_with(s)._now(4)
+    with raises(websocket.ConnectionClosed):
+        asyncio.run(ws_with(s).recv())
 
 
 def test_whole_messages_from_one_segment_in_order():
     # Ten responses' worth of frames arrived together: each recv() takes one, in order.
     payloads = [("message %d " % i).encode() * (i * 3 + 1) for i in range(10)]  # to 300 B
     data = b"".join(server_frame(p) for p in payloads)
-    # the 2-byte heads come through the stream, everything else straight from the socket
-    heads, rest, i = bytearray(), bytearray(), 0
-    while i < len(data):
-        n = data[i + 1] & 0x7F
-        size = 2 + (2 if n == 126 else 0) + (n if n < 126 else data[i + 2] << 8 | data[i + 3])
-        heads.extend(data[i:i + 2])
-        rest.extend(data[i + 2:i + size])
-        i += size
-    ws = ws_with(Sock(rest), Reader(heads))
+    # all of it already in the socket's buffer: heads, lengths and payloads are read
+    # without the stream's waiting read
+    r = Reader()
+    ws = ws_with(Sock(data), r)
     ws.decode_text = False
     got = [asyncio.run(ws.recv()) for _ in payloads]
     assert got == payloads
+    assert r.calls == []
 
 
 def test_send_taken_whole_does_not_suspend_or_drain():

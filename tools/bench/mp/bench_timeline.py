@@ -106,7 +106,18 @@ def _timeline():
 
     websocket.WebSocket._recv = recv_marked
     wrap(sinric_codec.Codec, "verify", after=2)
-    wrap(sinric_dispatch.Dispatcher, "call", before=3, after=7)
+    on_request = sinric_dispatch.Dispatcher.on_request
+
+    def on_request_marked(self, device_id, handler):
+        def h(action, value, inst):
+            mark(3)
+            r = handler(action, value, inst)
+            mark(7)
+            return r
+
+        on_request(self, device_id, h)
+
+    sinric_dispatch.Dispatcher.on_request = on_request_marked
     wrap(sinric_dispatch.Dispatcher, "_respond", after=8)
     wrap(persist.StateStore, "put", after=5)
     sig = machine.Signal.value
@@ -140,17 +151,17 @@ def _timeline():
             return await post(self, url, body, headers)
 
         yango_notifier.YangoNotifier._http_post = post_marked
-    send = websocket.WebSocket.send
+    send = websocket.WebSocket._send
 
-    async def send_marked(self, data):
-        await send(self, data)
+    async def send_marked(self, op, payload):
+        await send(self, op, payload)
         if _armed[0] and M[8]:  # a response (the pump's events have no timeline)
             mark(9)
             t0 = M[0]
             print("BENCH tl " + " ".join([str(diff(t, t0) if t else 0) for t in M[1:]]))
             _armed[0] = False
 
-    websocket.WebSocket.send = send_marked
+    websocket.WebSocket._send = send_marked
 
 
 if _TIMING:
