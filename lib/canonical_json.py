@@ -4,6 +4,7 @@
 # inf/nan refused, JS-style string escapes, non-ASCII left as UTF-8.
 import json
 import re
+import sys
 
 _INF = float("inf")
 _ESCAPED = re.compile('[\x01-\x1f"\\\\]')  # what json.dumps escapes, but NUL
@@ -96,10 +97,9 @@ except TypeError:  # MicroPython: no ensure_ascii, already leaves UTF-8 alone
     _dumps = json.dumps
 
 
-try:  # MicroPython: a str is a buffer; bytearray.extend copies its UTF-8 bytes
-    bytearray().extend("a")
+if sys.implementation.name == "micropython":  # a str is a buffer: extend copies its UTF-8
     _put = bytearray.extend
-except TypeError:  # CPython
+else:  # CPython
 
     def _put(out, s):
         out.extend(s.encode() if isinstance(s, str) else s)

@@ -1,8 +1,10 @@
 # HMAC-SHA256 (RFC 2104) over hashlib.sha256: MicroPython ships no hmac module.
 import binascii
 import hashlib
+import sys
 
 _BLOCK = 64
+_STR_IS_BUFFER = sys.implementation.name == "micropython"  # a str is a buffer of its UTF-8
 
 
 class HmacSha256:
@@ -21,8 +23,10 @@ class HmacSha256:
         self._opad = bytes(b ^ 0x5C for b in key)
 
     def digest(self, msg):
-        if isinstance(msg, str):
-            msg = msg.encode()
+        """The 32-byte MAC of msg (str: its UTF-8 bytes, bytes, or any buffer: a memoryview
+        of a frame is hashed in place)."""
+        if isinstance(msg, str) and not _STR_IS_BUFFER:
+            msg = msg.encode()  # CPython; MicroPython hashes a str's bytes without a copy
         inner = hashlib.sha256(self._ipad)
         inner.update(msg)
         outer = hashlib.sha256(self._opad)

@@ -37,11 +37,9 @@ _NOTHING = bytearray(0)
 # The send buffer keeps this much room in front of the message for the frame header:
 # 2 bytes, a 16-bit length, the 4-byte masking key (messages under 64 KB).
 _ROOM = const(8)
-try:  # MicroPython: a str is a buffer, copied into a bytearray as its UTF-8 bytes
-    bytearray().extend("a")
-    _STR_IS_BUFFER = True
-except TypeError:  # CPython
-    _STR_IS_BUFFER = False
+# MicroPython: a str is a buffer, copied into a bytearray as its UTF-8 bytes (CPython: not).
+# Asked by name, not by trying: a probe's garbage at import would leave a hole in the heap.
+_STR_IS_BUFFER = sys.implementation.name == "micropython"
 
 
 async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,

@@ -57,11 +57,8 @@ def _as_bytes(raw):
     return raw
 
 
-try:  # MicroPython parses a view: the payload is not copied out of the frame
-    json.loads(memoryview(b"1"))
-    _VIEW_JSON = True
-except TypeError:  # CPython
-    _VIEW_JSON = False
+# MicroPython parses a view: the payload is not copied out of the frame (CPython: not)
+_VIEW_JSON = sys.implementation.name == "micropython"
 
 
 def _loads(text, what, start=0, end=None, view=None):
@@ -91,6 +88,14 @@ def _loads(text, what, start=0, end=None, view=None):
     finally:
         json_input = None
         sys.modules.pop("json_input", None)
+
+
+def _text_buffer():
+    # An empty bytearray with room for a usual message: grown piece by piece from nothing it
+    # would be reallocated a dozen times, leaving holes in a small heap.
+    b = bytearray(512)
+    b[0:] = b""
+    return b
 
 
 def _object(text, what):
@@ -200,7 +205,7 @@ class Codec:
 
     def sign(self, payload):
         """Envelope text (str) for payload: encoded once, signed, spliced verbatim."""
-        out = bytearray()
+        out = _text_buffer()
         self.sign_into(out, payload)
         return str(out, "utf-8")
 
@@ -243,7 +248,7 @@ class Codec:
 
     def response(self, request, created_at, success=True, message="OK", value=None):
         """Signed response (str) to a verified request payload."""
-        out = bytearray()
+        out = _text_buffer()
         self.response_into(out, request, created_at, success, message, value)
         return str(out, "utf-8")
 

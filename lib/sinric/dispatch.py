@@ -251,11 +251,7 @@ def _put_u32(b, i, v):
     b[i + 3] = v >> 24 & 0xFF
 
 
-try:  # MicroPython: a view of a str's UTF-8 bytes
-    memoryview("")
-    _STR_VIEW = True
-except TypeError:  # CPython
-    _STR_VIEW = False
+_STR_VIEW = sys.implementation.name == "micropython"  # a view of a str's UTF-8 bytes
 
 
 def _token_hash(token):
