@@ -131,35 +131,50 @@ class SinricClient:
         self._running = True
         self._stop.clear()
         backoff = Backoff(self.backoff_min_ms, self.backoff_max_ms, self._rand)
-        quick_until = None  # ticks until which delays stay <= 8 * backoff_min_ms
+        self._quick_until = None  # ticks until which delays stay <= 8 * backoff_min_ms
         while self._running:
-            self._checkin()
-            if self._net_ready is not None and not self._net_ready():
-                await self._idle(self.net_poll_ms)
-                continue
             try:
-                up_at, why = await self._session()
-            except Exception as e:  # e.g. MemoryError: never let the loop die
-                up_at, why = None, "%s: %s" % (type(e).__name__, e)
-            if not self._running:
-                break
-            now = self._ticks()
-            if up_at is not None:
-                # since(): a session that lived for weeks is stable too, not "in the future"
-                if self._clock.since(up_at, now) >= self.stable_ms:
-                    backoff.reset()
-                    quick_until = self._clock.ticks_add(now, 5 * self.stable_ms)
-                else:  # a short session: the server is flapping, keep backing off
-                    quick_until = None
-            if quick_until is not None and self._clock.until(quick_until, 5 * self.stable_ms,
-                                                              now):
-                delay = backoff.next_ms(8 * self.backoff_min_ms)
-            else:
-                quick_until = None
-                delay = backoff.next_ms()
-            self._log("sinric: disconnected (%s); reconnecting in %d ms" % (why, delay))
-            await self._idle(delay)
+                await self._attempt(backoff)
+            except MemoryError:  # in the backoff's own line or wait: breathe, try again
+                gc.collect()
+                await asyncio.sleep(1)  # an int: no float allocated on a full heap
         self._log("sinric: stopped")
+
+    async def _attempt(self, backoff):
+        # One connection and the backoff wait after it.
+        self._checkin()
+        if self._net_ready is not None and not self._net_ready():
+            await self._idle(self.net_poll_ms)
+            return
+        try:
+            up_at, why = await self._session()
+        except Exception as e:  # e.g. MemoryError: never let the loop die
+            up_at, why = None, e
+        if not self._running:
+            return
+        now = self._ticks()
+        if up_at is not None:
+            # since(): a session that lived for weeks is stable too, not "in the future"
+            if self._clock.since(up_at, now) >= self.stable_ms:
+                backoff.reset()
+                self._quick_until = self._clock.ticks_add(now, 5 * self.stable_ms)
+            else:  # a short session: the server is flapping, keep backing off
+                self._quick_until = None
+        q = self._quick_until
+        if q is not None and self._clock.until(q, 5 * self.stable_ms, now):
+            delay = backoff.next_ms(8 * self.backoff_min_ms)
+        else:
+            self._quick_until = None
+            delay = backoff.next_ms()
+        gc.collect()  # the session's objects are garbage now: room for the log line
+        try:
+            if not isinstance(why, str):
+                why = "%s: %s" % (type(why).__name__, why)
+            self._log("sinric: disconnected (%s); reconnecting in %d ms" % (why, delay))
+        except MemoryError:  # even the line did not fit: reconnect all the same
+            pass
+        why = None
+        await self._idle(delay)
 
     # -- connection -------------------------------------------------------------------
     async def _idle(self, ms):
@@ -237,18 +252,22 @@ class SinricClient:
                 ws.abort()
             else:
                 await ws.close()
-        return up_at, self._why or "stopped"
+        why, self._why = self._why or "stopped", None
+        return up_at, why
 
     def _end(self, e):
-        # The reader or the pump stopped: the session ends, and this is why.
-        if self._why is None:
-            if isinstance(e, net.ws.ConnectionClosed):
-                self._why = "connection closed: %s" % (e,)
-            elif isinstance(e, DeadLink):
-                self._why = str(e)
-            else:  # a bug: reconnect anyway
-                self._why = "%s: %s" % (type(e).__name__, e)
-        self._down.set()
+        # The reader or the pump stopped: the session ends, and this is why. The session
+        # ends even when the reason cannot be formatted (MemoryError: the heap ran out).
+        try:
+            if self._why is None:
+                if isinstance(e, net.ws.ConnectionClosed):
+                    self._why = "connection closed: %s" % (e,)
+                elif isinstance(e, DeadLink):
+                    self._why = str(e)
+                else:  # MemoryError, or a bug: reconnect anyway (formatted by _attempt)
+                    self._why = e
+        finally:
+            self._down.set()
 
     async def _reader(self, ws):
         try:

@@ -192,13 +192,13 @@ class Codec:
 
     def sign_into(self, out, payload):
         """Append the signed envelope of payload (a dict) to out (a bytearray). Raises
-        ValueError (canonical_json.EncodeError) for what JSON cannot carry; out keeps its
-        length then."""
+        ValueError (canonical_json.EncodeError) for what JSON cannot carry; on any error
+        out keeps its length."""
         mark = len(out)
         try:
             out.extend(_HEAD)
             encode_into(payload, out)
-        except ValueError:
+        except Exception:  # EncodeError, MemoryError: out as it was
             out[mark:] = b""
             raise
         self._sign_tail(out, mark + len(_HEAD))
@@ -211,7 +211,8 @@ class Codec:
 
     def response_into(self, out, request, created_at, success=True, message="OK", value=None):
         """Append the signed response to a verified request payload to out (a bytearray).
-        value: dict or None ({}); raises ValueError (out unchanged) if JSON cannot carry it.
+        value: dict or None ({}); raises ValueError if JSON cannot carry it, MemoryError if
+        the heap ran out (out unchanged either way).
         The payload's keys are written in canonical (sorted) order directly, no dict."""
         mark = len(out)
         try:
@@ -241,7 +242,7 @@ class Codec:
             else:
                 encode_into(value, out)
             out.extend(b"}")
-        except ValueError:
+        except Exception:  # EncodeError, MemoryError: out as it was
             out[mark:] = b""
             raise
         self._sign_tail(out, mark + len(_HEAD))

@@ -71,8 +71,12 @@ class Dispatcher:
     def handle(self, raw, out=None):
         """Process one received text frame (bytes or str); returns the response to send
         (str), or None. out: a bytearray (the WebSocket's send buffer) to append the response
-        to instead of making a str; then out is returned when there is a response."""
+        to instead of making a str; then out is returned when there is a response.
+        A MemoryError is answered once more after a collect (the true answer when the
+        handler acted, else success false); raised only when even that does not fit: the
+        owner then drops the link."""
         self._out = out
+        p = None
         try:
             ts = parse_timestamp(raw)
             if ts is not None:  # mid-session and unsigned: taken only close to the clock
@@ -100,6 +104,17 @@ class Dispatcher:
                 self.log("sinric: ignored %s %s" % (p["type"], p["action"]))
                 return None
             return self._request(p)
+        except MemoryError:
+            # The heap ran short mid-request: the garbage of the attempt is free again, so a
+            # short refusal fits. Not a request, or even that does not fit: re-raised, and
+            # the client drops the link (a request must not go unanswered on a live one).
+            gc.collect()
+            if not isinstance(p, dict) or p.get("type", "request") != "request":
+                raise
+            r = self._respond(p, False, "Device out of memory")
+            self.stats["refused"] += 1
+            self.log("sinric: out of memory on %s: answered success false" % _describe(p))
+            return r
         except Exception as e:  # a bug here must not end the connection loop
             self.log("sinric: error %s: %s" % (type(e).__name__, e))
         finally:
@@ -201,7 +216,11 @@ class Dispatcher:
             return self._respond(p, False, msg)
         if self.answered is not None:
             self.answered(p)
-        return self._respond(p, True, "OK", r)
+        try:
+            return self._respond(p, True, "OK", r)
+        except MemoryError:  # the handler acted: its true answer, once its garbage is freed
+            gc.collect()
+            return self._respond(p, True, "OK", r)
 
     def call(self, fn, args, what, failed):
         """fn(*args) -> (True, result), or (False, the failure message) when fn raises:

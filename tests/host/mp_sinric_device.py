@@ -3,7 +3,8 @@
 # info): the unix port cannot take arguments longer than 255 bytes.
 # stdout: "LOG <client log line>", "ACT <device> <action> <value> <instance>" for every
 # actuation, "STATS <json>". stdin: "event DEV ACTION VALUE_JSON [INSTANCE]", "stats [mem]",
-# "net 0|1" (with "net": true in the config), "stop".
+# "net 0|1" (with "net": true in the config), "hog N" (hold ballast until about N bytes are
+# free: a heap that runs out mid-request), "hog 0" (release it), "stop".
 import asyncio
 import gc
 import json
@@ -45,6 +46,7 @@ def setting(setting_id, value):
     return value
 
 
+BALLAST = []  # "hog N": small blocks, so the rest of the heap is left in pieces too
 NET = [True]  # "net 0" / "net 1" on stdin: the Wi-Fi going down and up
 client = SinricClient(cfg["app_key"], cfg["app_secret"], cfg["devices"],
                       Clock(), url=cfg["url"],
@@ -78,6 +80,16 @@ async def commands():
                 import micropython
 
                 micropython.mem_info()
+        elif words[0] == "hog":
+            del BALLAST[:]
+            gc.collect()
+            left = int(words[1])
+            while left and gc.mem_free() > left:
+                try:
+                    BALLAST.append(bytearray(64))
+                except MemoryError:
+                    break
+            print("HOG %d" % gc.mem_free())
         elif words[0] == "net":
             NET[0] = words[1] == "1"
         elif words[0] == "stop":
