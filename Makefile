@@ -232,7 +232,7 @@ browser:
 	    >/dev/null; }; } \
 	  || { echo "chromium is missing and apt-get could not install it: install chromium"; exit 1; }
 
-# the README's pictures of the setup page and the local page, from the browser tests
+# the pictures in docs/ of the setup page and the local page, from the browser tests
 screenshots: venv browser
 	SCREENSHOT_DIR=docs/img $(BIN)/python -m pytest tests/host/test_browser.py
 
@@ -311,7 +311,7 @@ bench-log: venv mpy-lib
 bench-sinric: venv mpy-lib
 	PYTHONPATH=$(HOST_PATH) $(BIN)/python tests/bench/sinric_timing.py $(ARGS)
 
-# Memory: what each board module keeps resident (README "Memory budget"); STACKS=sinric etc.
+# Memory: what each board module keeps resident (docs/memory.md); STACKS=sinric etc.
 .PHONY: mem
 mem: venv
 	$(BIN)/python -m tools.mem_budget $(STACKS)

@@ -55,7 +55,7 @@ def log(msg):
 
 class App:
     """The running firmware, and the context (ctx) every service factory gets:
-    ctx.config    the validated config.json, README defaults filled in
+    ctx.config    the validated config.json, defaults filled in
     ctx.clock     lib/clock.Clock: the one tick source and the owner of Unix time
     ctx.time      firmware.timekeeper.TimeKeeper: feeds ctx.clock (RTC, SNTP)
     ctx.wifi      firmware.wifi.Wifi: .state .online .is_online() .up .down .subscribe(cb)

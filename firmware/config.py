@@ -1,8 +1,8 @@
 # config.json loading and validation (pure logic: no machine/network).
-# load() returns the config with the README defaults filled in, or raises ConfigError whose
-# text names the field: "devices[2].relay: must be a GPIO number 0-48". Keys starting with
-# "_" are comments and ignored; any other unknown key is an error (a typo must not silently
-# fall back to a default that drives a relay the wrong way).
+# load() returns the config with the defaults filled in (docs/configuration.md), or raises
+# ConfigError whose text names the field: "devices[2].relay: must be a GPIO number 0-48".
+# Keys starting with "_" are comments and ignored; any other unknown key is an error (a typo
+# must not silently fall back to a default that drives a relay the wrong way).
 
 from firmware.config_fields import (  # noqa: F401 - the kinds are public here too
     BOOL,

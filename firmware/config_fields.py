@@ -1,4 +1,4 @@
-# The config contract of the board (README "Configuration"): the field kinds, the sections'
+# The config contract of the board (docs/configuration.md): the field kinds, the sections'
 # fields and the field check, shared by firmware.config (loading) and firmware.config_types
 # (the device types), so neither imports the other. Pure logic: no machine/network.
 # config.schema.json says the same; tests/host/test_config_contract.py holds them together.

@@ -1,4 +1,4 @@
-# The config fields of each device type (README "Configuration"), and their validation.
+# The config fields of each device type (docs/configuration.md), and their validation.
 # Split from config.py to keep each file small enough to compile in a small heap.
 # A user type is one entry in TYPES: (name, kind, default or REQ or None, *args) per field,
 # kinds from firmware.config_fields (PIN, BOOL, INT lo hi, NUM lo hi, STR max_len, ONE_OF options).
@@ -41,8 +41,8 @@ def _pin(name, default=REQ):
 # type -> field specs beyond COMMON; config.schema.json says the same (a test holds them
 # together). power_on only where an output may sensibly switch on at boot: never for a
 # garage (a power-on pulse would move the door), blinds (a motor) or a lock (it would open).
-# debounce_ms where there is an input. A user type adds an entry here (README, "Adding
-# your own type").
+# debounce_ms where there is an input. A user type adds an entry here
+# (docs/device-types.md, "Adding your own type").
 TYPES = {
     "switch": (_pin("relay"), _pin("button", None), _b("relay_active_low", False),
                _b("button_active_low", True), POWER_ON, DEBOUNCE),

@@ -9,7 +9,7 @@
 
 
 class Input:
-    debounce_ms = 50  # the level must hold this long (README `debounce_ms`)
+    debounce_ms = 50  # the level must hold this long (docs/device-types.md, `debounce_ms`)
     burst = 4  # changes let straight through ...
     refill_ms = 1000  # ... then one more per refill_ms
     poll_ms = 10  # sampling period while settling, or always on a pin without IRQ

@@ -13,7 +13,7 @@ CLOUD_DOWN = "cloud_down"
 CONFIG_ERROR = "config_error"
 SAFE_MODE = "safe_mode"
 
-# ms on, ms off, ms on, ... (a cycle starts lit). See README "Status LED".
+# ms on, ms off, ms on, ... (a cycle starts lit). See docs/runtime.md "Wi-Fi and the status LED".
 PATTERNS = {
     OFF: (0, 1000),
     CONNECTING: (250, 250),  # even 2 Hz blink

@@ -6,7 +6,7 @@
 # that error by the interval itself instead of by six days.
 #
 # Unix time is a sync point plus elapsed ticks, never carried through a float (float32 on the
-# boards loses minutes at 1.7e9). Which value wins (docs in README "Time"):
+# boards loses minutes at 1.7e9). Which value wins (docs/runtime.md "Time"):
 #   sync(t, name)  an authoritative source sets the clock: "sntp" and "sinric" (the server's
 #                  timestamp frame at connect) are strong, "rtc" (the RTC kept across soft
 #                  resets) is weak: it never overrides a strong source.

@@ -33,7 +33,7 @@ MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
 BOOT = ROOT / "tools" / "sim" / "pty_boot.py"
 DEFAULT_DIR = ROOT / "build" / "pty-board" / "fs"
 DEFAULT_PORT = ROOT / "build" / "pty-board" / "tty"
-# ESP32-class: the firmware with both clouds needs more than an ESP8266's 38 KB (README,
+# ESP32-class: the firmware with both clouds needs more than an ESP8266's 38 KB (docs/memory.md,
 # Memory budget); the heap is that of the chip being imitated, not of the host.
 DEFAULT_HEAP = "256wK"
 # machine.reset_cause() values of the fake machine module (tools/sim/fakes/machine.py)

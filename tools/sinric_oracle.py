@@ -5,7 +5,7 @@ accept any mistake the firmware makes in both directions (say a wrong HMAC pad).
 module uses CPython's `hmac`/`hashlib`/`base64` and its own JSON.stringify-style encoder,
 and imports nothing from lib/.
 
-Follows sinricpro.md §3 (envelope), §4.1 (HMAC-SHA256, base64, key = app secret as UTF-8),
+Follows docs/sinricpro.md §3 (envelope), §4.1 (HMAC-SHA256, base64, key = app secret as UTF-8),
 §4.2 (verify the raw substring between `"payload":` and the last `,"signature"`) and §4.3
 (canonical form: JSON.stringify(JSON.parse(text)) == text).
 """
@@ -97,7 +97,7 @@ def stringify(v):
 
 
 def is_canonical(text):
-    """JSON.stringify(JSON.parse(text)) == text (sinricpro.md §4.3)."""
+    """JSON.stringify(JSON.parse(text)) == text (docs/sinricpro.md §4.3)."""
     try:
         return stringify(json.loads(text)) == text
     except ValueError:

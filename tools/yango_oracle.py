@@ -1,5 +1,5 @@
 """The Yango vocabulary and the (type, instance) pairs a declaration provides, as the Yango
-callback double judges them: transcribed from yango.md §3-§4 on its own, never imported from
+callback double judges them: transcribed from docs/yango.md §3-§4 on its own, never imported from
 the project's Yango code (lib/yango, tools/yango: what builds and sends the declarations and
 states). A double that used that code would accept any word the project got wrong.
 """
@@ -7,20 +7,20 @@ states). A double that used that code would accept any word the project got wron
 CAP = "devices.capabilities."
 PROP = "devices.properties."
 
-# yango.md §3: instances per capability
+# docs/yango.md §3: instances per capability
 COLOR_INSTANCES = ("rgb", "hsv", "temperature_k", "scene")
 SCENES = {"alarm", "alice", "candle", "dinner", "fantasy", "garland", "jungle", "movie", "neon",
           "night", "ocean", "party", "reading", "rest", "romance", "siren", "sunrise",
           "sunset"}
 TOGGLE_INSTANCES = ("backlight", "controls_locked", "ionization", "keep_warm", "mute",
                     "oscillation", "pause")
-# yango.md §3 range table: instance -> allowed units ([] = no unit)
+# docs/yango.md §3 range table: instance -> allowed units ([] = no unit)
 RANGE_UNITS = {
     "brightness": ["unit.percent"], "channel": [], "humidity": ["unit.percent"],
     "open": ["unit.percent"],
     "temperature": ["unit.temperature.celsius", "unit.temperature.kelvin"], "volume": [],
 }
-# yango.md §3.1
+# docs/yango.md §3.1
 MODE_INSTANCES = ("cleanup_mode", "coffee_mode", "dishwashing", "fan_speed", "heat",
                   "input_source", "program", "swing", "tea_mode", "thermostat",
                   "ventilation_mode", "work_speed")
@@ -33,7 +33,7 @@ MODE_VALUES = set(
     "aspic baby_food baking bread boiling cereals cheesecake deep_fryer dessert fowl frying "
     "macaroni milk_porridge multicooker pasta pilaf pizza sauce slow_cook soup steam stewing "
     "vacuum yogurt".split())
-# yango.md §4.1: float instance -> allowed units
+# docs/yango.md §4.1: float instance -> allowed units
 FLOAT_UNITS = {
     "amperage": ["unit.ampere"], "battery_level": ["unit.percent"], "co2_level": ["unit.ppm"],
     "electricity_meter": ["unit.kilowatt_hour"], "food_level": ["unit.percent"],
@@ -47,7 +47,7 @@ FLOAT_UNITS = {
     "tvoc": ["unit.density.mcg_m3"], "voltage": ["unit.volt"], "water_level": ["unit.percent"],
     "water_meter": ["unit.cubic_meter"],
 }
-# yango.md §4.2: event instance -> allowed values
+# docs/yango.md §4.2: event instance -> allowed values
 EVENT_VALUES = {
     "vibration": ["tilt", "fall", "vibration"], "open": ["opened", "closed"],
     "button": ["click", "double_click", "long_press"], "motion": ["detected", "not_detected"],
@@ -71,7 +71,7 @@ def units(t, inst):
 
 
 def declared_pairs(decl):
-    """[(type, instance)] a declared capability/property dict provides (yango.md §3-§4):
+    """[(type, instance)] a declared capability/property dict provides (docs/yango.md §3-§4):
     color_setting gives its color_model (rgb/hsv), temperature_k and scene when declared;
     video_stream none; every other type its parameters.instance."""
     t = decl.get("type")

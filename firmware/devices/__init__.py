@@ -2,7 +2,8 @@
 # first time a config names one of its types, so a board pays RAM only for what it has.
 #   dev = DEVICE_TYPES["switch"](cfg, hw, out, saved)
 # Add a type: put a Device subclass in firmware/devices/<module>.py and add a line below, or
-# register a class you already have: DEVICE_TYPES["fan"] = Fan (README, "Adding your own type").
+# register a class you already have: DEVICE_TYPES["fan"] = Fan (docs/device-types.md,
+# "Adding your own type").
 import gc
 
 _BUILTIN = {

@@ -25,7 +25,8 @@ async def _wait(event, ms):
 
 
 class SinricClient:
-    """See README "SinricClient". Timing knobs are class attributes (ms) that keyword
+    """See docs/sinric-integration.md "sinric.client".
+    Timing knobs are class attributes (ms) that keyword
     arguments of the constructor may override, e.g. SinricClient(..., ping_interval_ms=500);
     max_age_s and seen_tokens go to the Dispatcher it owns (.dispatch: on_request(),
     on_setting, health; .stats is the dispatcher's).

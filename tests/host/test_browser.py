@@ -1,7 +1,7 @@
 """The board's pages in a real browser: headless Chromium (Debian's chromium and
 chromium-driver, installed by `make browser`) driven by Selenium against the simulated
 board, whose ports 80/53 are free ports on 127.0.0.1. Screenshots land in build/screenshots
-(`make screenshots` refreshes the README's copies in docs/img)."""
+(`make screenshots` refreshes the copies in docs/img)."""
 
 import os
 import shutil

@@ -1,4 +1,4 @@
-"""The layout rules (README "Layout"): no board module named like a MicroPython
+"""The layout rules (docs/development.md "Layout"): no board module named like a MicroPython
 built-in, no import cycles, host tools that never import from tests/,
 one (lowercase) case for class knobs."""
 

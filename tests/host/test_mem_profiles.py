@@ -1,7 +1,7 @@
 """Heap figures held by tests (never timing): the low point of the free heap on the simulated
 board, per chip profile (tools/mem_profile.py, tests/host/mem_probe.py). `make mem` prints
 the full figures, with 10,000 requests. The no-creep check is a figure there, not a test
-yet: requests 1401-1500 sit 400-600 bytes below requests 501-600 on both profiles (README,
+yet: requests 1401-1500 sit 400-600 bytes below requests 501-600 on both profiles (docs/memory.md,
 Memory budget), which has to be found before equality can be held."""
 import pytest
 

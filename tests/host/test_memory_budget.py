@@ -2,8 +2,8 @@
 a small heap: one switch + the Sinric cloud boots, answers a request and sends a button event,
 so a memory regression in the Sinric stack fails here instead of on a board.
 
-HEAP is the smallest budget this config is known to run in with headroom (README "Memory
-budget"); lower it as the stack shrinks. The goal is 38wK (ESP8266-class)."""
+HEAP is the smallest budget this config is known to run in with headroom (docs/memory.md,
+"Memory budget"); lower it as the stack shrinks. The goal is 38wK (ESP8266-class)."""
 
 import asyncio
 
@@ -13,7 +13,7 @@ from tools.sinric_server import SinricServer
 HEAP = "72wK"  # 62wK before the time service; 64wK before all of this session's branches
 # came together (setup hooks, banner, replay memory, clock, chip profiles: about 8 wK more
 # from .mpy on 64-bit; frozen on an ESP8266 most of it is code in flash). Issue 11 slims it.
-MIN_FREE = 8192  # the headroom a connected board must keep (README "Memory budget")
+MIN_FREE = 8192  # the headroom a connected board must keep (docs/memory.md)
 KEY = "de0b1234-1a3b-4c3d-a12b-5dab12345678"
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
 DEV = "5dc1564130aaaaaaaaaaaa01"

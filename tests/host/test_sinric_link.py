@@ -213,7 +213,7 @@ def test_events_coalesce_to_the_last_value_and_keep_the_gap():
     stats = run_virtual(body, PERIOD - 500)
     values = [int(re.search(r'"rangeValue":(\d+)', t).group(1)) for _, t in sent]
     assert values == [10, 30]  # the first at once, then the LAST of those held back
-    assert sent[1][0] - sent[0][0] == 1000  # exactly the state gap of sinricpro.md 7.2
+    assert sent[1][0] - sent[0][0] == 1000  # exactly the state gap of docs/sinricpro.md 7.2
     assert (stats["events"], stats["coalesced"]) == (2, 1)
 
 

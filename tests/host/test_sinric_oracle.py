@@ -19,7 +19,7 @@ from tools import sinric_oracle as oracle
 from tools.sinric_server import SinricServer
 
 KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
-# the public sample secret and vectors of sinricpro.md §4.4
+# the public sample secret and vectors of docs/sinricpro.md §4.4
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
 DEV = "5d737888aea17c30a056d759"
 V1 = ('{"action":"setPowerState","clientId":"alexa-skill","createdAt":1567852244,'
@@ -146,7 +146,7 @@ def test_non_canonical_floats_from_the_device_are_flagged(monkeypatch):
 
 
 def test_the_oracle_tells_whole_float_spellings_apart():
-    # sinricpro.md V3: the Python spelling 23.0 has its own HMAC, not that of 23
+    # docs/sinricpro.md V3: the Python spelling 23.0 has its own HMAC, not that of 23
     text = ('{"action":"currentTemperature","cause":{"type":"PERIODIC_POLL"},"createdAt":'
             '1700000000,"deviceId":"5d737888aea17c30a056d759","replyToken":'
             '"0b7e5c1a-2f3d-4e5f-8a9b-0c1d2e3f4a5b","type":"event","value":{"humidity":55.5,'

@@ -1,4 +1,4 @@
-"""The Yango double judges with its own vocabulary (tools/yango_oracle.py, from yango.md),
+"""The Yango double judges with its own vocabulary (tools/yango_oracle.py, from docs/yango.md),
 never with the project's Yango code: a word the firmware gets wrong must be refused."""
 
 import ast
@@ -34,7 +34,7 @@ def _table(words):
 
 
 def test_the_firmware_vocabulary_says_what_the_spec_says():
-    # each side written on its own from yango.md: any difference is a mistake in one of them
+    # each side written on its own from docs/yango.md: any difference is a mistake in one of them
     assert set(fw.SCENES.split()) == spec.SCENES
     assert set(fw.MODE_VALUES.split()) == spec.MODE_VALUES
     assert set(fw.MODE_INSTANCES.split()) == set(spec.MODE_INSTANCES)

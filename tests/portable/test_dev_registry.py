@@ -19,7 +19,7 @@ def test_registry_knows_the_eleven_types_and_loads_them_on_demand():
 
 
 class Fan(Powered):
-    """The README example: a fan on a relay, in a few lines."""
+    """The docs/device-types.md example: a fan on a relay, in a few lines."""
     yango_type = "devices.types.ventilation.fan"
 
     def __init__(self, cfg, hw, out, saved):

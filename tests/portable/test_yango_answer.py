@@ -1,5 +1,5 @@
 # yango_answer.classify: the notifier's verdict and log text for every kind of answer
-# (yango.md §2.1, §6.5-§6.6).
+# (docs/yango.md §2.1, §6.5-§6.6).
 from yango.answer import DROP, OK, RETRY, STOP, UNKNOWN_USER, classify
 
 

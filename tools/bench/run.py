@@ -660,7 +660,7 @@ def goals_table(r):
 
 
 def timeline_table(r):
-    """The steps of one request, medians, from the frame's first bytes (README)."""
+    """The steps of one request, medians, from the frame's first bytes (docs/benchmarks.md)."""
     out = []
     for key, tag in (("timeline", "64-bit host"), ("timeline_32", "ESP8266 profile")):
         t = r.get(key)
