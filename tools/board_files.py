@@ -53,6 +53,9 @@ KIT_BIN = ROOT / "build" / "micropython-1.28.0" / "ports" / "unix" / "build-esp8
 # number of words on the 64-bit host binary, so objects take the room they take on the chip.
 HEAP = {"esp32": "112wK", "esp8266": "38K"}
 CHIPS = tuple(HEAP)
+# The same heaps for the chip's frozen image (`make firmware`) played by the kit's 32-bit
+# interpreter (lib/ and firmware/ frozen in): both chips are 32-bit, so no word scaling.
+FROZEN_HEAP = {"esp32": "112K", "esp8266": "38K"}
 
 
 class Unavailable(Exception):
@@ -105,14 +108,16 @@ def why_unavailable(chip):
     return None
 
 
-def locate(chip, build=True):
+def locate(chip, build=True, frozen=None):
     """The Interp for chip ("esp32" | "esp8266"). build: run `make kit` first so the frozen
     esp8266 binary matches lib/ and firmware/ (incremental, a no-op when up to date).
+    frozen: True plays the chip's frozen image on the kit's 32-bit interpreter at
+    FROZEN_HEAP (the default: esp8266 frozen, esp32 .mpy from files on the venv binary).
     Raises Unavailable (one-line reason) when the profile cannot run here."""
-    why = why_unavailable(chip)
+    why = why_unavailable("esp8266" if frozen else chip)
     if why:
         raise Unavailable(why)
-    if chip == "esp32":
+    if chip == "esp32" and not frozen:
         return Interp(chip, MICROPYTHON, HEAP[chip], frozen=False)
     if build:
         r = subprocess.run(["make", "--no-print-directory", "-s", "kit"], cwd=ROOT,
@@ -123,7 +128,7 @@ def locate(chip, build=True):
     if not KIT_BIN.exists():
         raise Unavailable("esp8266 profile: %s is not built (run `make kit`)"
                           % KIT_BIN.relative_to(ROOT))
-    return Interp(chip, KIT_BIN, HEAP[chip], frozen=True)
+    return Interp(chip, KIT_BIN, FROZEN_HEAP[chip], frozen=True)
 
 
 class CompileError(RuntimeError):

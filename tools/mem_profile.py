@@ -54,9 +54,10 @@ def drive(demo, n, rest=True):
 
 
 def profile(chip, heap=None, config=demo_run.CONFIG, more=(100,), say=lambda s: None,
-            tls=False, rest=True):
-    """{"chip", "heap", "config", "tls", "demo_low", "end_free", "lows": {requests: low},
-    "rest": {requests: least free at rest}, "error"}. tls: both clouds over TLS."""
+            tls=False, rest=True, frozen=None):
+    """{"chip", "heap", "config", "tls", "frozen", "demo_low", "end_free",
+    "lows": {requests: low}, "rest": {requests: least free at rest}, "error"}. tls: both
+    clouds over TLS. frozen: True plays the chip's frozen image (board_files.locate)."""
     cfg = json.loads(Path(config).read_text())
     for dev in cfg["devices"]:  # the scenario waits for a reading: read every 2 s
         if "interval_s" in dev:
@@ -64,9 +65,10 @@ def profile(chip, heap=None, config=demo_run.CONFIG, more=(100,), say=lambda s: 
     tmp = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     with tmp:
         json.dump(cfg, tmp)
-    d = demo_run.Demo(heap, tmp.name, say, chip=chip, board_args=PROBE, tls=tls)
+    d = demo_run.Demo(heap, tmp.name, say, chip=chip, board_args=PROBE, tls=tls,
+                      frozen=frozen)
     out = {"chip": chip, "heap": d.heap, "config": str(Path(config).name), "error": None,
-           "lows": {}, "rest": {}, "tls": tls}
+           "lows": {}, "rest": {}, "tls": tls, "frozen": d.interp_frozen()}
     try:
         d.run()
         out["demo_low"] = low_point(d.board)
@@ -148,6 +150,21 @@ def sinric_only(chip, heap=None, more=(100,), tls=False):
     return out
 
 
+def heap_bytes(heap, frozen):
+    """The heap in bytes of the interpreter that ran it ("112wK": 64-bit words unless frozen,
+    which runs on the 32-bit kit)."""
+    from tools.sim.run import heap_bytes as hb
+
+    return hb(heap) if not frozen or "w" not in heap else hb(heap.replace("w", ""))
+
+
+def share(low, heap, frozen):
+    """'31 % free' of the low point, or '?'."""
+    if low is None:
+        return "?"
+    return "%d %% free" % (100 * low // heap_bytes(heap, frozen))
+
+
 def _lows(r):
     return ", ".join("after %d requests %s" % kv for kv in r["lows"].items())
 
@@ -159,12 +176,14 @@ def main(argv=None):
     ap.add_argument("--requests", type=int, nargs="*", default=[100, 1000])
     ap.add_argument("--config", default=str(demo_run.CONFIG))
     ap.add_argument("--tls", action="store_true", help="both clouds over TLS")
+    ap.add_argument("--frozen", action="store_true",
+                    help="the chip's frozen image on the kit's 32-bit interpreter")
     ap.add_argument("--sinric-only", action="store_true",
                     help="the demo config without Yango, against the Sinric double alone")
     args = ap.parse_args(argv)
     print("Heap low points (least free right after a collection, bytes) on the simulated board")
     for chip in args.chip or board_files.CHIPS:
-        why = board_files.why_unavailable(chip)
+        why = board_files.why_unavailable("esp8266" if args.frozen else chip)
         if why:
             print(why)
             continue
@@ -174,10 +193,13 @@ def main(argv=None):
                   % (chip, r["heap"], "wss://" if args.tls else "ws://", r.get("connect_low"),
                      _lows(r), "; FAILED: " + r["error"] if r["error"] else ""), flush=True)
             continue
-        r = profile(chip, args.heap, args.config, more=args.requests, tls=args.tls)
-        print("%-8s heap %-6s %s%s: demo %s; %s%s"
-              % (chip, r["heap"], r["config"], " (TLS)" if r["tls"] else "", r.get("demo_low"),
-                 _lows(r), "; FAILED: " + r["error"] if r["error"] else ""), flush=True)
+        r = profile(chip, args.heap, args.config, more=args.requests, tls=args.tls,
+                    frozen=args.frozen or None)
+        print("%-8s heap %-6s %s%s, %s: demo %s (%s); %s%s"
+              % (chip, r["heap"], r["config"], " (TLS)" if r["tls"] else "",
+                 "frozen" if r["frozen"] else ".mpy", r.get("demo_low"),
+                 share(r.get("demo_low"), r["heap"], r["frozen"]), _lows(r),
+                 "; FAILED: " + r["error"] if r["error"] else ""), flush=True)
     return 0
 
 

@@ -20,7 +20,8 @@ def _forget_tokens():
     c = app.services.get("sinric") if app is not None else None
     t = getattr(getattr(c, "dispatch", None), "_tokens", None)
     if t is not None:
-        t[:] = bytes(len(t))
+        for i in range(len(t)):  # in place: the probe must not allocate what it measures
+            t[i] = 0
 
 
 def sample():

@@ -1,27 +1,55 @@
 """Heap figures held by tests (never timing): the low point of the free heap on the simulated
-board, per chip profile (tools/mem_profile.py, tests/host/mem_probe.py). `make mem` prints
-the full figures, with 10,000 requests. The no-creep check is a figure there, not a test
-yet: requests 1401-1500 sit 400-600 bytes below requests 501-600 on both profiles (docs/memory.md,
-Memory budget), which has to be found before equality can be held."""
+board, per chip profile (tools/mem_profile.py, tests/host/mem_probe.py), the demo scenario
+(tools/demo/run.py: switch, dimmer, PIR, DHT22, both clouds over ws/http). `make mem` prints
+the full figures (docs/memory.md). Each floor sits a few KB under what was measured,
+so a regression fails here; the issue's goals that are not reached yet are in docs/memory.md."""
 import pytest
 
 from tools import board_files
-from tools.mem_profile import profile
+from tools.mem_profile import heap_bytes, profile
 
 
-def _need(chip):
-    why = board_files.why_unavailable(chip)
+def _need(chip, frozen=False):
+    why = board_files.why_unavailable("esp8266" if frozen else chip)
     if why:
         pytest.skip(why)
 
 
-def test_esp32_profile_demo_config_keeps_an_eighth_of_its_heap():
-    """ESP32 stock heap (112 K words): the demo's low point stays above 25 % (measured about
-    30 %: the goal for the full example config is 30 %, not reached yet, see make mem)."""
-    _need("esp32")
-    r = profile("esp32", more=(100,), rest=False)
+def _run(chip, heap=None, frozen=None):
+    r = profile(chip, heap, more=(100,), rest=False, frozen=frozen)
     assert r["error"] is None, r["error"]
-    heap = 112 * 1024 * 2  # 112wK on the 64-bit binary
-    # a quarter (the issue asks 30 %) held on each branch alone; merged, the demo's low point
-    # is 14 % (32 KB of 224 KB on 64-bit): an eighth holds the line until issue 11 slims it
-    assert r["demo_low"] >= heap // 8, (r["demo_low"], heap)
+    assert r["lows"][100] is not None
+    return r["demo_low"], heap_bytes(r["heap"], r["frozen"])
+
+
+def test_esp32_profile_from_mpy_keeps_an_eighth_of_its_heap():
+    """.mpy from the filesystem at the ESP32's 112 K words (224 KB on the 64-bit binary):
+    measured 13.7 % (31 KB); the 30 % goal is not reached (docs/memory.md)."""
+    _need("esp32")
+    low, heap = _run("esp32")
+    assert low >= heap // 8, (low, heap)
+
+
+def test_esp32_profile_frozen_keeps_half_of_its_heap():
+    """The ESP32 image with lib/ and firmware/ frozen (`make firmware CHIP=esp32`), played by
+    the kit's 32-bit interpreter at 112 KB: measured 56 % free (64 KB); goal 50 %."""
+    _need("esp32", frozen=True)
+    low, heap = _run("esp32", frozen=True)
+    assert heap == 112 * 1024
+    assert low >= heap // 2, (low, heap)
+
+
+# The ESP8266 goal (the demo at 38K with 8 KB free at its low point) is not reached: at 38K the
+# demo runs out of memory while connecting. This holds the gap: at 38K + 14K the demo runs
+# and its low point (measured 4.5 KB) stays above 2 KB, so the firmware needs at most 12 KB
+# more than an ESP8266 has with the 8 KB margin (docs/memory.md). Lower the extra as
+# the firmware shrinks; at 38K with 8 KB this becomes the goal's own test.
+ESP8266_EXTRA_K = 14
+ESP8266_FLOOR = 2048
+
+
+def test_esp8266_profile_frozen_demo_gap_does_not_grow():
+    _need("esp8266")
+    low, heap = _run("esp8266", heap="%dK" % (38 + ESP8266_EXTRA_K))
+    assert heap == (38 + ESP8266_EXTRA_K) * 1024
+    assert low >= ESP8266_FLOOR, (low, heap)

@@ -157,12 +157,14 @@ class Demo:
     called by main()) ends every process it started."""
 
     def __init__(self, heap=None, config=CONFIG, say=print, echo=False, logs=LOGS, chip=None,
-                 board_args=None, tls=False):
+                 board_args=None, tls=False, frozen=None):
         self.chip = chip
+        self.frozen = frozen  # True: the chip's frozen image on the kit (board_files.locate)
         self.tls = tls  # both clouds through TLS fronts (tools/tls_proxy.py, throwaway CA)
         self.proxies = []
         self.board_args = dict(board_args or {})  # more SimBoard arguments (preload=...)
-        self.heap = heap or (board_files.HEAP[chip] if chip else DEMO_HEAP)
+        self.heap = heap or ((board_files.FROZEN_HEAP if frozen else board_files.HEAP)[chip]
+                             if chip else DEMO_HEAP)
         self.cfg = json.loads(Path(config).read_text())
         self.config_path = Path(config)
         self.say = say
@@ -173,10 +175,14 @@ class Demo:
         self.steps = []
         self._tmp = tempfile.TemporaryDirectory(prefix="demo-")
 
+    def interp_frozen(self):
+        """True when the board runs a frozen image (the kit), as far as known before start."""
+        return bool(self.frozen) or self.chip == "esp8266"
+
     # -- the three processes ---------------------------------------------------------------
     def start(self):
         try:
-            self.interp = board_files.locate(self.chip or "esp32")
+            self.interp = board_files.locate(self.chip or "esp32", frozen=self.frozen)
         except board_files.Unavailable as e:
             raise DemoError(str(e)) from None
         self.logs.mkdir(parents=True, exist_ok=True)
