@@ -88,19 +88,20 @@ def profile(chip, heap=None, config=demo_run.CONFIG, more=(100,), say=lambda s: 
     return out
 
 
-def sinric_only(chip, heap=None, more=(100,), tls=False):
-    """The demo config without Yango on the simulated board against the Sinric double alone:
-    boot, connect (ws://, or wss:// through a TLS front), then requests. Returns
-    {"chip", "heap", "tls", "connect_low", "lows": {requests: low}, "error", "tail"}."""
+def sinric_only(chip, heap=None, more=(100,), tls=False, config=None):
+    """A config (default the demo's) without Yango on the simulated board against the Sinric
+    double alone: boot, connect (ws://, or wss:// through a TLS front), then requests to its
+    first device. Returns {"chip", "heap", "tls", "config", "connect_low",
+    "lows": {requests: low}, "error", "tail"}."""
     from tools.sim.run import SimBoard
 
-    cfg = json.loads(demo_run.CONFIG.read_text())
-    del cfg["yango"]
+    cfg = json.loads(Path(config or demo_run.CONFIG).read_text())
+    cfg.pop("yango", None)
     for dev in cfg["devices"]:
         dev.pop("yango_id", None)
     tmp = tempfile.TemporaryDirectory(prefix="memprofile-")
     out = {"chip": chip, "heap": heap or board_files.HEAP[chip], "tls": tls, "error": None,
-           "lows": {}, "tail": []}
+           "lows": {}, "tail": [], "config": Path(config or demo_run.CONFIG).name}
     cfg_path = Path(tmp.name) / "config.json"
     cfg_path.write_text(json.dumps(cfg))
     ports = Path(tmp.name) / "ports"
@@ -139,7 +140,7 @@ def sinric_only(chip, heap=None, more=(100,), tls=False):
     finally:
         if board is not None:
             out["low"] = low_point(board)
-            out["tail"] = board.lines[-6:]
+            out["tail"] = board.lines[-int(os.environ.get("MEMPROFILE_TAIL", 6)):]
         for step in (ctl and ctl.close, board and board.stop, server and server.stop,
                      proxy and proxy.stop, tmp.cleanup):
             if step:
@@ -188,9 +189,10 @@ def main(argv=None):
             print(why)
             continue
         if args.sinric_only:
-            r = sinric_only(chip, args.heap, args.requests, args.tls)
-            print("%-8s heap %-6s Sinric only over %s: connected %s; %s%s"
-                  % (chip, r["heap"], "wss://" if args.tls else "ws://", r.get("connect_low"),
+            r = sinric_only(chip, args.heap, args.requests, args.tls, args.config)
+            print("%-8s heap %-6s %s, Sinric only over %s: connected %s; %s%s"
+                  % (chip, r["heap"], r["config"], "wss://" if args.tls else "ws://",
+                     r.get("connect_low"),
                      _lows(r), "; FAILED: " + r["error"] if r["error"] else ""), flush=True)
             continue
         r = profile(chip, args.heap, args.config, more=args.requests, tls=args.tls,

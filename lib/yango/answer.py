@@ -16,10 +16,15 @@ def classify(status, body):
         except UnicodeError:
             body = "(not UTF-8)"
     if body[:1] == "{":
-        import json_input
+        try:  # only for the log line
+            if "\\u" in body:  # lenient: an emoji escaped as a pair reads as itself
+                import json_input
 
-        try:  # lenient: only for the log line; an emoji escaped as a pair reads as itself
-            j = json_input.loads(body, lenient=True)
+                j = json_input.loads(body, lenient=True)
+            else:  # the usual answer: the built-in parser, so no parser code stays in RAM
+                import json
+
+                j = json.loads(body)
             rid, code, msg = j.get("request_id"), j.get("error_code"), j.get("error_message")
         except (ValueError, AttributeError):
             pass

@@ -60,3 +60,22 @@ def test_unknown_user_code_means_nothing_outside_a_400():
     assert classify(202, body)[0] == OK
     assert classify(399, body)[0] == DROP
     assert classify(401, body)[0] == STOP
+
+
+def test_an_escaped_pair_in_the_message_reads_as_the_character():
+    body = b'{"request_id":"r2","error_code":"X","error_message":"bad \\ud83d\\ude00"}'
+    v, rid, text = classify(400, body)
+    assert (v, rid) == (DROP, "r2")
+    assert text.endswith("error_message=%r" % ("bad \U0001f600",)), text
+
+
+def test_a_plain_answer_loads_no_json_parser_code():
+    # every state POST is answered: the lenient parser (lib/json_input.py, ~3.5 KB from .mpy
+    # on the 64-bit profile) must not stay resident for escape-free answers (issue 11)
+    import sys
+
+    sys.modules.pop("json_input", None)
+    assert classify(202, b'{"request_id":"ok-2","status":"ok"}')[1] == "ok-2"
+    assert classify(400, b'{"request_id":"r","error_message":"\\"q\\""}')[2].endswith(
+        "error_message='\"q\"'")
+    assert "json_input" not in sys.modules
