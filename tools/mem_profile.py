@@ -24,6 +24,29 @@ from tools import board_files  # noqa: E402
 from tools.demo import run as demo_run  # noqa: E402
 
 LOW = re.compile(r"^memprobe: low (\d+)$")
+# The same runs before issue 11's second round (main at b1886db, 2026-12-01), for the
+# "before" column `make mem` prints: (chip, heap, config, TLS, frozen, Sinric only) -> text.
+BEFORE = {
+    ("esp8266", "38K", "config.json", False, True, False): "fails: MemoryError while connecting",
+    ("esp8266", "52K", "config.json", False, True, False): "demo 4544",
+    ("esp8266", "38K", "config.json", False, True, True): "fails: low 672, cannot connect",
+    ("esp8266", "38K", "config.esp8266.example.json", False, True, True):
+        "fails with its 4 devices: MemoryError after `app: running` at 3.6 KB free",
+    ("esp32", "112wK", "config.json", False, False, False): "demo 32160 (14 % free)",
+    ("esp32", "112wK", "config.example.json", False, False, False):
+        "fails: low 3072 (1 % free), cannot connect",
+    ("esp32", "112wK", "config.example.json", True, False, False):
+        "fails: low 3968 (1 % free), cannot connect",
+    ("esp32", "112K", "config.json", False, True, False): "demo 64480 (56 % free)",
+    ("esp32", "112K", "config.example.json", False, True, False):
+        "demo 49424 (43 % free) until the scenario's DHT step",
+}
+
+
+def before(r, sinric=False):
+    """'; before: ...' for a result of profile()/sinric_only(), or ''."""
+    key = (r["chip"], r["heap"], r["config"], r["tls"], bool(r.get("frozen", True)), sinric)
+    return "; before: " + BEFORE[key] if key in BEFORE else ""
 PROBE = {"preload": ["mem_probe"], "extra_path": ["tests/host"]}
 
 
@@ -101,7 +124,8 @@ def sinric_only(chip, heap=None, more=(100,), tls=False, config=None):
         dev.pop("yango_id", None)
     tmp = tempfile.TemporaryDirectory(prefix="memprofile-")
     out = {"chip": chip, "heap": heap or board_files.HEAP[chip], "tls": tls, "error": None,
-           "lows": {}, "tail": [], "config": Path(config or demo_run.CONFIG).name}
+           "lows": {}, "tail": [], "config": Path(config or demo_run.CONFIG).name,
+           "frozen": chip == "esp8266"}
     cfg_path = Path(tmp.name) / "config.json"
     cfg_path.write_text(json.dumps(cfg))
     ports = Path(tmp.name) / "ports"
@@ -193,7 +217,8 @@ def main(argv=None):
             print("%-8s heap %-6s %s, Sinric only over %s: connected %s; %s%s"
                   % (chip, r["heap"], r["config"], "wss://" if args.tls else "ws://",
                      r.get("connect_low"),
-                     _lows(r), "; FAILED: " + r["error"] if r["error"] else ""), flush=True)
+                     _lows(r), ("; FAILED: " + r["error"] if r["error"] else "")
+                     + before(r, True)), flush=True)
             continue
         r = profile(chip, args.heap, args.config, more=args.requests, tls=args.tls,
                     frozen=args.frozen or None)
@@ -201,7 +226,7 @@ def main(argv=None):
               % (chip, r["heap"], r["config"], " (TLS)" if r["tls"] else "",
                  "frozen" if r["frozen"] else ".mpy", r.get("demo_low"),
                  share(r.get("demo_low"), r["heap"], r["frozen"]), _lows(r),
-                 "; FAILED: " + r["error"] if r["error"] else ""), flush=True)
+                 ("; FAILED: " + r["error"] if r["error"] else "") + before(r)), flush=True)
     return 0
 
 
