@@ -84,13 +84,17 @@ class WebSocket:
     """A client connection made by connect(). One task may be in recv() at a time.
 
     Knobs (class attributes, seconds): read_timeout bounds the rest of a frame once its
-    first bytes arrived, write_timeout a send, close_timeout the closing handshake.
+    first bytes arrived, write_timeout a send, close_timeout the closing handshake;
+    send_buffer_size (bytes) the frame buffer made with the connection.
     """
 
     read_timeout = 10
     write_timeout = 10
     close_timeout = 5
     decode_text = True  # text messages as str; False gives bytes (what the codec wants)
+    # bytes held for building frames: a signed Sinric response or event is 400-500 bytes; a
+    # longer message grows it once
+    send_buffer_size = 640
     binary = False  # whether the message recv() returned last came in binary frames
 
     def __init__(self, max_size=4096):
@@ -104,9 +108,10 @@ class WebSocket:
         self._raw = None  # MicroPython wss: a stream on the TCP socket under the TLS one
         self._close_sent = False
         self._lock = asyncio.Lock()
-        # every frame is built and masked in here: it grows to the biggest message sent
-        # and is reused, so a send allocates no frame (see buffer())
-        self._tx = bytearray(_ROOM)
+        # every frame is built and masked in here and the buffer reused, so a send allocates
+        # no frame (see buffer()). Made at its full usual size by the first send, not here:
+        # a connect runs in the heap the last session left, the first send after it settled.
+        self._tx = None
 
     # -- receiving --------------------------------------------------------------------
     def recv(self, timeout=None):
@@ -282,6 +287,10 @@ class WebSocket:
         bytes to it (extend), then send_buffer(). Nothing may await in between: the next
         send on this connection reuses the buffer."""
         b = self._tx
+        if b is None:
+            # at its usual size at once: one that grew with the longest message so far would
+            # move in the heap (leaving a hole) each time a longer one is sent
+            b = self._tx = bytearray(self.send_buffer_size)
         b[_ROOM:] = b""  # keeps the capacity: no allocation
         return b
 
@@ -301,9 +310,10 @@ class WebSocket:
         # payload None: the message is in buffer() already.
         if self.closed or (self._close_sent and op != _OP_CLOSE):
             raise ConnectionClosed(self.close_code or _LOST, "closing")
-        buf = self._tx
-        if payload is not None:
-            buf[_ROOM:] = b""
+        if payload is None:
+            buf = self._tx
+        else:
+            buf = self.buffer()
             buf.extend(payload if _STR_IS_BUFFER or not isinstance(payload, str)
                        else payload.encode())
         # Header and masked payload in ONE buffer and one write: two writes make two TCP

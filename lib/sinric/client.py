@@ -86,6 +86,14 @@ class SinricClient:
         # callable() the owner sets to hear that the loop is alive (the board's watchdog
         # check-in); called at least every watch_ms while run() runs
         self.alive = None
+        # every attribute a session sets, made now: one added later (the first ping's payload
+        # after 30 s) grows the instance's table, a one-time step in a long run's heap
+        self._alive_at = 0
+        self._ping_at = None
+        self._ping_payload = bytearray(4)  # the ping count, rewritten in place
+        self._missed = self._pings = 0
+        self._why = None
+        self._quick_until = None
 
     @property
     def watch_ms(self):
@@ -313,7 +321,11 @@ class SinricClient:
                                   % (self.pong_timeout_ms, self._missed, self.max_missed_pongs))
                 if ping:
                     self._pings += 1
-                    self._ping_payload = str(self._pings).encode()
+                    n, b = self._pings, self._ping_payload
+                    b[0] = n >> 24 & 0xFF  # 4 bytes, big-endian: no object per ping
+                    b[1] = n >> 16 & 0xFF
+                    b[2] = n >> 8 & 0xFF
+                    b[3] = n & 0xFF
                     self._ping_at = now
                     await ws.ping(self._ping_payload)
                 if self._net_ready is not None and not self._net_ready():

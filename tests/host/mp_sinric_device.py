@@ -4,7 +4,10 @@
 # stdout: "LOG <client log line>", "ACT <device> <action> <value> <instance>" for every
 # actuation, "STATS <json>". stdin: "event DEV ACTION VALUE_JSON [INSTANCE]", "stats [mem]",
 # "net 0|1" (with "net": true in the config), "hog N" (hold ballast until about N bytes are
-# free: a heap that runs out mid-request), "hog 0" (release it), "stop".
+# free: a heap that runs out mid-request), "hog 0" (release it), "heap" (after a collect:
+# "HEAP <free bytes>" and micropython.mem_info(), whose "max free sz" is the biggest hole),
+# "events N DEV" (N setPowerState events On/Off, each once the one before went out; then
+# "EVENTS <sent in all>"), "stop".
 import asyncio
 import gc
 import json
@@ -80,6 +83,21 @@ async def commands():
                 import micropython
 
                 micropython.mem_info()
+        elif words[0] == "heap":
+            import micropython
+
+            await asyncio.sleep_ms(200)  # every task back in its idle wait: one state to read
+            gc.collect()
+            print("HEAP %d" % gc.mem_free())
+            micropython.mem_info()
+        elif words[0] == "events":
+            s = client.stats
+            for i in range(int(words[1])):
+                k = s["events"] + s["coalesced"] + s["dropped_events"]
+                client.event(words[2], "setPowerState", {"state": "On" if i % 2 else "Off"})
+                while s["events"] + s["coalesced"] + s["dropped_events"] == k:
+                    await asyncio.sleep_ms(1)  # sent (or merged into a waiting one)
+            print("EVENTS %d" % s["events"])
         elif words[0] == "hog":
             del BALLAST[:]
             gc.collect()

@@ -70,6 +70,7 @@ class FakeWs:
         return item
 
     async def ping(self, payload=b""):
+        payload = bytes(payload)  # sent as it is now: net.ws copies it into the frame
         self.link.pings.append((self.n, self.link.ms(), payload))
         if self.link.pong == "echo":
             self.link.loop.call_soon(self.on_pong, payload)

@@ -62,7 +62,7 @@ class _PingWs:
         self.pings = []
 
     async def ping(self, payload):
-        self.pings.append(payload)
+        self.pings.append(bytes(payload))  # sent as it is now (net.ws copies it into the frame)
         raise OSError("enough")  # ends the pump
 
 
@@ -81,4 +81,4 @@ def test_keepalive_left_for_days_pings_at_once():
         t.idle(days)  # the pump was not scheduled meanwhile
         ws = _PingWs()
         asyncio.run(asyncio.wait_for(c._pump(ws), 5))
-        assert ws.pings == [b"1"], days  # the ping is overdue, not 5.4 days away
+        assert ws.pings == [b"\0\0\0\1"], days  # the ping is overdue, not 5.4 days away

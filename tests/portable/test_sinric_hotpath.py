@@ -160,7 +160,7 @@ def test_one_request_on_the_link_allocates_under_a_bound():
 
     used = asyncio.run(run())
     assert sock.written == 6 and d.stats["requests"] == 6 and d.stats["refused"] == 0
-    # the first one grows the send buffer to its size; each later one reuses it
+    # the first one makes the send buffer; each later one reuses it
     assert max(used[1:]) <= bound, (used, bound)
 
 

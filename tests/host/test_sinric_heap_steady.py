@@ -1,0 +1,116 @@
+"""No leak and no fragmentation creep in the Sinric link (issue 11): on both chip profiles the
+heap after 10,000 requests and events, collected at an idle moment, is what it was after the
+first 100: the same free bytes to the byte, and a biggest hole that does not shrink.
+lib/sinric/client.py on the real interpreter (tests/host/mp_sinric_device.py) against the server
+double over 127.0.0.1; the ESP8266 profile is the kit's 32-bit build with lib/ frozen, at its
+38 KB heap."""
+
+import asyncio
+import json
+import os
+import tempfile
+
+import pytest
+from mpproc import MPY_LIB, MpProc, compile_lib
+from wsutil import run
+
+from tools import board_files
+from tools.board_files import ROOT
+from tools.sinric_server import SinricServer
+
+APP_KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
+SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
+DEV = "5dc1564130aaaaaaaaaaaa01"
+IN_FLIGHT = 10
+# Events go out as fast as the link takes them (no 1 s state gap); the replay memory holds
+# every request of the run (its ring is made at start: part of the baseline, not growth).
+OPTS = {"state_gap_ms": 0, "seen_tokens": 1024, "max_age_s": 1, "backoff_min_ms": 200,
+        "backoff_max_ms": 2000}
+
+
+def _interp(chip):
+    try:
+        return board_files.locate(chip)
+    except board_files.Unavailable as e:
+        pytest.skip(str(e))
+
+
+async def _heap(dev):
+    i = len(dev.lines)
+    dev.send("heap")
+    _, m = await dev.wait_for(r"^HEAP (\d+)", start=i)
+    _, b = await dev.wait_for(r"max free sz: (\d+)", start=i)
+    return int(m.group(1)), int(b.group(1))
+
+
+async def _requests(server, n):
+    answered = [0]
+
+    async def worker(k):
+        for i in range(n // IN_FLIGHT):
+            r = await server.send_request(DEV, "setPowerState",
+                                          {"state": "On" if (i + k) % 2 else "Off"}, timeout=10)
+            answered[0] += 1
+            assert r["success"] or r["message"].startswith("Too many requests"), r
+
+    await asyncio.gather(*(worker(k) for k in range(IN_FLIGHT)))
+    return answered[0]
+
+
+async def _events(server, dev, n):
+    i = len(dev.lines)
+    dev.send("events %d %s" % (n, DEV))
+    _, m = await dev.wait_for(r"^EVENTS (\d+)", start=i, timeout=120)
+    await server.wait_until(lambda: len(server.events) >= int(m.group(1)), timeout=10)
+
+
+@pytest.mark.parametrize("chip", ["esp32", "esp8266"])
+def test_heap_after_10000_requests_and_events_is_the_heap_after_100(chip):
+    interp = _interp(chip)
+
+    async def scenario():
+        server = await SinricServer(APP_KEY, SECRET, log=None).start()
+        cfg = {"url": server.url, "app_key": APP_KEY, "app_secret": SECRET, "devices": [DEV],
+               "opts": OPTS, "info": None, "net": False}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(cfg, f)
+        if not interp.frozen:
+            compile_lib()
+        path = [] if interp.frozen else [MPY_LIB]
+        proc = await asyncio.create_subprocess_exec(
+            *interp.argv(ROOT / "tests" / "host" / "mp_sinric_device.py", f.name), cwd=ROOT,
+            env=interp.env(path + [ROOT / "tests" / "host"]),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT)
+        dev = MpProc(proc)
+        try:
+            await server.wait_connection(timeout=30)
+            await _requests(server, 100)
+            await _events(server, dev, 100)
+            series = [await _heap(dev)]  # (free bytes, biggest hole in blocks)
+            for _ in range(10):
+                await _requests(server, 1000)
+                await _events(server, dev, 1000)
+                series.append(await _heap(dev))
+            assert dev.grep(r"^LOG sinric: (error|disconnected)") == []
+            assert len(server.connections) == 1 and server.problems == []
+            print("%s heap after 100, 1,100 ... 10,100 requests and events: %s" % (chip, series))
+            # no leak: every byte held after 100 is all that is held after 10,100
+            assert [f for f, _ in series] == [series[0][0]] * len(series), series
+            # no fragmentation creep: the biggest hole does not shrink with the run. It moves
+            # by a few per cent from one reading to the next with where the moment's live
+            # temporaries (the pump's timer, the command being read) happen to sit: measured
+            # 113-117 blocks on the ESP8266 profile after the first 1,100, 3,459-3,654 on the
+            # ESP32 one, no trend; a leak of fragments would take a little from each reading.
+            floor = min(h for _, h in series[:2]) * 9 // 10
+            assert all(h >= floor for _, h in series[2:]), series
+        except BaseException:
+            print("--- device output ---\n" + "\n".join(dev.lines[-40:]))
+            raise
+        finally:
+            dev.send("stop")
+            await dev.stop()
+            await server.stop()
+            os.unlink(f.name)
+
+    run(scenario(), timeout=600)
