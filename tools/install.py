@@ -13,7 +13,8 @@ Steps, each announced as "[n/7] ...":
             downloaded once into build/images (base URL: --download-base or
             MICROPYTHON_DOWNLOAD_BASE);
 4. flash    esptool erase + write (tools/flash.py); a pty board has no ROM bootloader, so
-            the step shows the esptool command lines and skips them;
+            the step shows the esptool command lines and skips them (and step 3 downloads
+            nothing for it);
 5. deploy   compile and copy the changed board files (tools/deploy.py);
 6. config   write :config.json atomically (tools/config_push.py);
 7. logs     reset the board and follow its log (Ctrl-C stops; --until stops at a line).
@@ -267,10 +268,17 @@ def install(port=None, chip=None, firmware=None, config="config.json", do_flash=
         elif built.is_file():
             image = built
             log("      %s: the image `make firmware` built (FIRMWARE= for another)" % built)
+        elif pty:
+            # nothing is written to a pty board: a download would only cost time (and fail
+            # offline); the esptool lines below name where the pinned image would be kept
+            image = CACHE / IMAGES.get(chip, ("%s.bin" % chip.upper(),))[0]
+            log("      not downloaded: %s is a pseudo-terminal board, nothing is flashed"
+                % port)
         else:
             image = fetch_image(chip, download_base, log=log)
-        flash.check_image(image, chip)
-        log("      %s is a %s image" % (image, chip.upper()))
+        if not pty or image.is_file():
+            flash.check_image(image, chip)
+            log("      %s is a %s image" % (image, chip.upper()))
         runs = flash.flash_commands(port, chip, image, baud)
         if pty:
             step(4, "flash: skipped: %s is a pseudo-terminal board (no ROM bootloader); a USB "
