@@ -85,6 +85,20 @@ def follow_logs(port, baud=115200, seconds=None, reset=False, out=sys.stdout):
         ser.close()
 
 
+def find_board(command, log=None):
+    """No PORT given: the one USB board plugged in, else (not for flash/erase, which need a
+    ROM bootloader) a running pty board, as `make install` finds it. BoardError when there is
+    none or several, saying what to do."""
+    from tools import install
+
+    log = log or (lambda s: print(s.strip(), file=sys.stderr))
+    pty = None if command in ("flash", "erase") else install.PTY_BOARD_PORT
+    try:
+        return install.find_port(pty_board=pty, log=log)
+    except install.InstallError as e:
+        raise BoardError(str(e)) from e
+
+
 def _port(p):
     p.add_argument("--port", default=os.environ.get("PORT", ""),
                    help="serial port: /dev/ttyUSB0, /dev/ttyACM0, COM3, socket://host:port")
@@ -154,6 +168,8 @@ def main(argv=None):
         if getattr(args, name, None):
             setattr(args, name, os.path.expanduser(getattr(args, name)))
     try:
+        if getattr(args, "port", None) == "":
+            args.port = find_board(args.command)
         if args.command == "flash":
             run_flash(args.port, args.chip, args.firmware, args.baud, not args.no_erase,
                       args.dry_run)

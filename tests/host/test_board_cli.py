@@ -8,7 +8,7 @@ import sys
 from mpy import ROOT
 from pty_board import PtyBoard
 
-from tools import board
+from tools import board, install
 from tools.board_link import Link
 
 CHATTY = """
@@ -62,11 +62,28 @@ def test_link_chains_commands_with_plus(tmp_path):
         "connect", "socket://127.0.0.1:1", "exec", "x", "+", "fs", "cp", "a", ":b"]
 
 
-def test_no_port_lists_the_ports(capsys):
+def test_no_port_and_no_board_lists_the_ports(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(install, "PTY_BOARD_PORT", tmp_path / "no-pty-board")
     assert board.main(["deploy", "--port", ""]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: no serial port given: pass PORT=/dev/ttyUSB0")
-    assert "serial ports found" in err or "no serial ports found" in err
+    assert err.startswith("error: no board found (serial ports: ")
+    assert "make pty-board" in err and "PORT=" in err
+
+
+def test_no_port_finds_the_running_pty_board_as_install_does(capsys, monkeypatch, tmp_path):
+    """`make logs` (deploy, config, repl) without PORT= said "no serial port given" while
+    `make install` found the same pty board: each step finds the board the same way."""
+    tty = tmp_path / "tty"
+    tty.touch()
+    monkeypatch.setattr(install, "PTY_BOARD_PORT", tty)
+    ports = []
+    monkeypatch.setattr(board, "follow_logs", lambda port, *a: ports.append(port))
+    assert board.main(["logs", "--port", ""]) == 0
+    assert ports == [str(tty)]
+    assert "found the pty board at %s" % tty in capsys.readouterr().err
+    # flash and erase need a ROM bootloader: a pty board is not taken for them
+    assert board.main(["erase", "--port", ""]) == 1
+    assert "no board found" in capsys.readouterr().err
 
 
 def test_check_config_cli(tmp_path):
