@@ -97,6 +97,14 @@ def main(argv=None):
     ap.add_argument("--out", help="file to write (default ca/HOST.pem)")
     ap.add_argument("--store", default=STORE, help="PEM bundle of trusted roots")
     a = ap.parse_args(argv)
+    if "://" in a.host:  # the config's url pasted whole: its host is meant
+        a.host = a.host.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+    if not re.fullmatch(r"[A-Za-z0-9.-]+", a.host or ""):
+        print("ca: %s: give the host of a config url, e.g. make ca HOST=ws.sinric.pro or "
+              "make ca HOST=dialogs.yango.com" % ("no host given" if not a.host else
+                                                  "%r is no host name" % a.host),
+              file=sys.stderr)
+        return 2
     out = pathlib.Path(a.out or "ca/%s.pem" % a.host)
     try:
         chain = served_chain(a.host, a.port)

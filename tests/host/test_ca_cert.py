@@ -88,3 +88,22 @@ def test_nothing_listening_is_one_line(capsys):
     err = capsys.readouterr().err
     assert err.startswith("ca: no certificate from localhost:%d" % port)
     assert len(err.strip().splitlines()) == 1
+
+
+def test_no_host_is_one_line_saying_what_to_give(capsys):
+    """`make ca` without HOST= printed OpenSSL's "ssl3 ext invalid servername" error."""
+    for bad in ("", "ws.sinric.pro/x y"):
+        assert ca_cert.main([bad]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("ca: ") and "make ca HOST=ws.sinric.pro" in err, err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_a_pasted_url_means_its_host(capsys):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    assert ca_cert.main(["wss://localhost:8443/path", "--port", str(port),
+                         "--out", "/dev/null"]) == 1
+    assert capsys.readouterr().err.startswith("ca: no certificate from localhost:%d" % port)
