@@ -234,4 +234,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C: the runs above cleaned up; no traceback
+        print("make mem: stopped (Ctrl-C)", file=sys.stderr)
+        sys.exit(130)

@@ -111,4 +111,8 @@ async def main(args):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--product", action="store_true", help="also the 50 s product-knob run")
-    asyncio.run(main(ap.parse_args()))
+    try:
+        asyncio.run(main(ap.parse_args()))
+    except KeyboardInterrupt:  # Ctrl-C: the runs above cleaned up; no traceback
+        print("make bench-sinric: stopped (Ctrl-C)", file=sys.stderr)
+        sys.exit(130)

@@ -4,6 +4,7 @@
     make yango-bench
 """
 
+import sys
 import tempfile
 
 from yango_rig import CAP, PROP, build_mpy, run_notifier
@@ -117,4 +118,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C: the runs above cleaned up; no traceback
+        print("make yango-bench: stopped (Ctrl-C)", file=sys.stderr)
+        sys.exit(130)

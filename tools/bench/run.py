@@ -743,4 +743,8 @@ if __name__ == "__main__":
     ap.add_argument("--json", default=str(ROOT / "build" / "bench.json"))
     ap.add_argument("--goals", action="store_true",
                     help="only the round trips and the request timeline: the goals table")
-    asyncio.run(main(ap.parse_args()))
+    try:
+        asyncio.run(main(ap.parse_args()))
+    except KeyboardInterrupt:  # Ctrl-C: the runs above cleaned up; no traceback
+        print("make bench: stopped (Ctrl-C)", file=sys.stderr)
+        sys.exit(130)
