@@ -38,8 +38,10 @@ PORT ?=
 CHIP ?=
 FIRMWARE ?=
 BAUD ?= 460800
-# Every target takes config.json when there is one, else the example, and says which.
-CONFIG ?= $(if $(wildcard config.json),config.json,config.example.json)
+# Every target takes config.json when there is one, else the example (the ESP8266 one with
+# CHIP=esp8266: the full example does not fit that chip), and says which.
+EXAMPLE_CONFIG = $(if $(filter esp8266,$(CHIP)),config.esp8266.example.json,config.example.json)
+CONFIG ?= $(if $(wildcard config.json),config.json,$(EXAMPLE_CONFIG))
 CONFIG_GIVEN = $(filter command line environment,$(origin CONFIG))
 NO_CONFIG_NOTE = $(if $(wildcard config.json),, (there is no config.json: the example's values))
 SAY_CONFIG = @echo "config: $(CONFIG)$(if $(CONFIG_GIVEN),,$(NO_CONFIG_NOTE))"

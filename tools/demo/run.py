@@ -2,7 +2,7 @@
 and the Yango callback double, each double a separate process (their own CLIs), playing a
 scripted scenario and narrating what every side saw.
 
-    python -m tools.demo.run [--heap 96wK] [--config tools/demo/config.json] [--echo]
+    python -m tools.demo.run [--heap 112wK] [--config tools/demo/config.json] [--echo]
 
 Exit status 0 when every step was observed at the board's pins, at the Sinric double and at
 the Yango double (with no protocol problem at either double); 1 with a FAILED line naming
