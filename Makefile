@@ -89,6 +89,9 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 test: venv lint syntax pytest mptest mptest-esp8266
+# Without the kit `make test` says so once: in pytest's summary (tests/conftest.py), one line
+# per skip reason; the kit and mptest-esp8266 steps of the same run stay quiet.
+test pytest: KIT_QUIET = 1
 
 # One config contract: the board's tables (firmware/config_fields.py, config_types.py) are the
 # truth; config.schema.json states the same fields, required ones, defaults and limits, and
@@ -121,7 +124,8 @@ mptest: venv mpy-lib
 # The unchanged firmware on the simulated board; the board's files live in build/sim/<name>.
 # CHIP=esp32|esp8266 picks the chip profile (default: the config's board.chip, else esp32);
 # esp8266 runs the frozen ESP8266-profile interpreter at 38K when the kit is there.
-sim: venv $(if $(filter esp8266,$(CHIP)),kit)
+sim: venv
+	$(if $(filter esp8266,$(CHIP)),@$(MAKE) --no-print-directory kit KIT_QUIET=1)
 	$(SAY_CONFIG)
 	$(BIN)/python -m tools.sim.run "$(CONFIG)" $(if $(CHIP),--chip $(CHIP)) \
 	  $(if $(HEAP_SIM),--heap $(HEAP_SIM))
@@ -132,7 +136,7 @@ clean:
 # The ESP8266-profile interpreter: MicroPython 1.28's unix port built 32-bit, float32, axTLS,
 # with manifest.py frozen in, from the source kit in ../shared/micropython (its README has the
 # build line). A user's clone has no kit: every run that needs it says so in one line and skips.
-KIT_TAR := ../shared/micropython/micropython-1.28.0-src.tar.xz
+KIT_TAR ?= ../shared/micropython/micropython-1.28.0-src.tar.xz
 KIT_DIR := build/micropython-1.28.0
 KIT_MP := $(KIT_DIR)/ports/unix/build-esp8266/micropython-esp8266
 KIT_MISSING := ESP8266-profile runs skipped: no MicroPython source kit at $(KIT_TAR) (it sits beside the repository only in CI and the project's own checkouts)
@@ -151,7 +155,7 @@ KIT_PATH := .frozen:$(MPY_TESTS):$(MPY_FAKES):$(MPY_TOOLS):tests/portable
 
 kit:
 	@if [ -f $(KIT_TAR) ]; then $(MAKE) --no-print-directory $(KIT_MP); \
-	else echo "$(KIT_MISSING)"; fi
+	else $(if $(KIT_QUIET),true,echo "$(KIT_MISSING)"); fi
 
 $(KIT_DIR)/.extracted: $(KIT_TAR)
 	rm -rf $(KIT_DIR) && mkdir -p build && tar xJf $(KIT_TAR) -C build/ && touch $@
@@ -204,7 +208,7 @@ mptest-esp8266: venv mpy-lib
 	@if [ -f $(KIT_TAR) ]; then $(MAKE) --no-print-directory $(KIT_MP) && \
 	  MP_HEAP=$(HEAP_ESP8266) MICROPYPATH=$(KIT_PATH) $(KIT_MP) -X heapsize=$(HEAP_ESP8266) \
 	    tests/mp_run.py; \
-	else echo "$(KIT_MISSING)"; fi
+	else $(if $(KIT_QUIET),true,echo "$(KIT_MISSING)"); fi
 
 # socat gives the deploy/config tests a pseudo-terminal board (a Debian package).
 socat:

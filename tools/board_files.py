@@ -39,7 +39,10 @@ ROOT_FILES = ("boot.py", "main.py")  # stay source: the board runs them by name
 SKIP_SUFFIXES = (".pyc", ".mpy", ".tmp")
 
 
-KIT_TAR = ROOT.parent / "shared" / "micropython" / "micropython-1.28.0-src.tar.xz"
+# KIT_TAR in the environment (as the Makefile takes it; relative to the root) points
+# elsewhere, e.g. at nothing, to see what a user's clone sees
+KIT_TAR = ROOT / (os.environ.get("KIT_TAR")
+                  or "../shared/micropython/micropython-1.28.0-src.tar.xz")
 KIT_BIN = ROOT / "build" / "micropython-1.28.0" / "ports" / "unix" / "build-esp8266" \
     / "micropython-esp8266"
 

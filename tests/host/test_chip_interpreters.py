@@ -2,6 +2,7 @@
 frozen ESP8266 build follows lib/ and firmware/, and the one-line skip on a user's clone."""
 import os
 import subprocess
+import sys
 import time
 
 import pytest
@@ -94,3 +95,18 @@ def test_the_quickstart_example_config_boots_on_the_default_esp32_profile():
         board.wait_for("app: running", timeout=60)
         assert board.heap == "112wK"
         assert not [ln for ln in board.lines if "MemoryError" in ln or "SAFE MODE" in ln]
+
+
+def test_a_users_clone_says_why_kit_tests_skip_in_one_line(tmp_path):
+    """A clone without ../shared: pytest's "-q" summary said only "6 skipped" (no reason), and
+    `make sim CHIP=esp8266` said it three times."""
+    env = dict(os.environ, KIT_TAR=str(tmp_path / "absent.tar.xz"))
+    r = subprocess.run([sys.executable, "-m", "pytest", "tests/host/test_chip_interpreters.py",
+                        "-k", "esp8266_profile_is or esp8266_profile_has"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=600)
+    kit = [ln for ln in r.stdout.splitlines() if "kit" in ln]
+    assert len(kit) == 1 and kit[0].startswith("skipped ") and "no MicroPython source kit" in \
+        kit[0], r.stdout
+    r = subprocess.run(["make", "-s", "--no-print-directory", "kit", "KIT_QUIET=1"], cwd=ROOT,
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout == "", r.stdout

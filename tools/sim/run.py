@@ -259,6 +259,7 @@ class SimBoard:
     """
 
     reply_timeout = 5.0
+    said_interp = False  # True: the caller already said why an esp8266 runs on the host one
 
     def __init__(self, config=None, *, config_text=None, board_dir=None, port=None,
                  preload=(), extra_path=(), knobs=None, env=None, heap=None, as_board=True,
@@ -334,7 +335,7 @@ class SimBoard:
         if self.chip not in PROFILES:
             raise ValueError("chip %r: the simulated board plays %s" % (self.chip,
                                                                         ", ".join(CHIPS)))
-        if self.interp is None and self.chip == "esp8266":
+        if self.interp is None and self.chip == "esp8266" and not self.said_interp:
             self._say(interpreter(self.chip)[2])
         self._mpy_path = compile_mpy()
         port = self._want_port if self._want_port is not None else self._config_port()
@@ -744,6 +745,7 @@ def main(argv=None):
     board_dir = Path(args.dir or ROOT / "build" / "sim" / Path(args.config).stem)
     board = SimBoard(Path(args.config), board_dir=board_dir, heap=args.heap, echo=True,
                      interp=mp, chip=chip, image=args.image)
+    board.said_interp = mp is None  # the line above said which interpreter and why
     print("[sim] %s profile: %s, heap %s" % (chip, mp.path.name if mp else "micropython",
                                              board.heap), flush=True)
     print("[sim] board filesystem %s; Ctrl-C stops; Python lines go to the board's REPL"
