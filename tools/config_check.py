@@ -127,7 +127,7 @@ def _schema_problems(schema, config):
                 allowed = list(e.schema.get("properties", {}))
             else:
                 dtype = e.instance.get("type")
-                if dtype not in _defs(schema):
+                if not isinstance(dtype, str) or dtype not in _defs(schema):
                     continue  # the bad type is reported on its own; its fields mean nothing yet
                 allowed = _type_fields(schema, dtype)
             for key in sorted(k for k in e.instance if k not in allowed):
@@ -169,7 +169,7 @@ def _schema_problems(schema, config):
 
 def _pin_fields(schema, dtype):
     """{field: 'in' | 'out'} for the GPIO fields of a device type."""
-    props = _defs(schema).get(dtype, {}).get("properties", {})
+    props = _defs(schema).get(dtype, {}).get("properties", {}) if isinstance(dtype, str) else {}
     kinds = {"#/$defs/output_gpio": "out", "#/$defs/input_gpio": "in"}
     return {k: kinds[v["$ref"]] for k, v in props.items() if v.get("$ref") in kinds}
 
@@ -178,6 +178,7 @@ def _rule_problems(schema, config, chip=None):
     out = []
     if chip is None and isinstance(config, dict) and isinstance(config.get("board"), dict):
         chip = config["board"].get("chip")  # the board refuses what its chip cannot do
+        chip = chip if isinstance(chip, str) else None  # a list there is the schema's to say
     devices = config.get("devices") if isinstance(config, dict) else None
     if not isinstance(devices, list):
         return out
@@ -497,12 +498,14 @@ def _chip_problems(config, chip):
     and frequencies, the watchdog, the pins' roles; and a board.chip naming another chip."""
     board = config.get("board") if isinstance(config, dict) else None
     want = board.get("chip") if isinstance(board, dict) else None
+    want = want if isinstance(want, str) else None  # any other type is the schema's to say
     out = []
     if chip and want in chips.CHIPS and want != chip:
         out.append(Problem("$.board.chip", "this config is for the %s, not the %s" % (want, chip),
                            "use a config written for this board"))
     chip = chip or (want if want in chips.CHIPS else None)
-    if chip not in chips.CHIPS or not isinstance(config.get("devices"), list):
+    if chip not in chips.CHIPS or not isinstance(config, dict) or \
+            not isinstance(config.get("devices"), list):
         return out
     try:
         for field, msg in chips.problems(config, chip):
@@ -513,27 +516,37 @@ def _chip_problems(config, chip):
     return out
 
 
+YIELD, REPLACE = "yield", "replace"  # how check()'s problem sources meet at a path
+
+
 def check(config, chip=None, schema=None):
     """Every problem in a parsed config; [] when it may be pushed. chip: the board's chip
     (else the config's board.chip)."""
     schema = schema or load_schema()
     chip = chip or config_chip(config)
-    blanks = whitespace_problems(config)
-    shadowed = {p.path for p in blanks}  # a pattern error there says less than ours
-    problems = blanks + [p for p in _schema_problems(schema, config) if p.path not in shadowed]
-    problems += _rule_problems(schema, config, chip)
-    seen = {p.path for p in problems}  # a pin already named by the rules above
-    problems += [p for p in _chip_problems(config, chip) if p.path not in seen]
-    placeholders = _placeholder_problems(config)
-    held = {p.path for p in placeholders}  # "a placeholder" says more than "the wrong form"
-    problems = [p for p in problems if p.path not in held] + placeholders
-    problems += _format_problems(config)
-    unique, seen = [], set()
+    # Each source in turn, with how it meets the problems found before it at the same path:
+    # YIELD drops its own there, REPLACE drops the earlier ones, None keeps both.
+    sources = (
+        (whitespace_problems(config), None),
+        (_schema_problems(schema, config), YIELD),  # a pattern error says less than "a space"
+        (_rule_problems(schema, config, chip), None),
+        (_chip_problems(config, chip), YIELD),  # a pin the rules above already named
+        (_placeholder_problems(config), REPLACE),  # says more than "the wrong form"
+        (_format_problems(config), None),
+    )
+    problems = []
+    for found, meet in sources:
+        if meet is YIELD:
+            earlier = {p.path for p in problems}
+            found = [p for p in found if p.path not in earlier]
+        elif meet is REPLACE:
+            mine = {p.path for p in found}
+            problems = [p for p in problems if p.path not in mine]
+        problems += found
+    unique = {}
     for p in problems:
-        if str(p) not in seen:
-            seen.add(str(p))
-            unique.append(p)
-    return unique
+        unique.setdefault(str(p), p)  # the first of equal lines, in order
+    return list(unique.values())
 
 
 def load(path, chip=None, warn=None):

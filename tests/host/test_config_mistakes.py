@@ -148,3 +148,31 @@ def test_check_config_prints_the_warnings(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     assert "warning: $.devices[0].relay: GPIO 12 on the esp32 (strapping pin (MTDI" in p.stdout
     assert p.stdout.rstrip().endswith("is valid for esp32")
+
+
+def _paths(node, pre=()):
+    items = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else ()
+    for k, v in items:
+        yield pre + (k,)
+        yield from _paths(v, pre + (k,))
+
+
+@pytest.mark.parametrize("wrong", [[], {}, None, [1], 2 ** 70])
+def test_every_field_of_the_wrong_type_is_a_problem_never_a_crash(wrong):
+    """`make check-config` (config, install) died with a TypeError traceback on a device
+    "type": [] or a "board": {"chip": []} (unhashable in the schema and chip lookups)."""
+    base = json.loads((ROOT / "config.example.json").read_text())
+    base["board"]["chip"] = "esp32"
+    for path in _paths(base):
+        c = copy.deepcopy(base)
+        node = c
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = wrong
+        for chip in (None, "esp8266"):
+            found = cc.check(c, chip)  # raises on a crash
+            cc.warnings(c, chip)
+            assert found, (path, wrong, chip)  # every field takes one type: this is not it
+    for whole in ([], "x", 3, {"devices": [3]}, {"wifi": []}):
+        assert cc.check(whole, "esp32")
