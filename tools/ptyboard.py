@@ -68,6 +68,28 @@ def power(board_dir, heap):
         sys.stdout.flush()
 
 
+def spawn_pty(port, cmd, cwd, env, stderr=False, session=False, wait_s=10):
+    """socat with a pseudo-terminal linked at `port` (a path; a stale link there is replaced)
+    and `cmd` on its other end (one string: socat's EXEC splits it on spaces, so no path in
+    it may hold one); returns the socat Popen once the link exists. stderr: cmd's stderr goes
+    to the terminal too. session: socat and cmd in a process group of their own (to stop them
+    together). RuntimeError when socat ends or the link is not there within wait_s seconds.
+    Also the bare-interpreter board of the host tests (tests/host/pty_board.py)."""
+    if os.path.lexists(port):
+        os.unlink(port)
+    proc = subprocess.Popen(
+        ["socat", "PTY,link=%s,raw,echo=0" % port,
+         "EXEC:%s,pty,raw,echo=0%s" % (cmd, ",stderr" if stderr else "")],
+        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=session)
+    deadline = time.monotonic() + wait_s
+    while not os.path.exists(port):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError("socat did not create %s" % port)
+        time.sleep(0.01)
+    return proc
+
+
 class PtyBoard:
     """The board as a process: start() makes the port, stop() pulls the cable."""
 
@@ -85,21 +107,11 @@ class PtyBoard:
             shutil.rmtree(self.dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         Path(self.port).parent.mkdir(parents=True, exist_ok=True)
-        if os.path.lexists(self.port):
-            os.unlink(self.port)
         env = dict(os.environ, PTY_BOARD_DIR=str(self.dir), PTY_BOARD_HEAP=self.heap)
-        # socat's EXEC splits on spaces: the paths travel in the environment instead
-        exe = "%s -m tools.ptyboard --power" % sys.executable
-        self.proc = subprocess.Popen(
-            ["socat", "PTY,link=%s,raw,echo=0" % self.port,
-             "EXEC:%s,pty,raw,echo=0,stderr" % exe],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)  # one process group: socat, the power loop, the interpreter
-        deadline = time.monotonic() + 10
-        while not os.path.exists(self.port):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("socat did not create %s" % self.port)
-            time.sleep(0.01)
+        # socat's EXEC splits on spaces: the paths travel in the environment instead; one
+        # process group: socat, the power loop, the interpreter
+        self.proc = spawn_pty(self.port, "%s -m tools.ptyboard --power" % sys.executable,
+                              ROOT, env, stderr=True, session=True)
         return self
 
     def stop(self):

@@ -15,10 +15,11 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 from mpy import MICROPYTHON, ROOT
+
+from tools.ptyboard import spawn_pty
 
 HERE = Path(__file__).resolve().parent
 MPREMOTE = ROOT / ".venv" / "bin" / "mpremote"
@@ -82,16 +83,7 @@ class PtyBoard:
             script = self.tmp / "ram_root.py"
             script.write_text(RAM_ROOT)
             cmd += " -i %s %s" % (script, self.fs)
-        if os.path.lexists(self.port):
-            os.unlink(self.port)
-        self.proc = subprocess.Popen(
-            ["socat", "PTY,link=%s,raw,echo=0" % self.port, "EXEC:%s,pty,raw,echo=0" % cmd],
-            cwd=self.dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not os.path.exists(self.port):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("socat did not create %s" % self.port)
-            time.sleep(0.01)
+        self.proc = spawn_pty(self.port, cmd, self.dir, env)
         return self
 
     def cut(self):

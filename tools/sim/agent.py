@@ -9,19 +9,11 @@ import time
 import dht
 import machine
 import network
+import sim_timers
 
 _T0 = time.ticks_ms()
 _ballast = None
 _repl = [False]  # True once main.py has returned
-
-
-async def _timers():
-    while True:
-        try:
-            machine.run_timers()
-        except Exception as e:  # noqa: BLE001 - a timer callback must not kill the board
-            print("sim: timer callback failed: %r" % (e,))
-        await asyncio.sleep_ms(10)
 
 
 class _Flag:
@@ -234,7 +226,7 @@ def _as_board(f0):
 def main(f0):
     """f0: gc.mem_free() before the simulator's own modules were loaded."""
     asyncio.ThreadSafeFlag = _Flag
-    asyncio.create_task(_timers())
+    asyncio.create_task(sim_timers.run("sim"))
     asyncio.create_task(_agent())
     print("sim: boot, reset cause %d" % machine.reset_cause())
     _as_board(f0)
@@ -254,6 +246,6 @@ def main(f0):
     print("sim: main.py returned; the REPL is free (Python lines on stdin)")
     # a board at the REPL runs no loop: the firmware's tasks stay stopped
     asyncio.new_event_loop()
-    asyncio.create_task(_timers())
+    asyncio.create_task(sim_timers.run("sim"))
     asyncio.create_task(_agent())
     asyncio.run(_idle())

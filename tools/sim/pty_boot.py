@@ -13,16 +13,7 @@ import os
 import select
 import sys
 
-import machine
-
-
-async def _timers():
-    while True:
-        try:
-            machine.run_timers()
-        except Exception as e:  # noqa: BLE001 - a timer callback must not kill the board
-            print("pty board: timer callback failed: %r" % (e,))
-        await asyncio.sleep_ms(10)
+import sim_timers
 
 
 async def _uart():
@@ -52,7 +43,7 @@ def _run(name):
         sys.print_exception(e)
 
 
-asyncio.create_task(_timers())
+asyncio.create_task(sim_timers.run("pty board"))
 asyncio.create_task(_uart())
 _run("boot.py")
 _run("main.py")
