@@ -42,6 +42,20 @@ RESET_EXIT = 75  # the fake machine.reset()'s fallback exit status
 QUICK_EXITS = 5  # interpreter deaths within a second in a row before the board gives up
 
 
+def reset_why(rc):
+    """The interpreter's exit status -> why the board reset, in the words of a board's log
+    ("exit -10" read like a crash: it is the fake machine.reset()'s SIGUSR1)."""
+    if rc in (-signal.SIGUSR1, RESET_EXIT):
+        return "machine.reset()"
+    if rc == -signal.SIGKILL:
+        return "watchdog"
+    if rc == 0:
+        return "the program ended (Ctrl-D or sys.exit)"
+    if rc < 0:
+        return "the interpreter died of signal %d" % -rc
+    return "the interpreter exited with status %d" % rc
+
+
 def power(board_dir, heap):
     """Runs ON the pseudo-terminal (socat's child): boot the interpreter, again after every
     reset. Never returns while the port is open."""
@@ -64,7 +78,7 @@ def power(board_dir, heap):
             cause = WDT_RESET
         else:  # machine.reset() (SIGUSR1 or RESET_EXIT), Ctrl-D, a crash: a reset as on an ESP
             cause = SOFT_RESET
-        sys.stdout.write("\r\npty board: reset (exit %s)\r\n" % rc)
+        sys.stdout.write("\r\npty board: reset (%s)\r\n" % reset_why(rc))
         sys.stdout.flush()
 
 

@@ -99,3 +99,15 @@ def test_check_config_cli(tmp_path):
     p = subprocess.run([sys.executable, "-m", "tools.board", "check-config", str(good)], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr  # runs as a plain script too
+
+
+def test_the_pty_board_says_why_it_reset_in_words():
+    """It printed "pty board: reset (exit -10)" after every machine.reset(), like a crash."""
+    import signal
+
+    from tools import ptyboard
+
+    assert ptyboard.reset_why(-signal.SIGUSR1) == "machine.reset()"
+    assert ptyboard.reset_why(ptyboard.RESET_EXIT) == "machine.reset()"
+    assert ptyboard.reset_why(-signal.SIGKILL) == "watchdog"
+    assert "status 3" in ptyboard.reset_why(3) and "signal 11" in ptyboard.reset_why(-11)
