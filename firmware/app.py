@@ -69,8 +69,9 @@ class App:
     ctx.uptime_s(), ctx.errors (the last log lines that tell of a problem)
     """
 
-    def __init__(self, config, counter, boot_count):
+    def __init__(self, config, counter, boot_count, stable_s=120):
         self.config = config
+        self._stable_s = stable_s  # a run this long clears the crash count (safemode)
         self.log = log
         self.services = {}
         self.clock = self.wifi = self.hw = self.store = self.watchdog = self.led = None
@@ -202,8 +203,6 @@ class App:
 
     async def _monitor(self):
         """Status LED, watchdog check-in, and the stable-run mark of the crash counter."""
-        from firmware import safemode
-
         clock = self.clock
         t0 = last = clock.ticks_ms()
         stable = False
@@ -232,10 +231,10 @@ class App:
                     if getattr(s, "connected", True) is False:
                         down = True
                 self.led.set("cloud_down" if down else "online")
-            if not stable and self.clock.since(t0) >= safemode.STABLE_S * 1000:
+            if not stable and self.clock.since(t0) >= self._stable_s * 1000:
                 stable = True
                 self._counter.clear()
-                log("app: stable for %d s; crash count cleared" % safemode.STABLE_S)
+                log("app: stable for %d s; crash count cleared" % self._stable_s)
             await asyncio.sleep_ms(MONITOR_MS)
 
     def _flush(self):
@@ -299,54 +298,6 @@ def _hostname_setter(network, wlan):
     return lambda h: wlan.config(dhcp_hostname=h)
 
 
-def _load_config():
-    """(the validated config, None); (None, the error) when the board has no usable Wi-Fi
-    settings (the setup access point follows); (None, None) once the config-error idle has
-    started."""
-    global mode
-    from firmware import config
-
-    try:
-        return config.load(CONFIG_PATH), None
-    except Exception as e:  # noqa: BLE001 - ConfigError, or MemoryError on a huge file
-        if needs_setup(e):
-            return None, e
-        from firmware import idle
-
-        mode = "config_error"
-        idle.config_error(e)  # while firmware.config (and its ConfigError) is loaded
-        return None, None
-    finally:
-        # used once: give the RAM back (MicroPython raises KeyError for a missing attribute)
-        for name in ("firmware.config", "firmware.config_types", "firmware.config_fields",
-                     "firmware.chips", "net.url"):
-            sys.modules.pop(name, None)
-            pkg, _, sub = name.rpartition(".")
-            try:
-                delattr(sys.modules[pkg], sub)
-            except (AttributeError, KeyError):
-                pass
-        gc.collect()
-
-
-def _banner(cfg, machine):
-    from firmware import banner
-
-    try:
-        for line in banner.lines(cfg, machine):
-            log(line)
-    except Exception as e:  # noqa: BLE001 - a banner never stops a boot
-        log("boot: banner failed: %r" % (e,))
-    finally:
-        import firmware
-
-        sys.modules.pop("firmware.banner", None)
-        try:
-            delattr(firmware, "banner")
-        except (AttributeError, KeyError):
-            pass
-
-
 def needs_setup(error):
     """True when a config.load() error means the board has no Wi-Fi settings to use: no
     config.json at all, or its wifi section missing or invalid. A file that is there but
@@ -354,30 +305,6 @@ def needs_setup(error):
     user pushed."""
     msg = str(error)
     return msg == CONFIG_PATH + ": not found" or msg.startswith("wifi")
-
-
-def button_held(pin):
-    """True when `pin` (a machine.Pin input with pull-up) reads low for 20 samples 10 ms
-    apart (a bounce or a floating line is not a press)."""
-    for _ in range(20):
-        if pin.value():
-            return False
-        time.sleep_ms(10)
-    return True
-
-
-def _setup_reason(cfg, err):
-    """Why this boot runs the setup access point instead of the app, or None. Imports
-    nothing: a normal boot must not pay for the setup page."""
-    if cfg is None:
-        return "there are no usable Wi-Fi settings (%s)" % (err,) if err else None
-    pin = cfg["board"].get("setup_button")
-    if pin is not None:
-        import machine
-
-        if button_held(machine.Pin(pin, machine.Pin.IN, machine.Pin.PULL_UP)):
-            return "GPIO %d was held at boot" % pin
-    return None
 
 
 def _reset_after(delay_s, wdt):
@@ -394,49 +321,17 @@ def _reset_after(delay_s, wdt):
 def main(services=None):
     """Start the board. services defaults to SERVICES."""
     global mode, app
-    import machine
+    from firmware import startup
 
-    from firmware import safemode
-
-    user, wdt = safemode.causes(sys.platform, machine)
-    counter = safemode.counter()
-    stored, last = counter.read()
-    n, note = safemode.decide(stored, machine.reset_cause(), user, wdt)
-    if note:
-        last = note
-        log("app: the watchdog reset the board")
-    if n == 0 and stored:
-        counter.clear()
-    if safemode.in_safe_mode(n):
-        from firmware import idle
-
-        mode = "safe_mode"
-        idle.safe_mode(n, last, CONFIG_PATH)
+    booted = startup.boot(sys.modules[__name__])
+    # boot-only code (the safe-mode decision, the config check, the banner, the setup boot)
+    # gives its RAM back; the counter's class lives on in firmware.crash_counter
+    startup = None
+    _forget("firmware.startup", "firmware.safemode")
+    if booted is None:
         return
-    if n:
-        log("app: quick restart %d of %d before safe mode (last: %s)"
-            % (n, safemode.CRASH_LIMIT, last or "unknown"))
-    cfg, err = _load_config()
-    reason = _setup_reason(cfg, err)
-    if reason:
-        from firmware import setup_ap
-
-        mode = "setup"
-        try:
-            setup_ap.setup_boot(counter, n, last, reason, log, (HTTP_PORT, DNS_PORT))
-        except KeyboardInterrupt:
-            mode = "stopped"
-            log("app: stopped by Ctrl-C; the REPL is free")
-        except Exception as e:  # noqa: BLE001 - a crash of the setup boot: counted, restart
-            log("app: crashed: %r" % (e,))
-            sys.print_exception(e)
-            _reset_after(RESTART_DELAY_S, None)
-        return
-    if cfg is None:
-        return
-    _banner(cfg, machine)
-    counter.write(n + 1, last)
-    app = App(cfg, counter, n)
+    cfg, counter, n, stable_s = booted
+    app = App(cfg, counter, n, stable_s)
     try:
         if services is None:
             services = SERVICES
@@ -457,3 +352,16 @@ def main(services=None):
         _reset_after(RESTART_DELAY_S, app._wdt)
     except KeyboardInterrupt:
         log("app: restart cancelled; the REPL is free")
+
+
+def _forget(*names):
+    """Unload modules used once: their RAM comes back, a later import loads them afresh.
+    MicroPython raises KeyError for a missing attribute."""
+    for name in names:
+        sys.modules.pop(name, None)
+        pkg, _, sub = name.rpartition(".")
+        try:
+            delattr(sys.modules[pkg], sub)
+        except (AttributeError, KeyError):
+            pass
+    gc.collect()

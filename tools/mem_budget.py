@@ -17,7 +17,7 @@ from tools.sim.run import compile_mpy
 
 # Boot order of the product firmware (firmware/app.py, then firmware/services.py).
 STACKS = {
-    "boot": ["firmware", "firmware.app", "firmware.safemode"],
+    "boot": ["firmware", "firmware.app", "firmware.crash_counter"],
     "runtime": ["clock", "firmware.persist", "firmware.status_led", "firmware.watchdog",
                 "firmware.wifi", "firmware.services"],
     "devices": ["firmware.devices", "firmware.hardware", "firmware.inputs",
