@@ -100,6 +100,9 @@ class WebSocket:
     def __init__(self, max_size=4096):
         self.max_size = max_size
         self.on_pong = None  # callable(payload bytes), for the keep-alive owner
+        # callable(), called when recv() finds nothing buffered and is about to wait for the
+        # next frame: the owner's idle point (not between frames that came together)
+        self.on_idle = None
         self.closed = False
         self.close_code = None
         self.close_reason = ""
@@ -168,6 +171,8 @@ class WebSocket:
         while True:
             b = s.read(2 - len(got))
             if b is None:
+                if not got and self.on_idle is not None:
+                    self.on_idle()
                 await self._raw.readinto(_NOTHING)  # reads 0 bytes: only waits
                 continue
             if not b:
@@ -185,6 +190,8 @@ class WebSocket:
                 if self._raw is None:
                     hdr = self._now(2)
                     if len(hdr) < 2:
+                        if not hdr and self.on_idle is not None:
+                            self.on_idle()
                         hdr = await self._rest(2, hdr, None)
                 else:
                     hdr = await self._head()

@@ -279,6 +279,10 @@ class SinricClient:
             self._down.set()
 
     async def _reader(self, ws):
+        if _MP:
+            # a collection at each idle point keeps the small heap unfragmented; not between
+            # requests that came together (ten in flight), where it would hold up the next
+            ws.on_idle = gc.collect
         try:
             while True:
                 raw = await ws.recv()
@@ -289,8 +293,6 @@ class SinricClient:
                 if self.dispatch.handle(raw, ws.buffer()) is not None:
                     await ws.send_buffer()
                 raw = None
-                if _MP:
-                    gc.collect()  # idle point: keeps the small heap unfragmented
         except Exception as e:
             self._end(e)
 

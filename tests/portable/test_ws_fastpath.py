@@ -208,3 +208,15 @@ def test_text_frame_carries_the_utf8_bytes():
     assert frame[1] == 0x80 | 126 and (frame[2] << 8 | frame[3]) == len(data)
     mask(frame, bytes(frame[4:8]), 8)
     assert bytes(frame[8:]) == data
+
+
+def test_idle_hook_runs_only_when_nothing_is_buffered():
+    # Two frames came together, the third after a wait: the owner's idle point (the
+    # client's collection) comes once, before the wait, not between the first two.
+    idle = []
+    ws = ws_with(Sock(server_frame(b"a") + server_frame(b"b")), Reader(server_frame(b"c")))
+    ws.decode_text = False
+    ws.on_idle = lambda: idle.append(1)
+    assert asyncio.run(ws.recv()) == b"a" and idle == []
+    assert asyncio.run(ws.recv()) == b"b" and idle == []
+    assert asyncio.run(ws.recv()) == b"c" and idle == [1]
