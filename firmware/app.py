@@ -55,7 +55,8 @@ def log(msg):
 
 class App:
     """The running firmware, and the context (ctx) every service factory gets:
-    ctx.config    the validated config.json, defaults filled in
+    ctx.config    the validated config.json, defaults filled in; for the factories only:
+                  released once they have run (None then), so its RAM comes back
     ctx.clock     lib/clock.Clock: the one tick source and the owner of Unix time
     ctx.time      firmware.timekeeper.TimeKeeper: feeds ctx.clock (RTC, SNTP)
     ctx.wifi      firmware.wifi.Wifi: .state .online .is_online() .up .down .subscribe(cb)
@@ -84,6 +85,9 @@ class App:
         self.errors = errors
         self._portal = None
         self.ports = (HTTP_PORT, DNS_PORT)  # the board's own pages and the setup DNS
+        s = config.get("sinric")
+        self._version = s["firmware_version"] if s else None
+        self._setup_after_ms = config["wifi"]["setup_after_s"] * 1000
 
     # -- for services ----------------------------------------------------------------------
     def task(self, coro):
@@ -125,9 +129,8 @@ class App:
             d["ip"] = ip
         if mac:
             d["mac"] = mac
-        s = self.config.get("sinric")
-        if s:
-            d["firmwareVersion"] = s["firmware_version"]
+        if self._version:
+            d["firmwareVersion"] = self._version
         return d
 
     # -- the run ---------------------------------------------------------------------------
@@ -186,6 +189,8 @@ class App:
                 run = getattr(obj, "run", None)
                 asyncio.create_task(run() if run is not None else obj)
                 _watch(wd, name, obj)
+        # every factory has read what it needs: the config (3-4 KB on a 4-device board) goes
+        self.config = board = w = None
         # the RTC's time (after a soft reset) before any task runs; after the factories, so
         # the short-lived date code it loads leaves no hole between their long-lived objects
         self.time.start()
@@ -207,7 +212,7 @@ class App:
         t0 = last = clock.ticks_ms()
         stable = False
         offline_ms = 0
-        setup_after_ms = self.config["wifi"]["setup_after_s"] * 1000
+        setup_after_ms = self._setup_after_ms
         while True:
             now = clock.ticks_ms()
             step = clock.since(last, now)  # one pass: far below the tick wrap
@@ -330,8 +335,8 @@ def main(services=None):
     _forget("firmware.startup", "firmware.safemode")
     if booted is None:
         return
-    cfg, counter, n, stable_s = booted
-    app = App(cfg, counter, n, stable_s)
+    app = App(*booted)
+    booted = None  # the app releases the config after its factories: hold no copy here
     try:
         if services is None:
             services = SERVICES

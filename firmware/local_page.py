@@ -114,7 +114,7 @@ class LocalPage:
             st = {}
             for _, inst, v in d.yango_state():
                 st[inst] = v
-            devs.append({"name": d.name, "type": d.cfg["type"], "state": st,
+            devs.append({"name": d.name, "type": d.type, "state": st,
                          "actions": [c[0] for c in CONTROLS if hasattr(d, "do_" + c[0])]})
         clouds = {}
         for name in ("sinric", "yango"):

@@ -90,6 +90,10 @@ class Devices:
         ctx.log("devices: %s" % ", ".join(d.name for d in self.all))
 
     async def run(self):
+        # Runs once every factory has built and declared the devices (tasks start only
+        # then): a device's config entry is not needed any more, its RAM comes back.
+        for d in self.all:
+            d.cfg = None
         for d in self.all:
             for coro in d.tasks():
                 asyncio.create_task(coro)

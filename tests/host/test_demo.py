@@ -50,6 +50,8 @@ def test_demo_observes_every_step_and_stops_everything(tmp_path):
     assert all(_gone(p) for p in pids)
     for name in ("sinric.log", "yango.log", "board.log"):
         assert (tmp_path / name).read_text().strip()
+    # the handshake still names the firmware version once the app released its config
+    assert "firmwareVersion=1.0.0" in (tmp_path / "sinric.log").read_text()
 
 
 def test_ctrl_c_stops_every_process():

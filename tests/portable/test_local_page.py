@@ -23,7 +23,7 @@ class Dev:
     real types are driven through the page on the simulated board (tests/host)."""
 
     def __init__(self, name, type_, out):
-        self.name, self.cfg, self.out = name, {"type": type_}, out
+        self.name, self.type, self.out = name, type_, out
         self.on, self.level = False, 100
 
     def handle(self, action, value, instance_id=None):
