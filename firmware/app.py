@@ -148,7 +148,6 @@ class App:
         from clock import Clock
 
         from firmware.persist import StateStore
-        from firmware.status_led import StatusLed
         from firmware.timekeeper import TimeKeeper
         from firmware.watchdog import Watchdog
         from firmware.wifi import Wifi
@@ -163,8 +162,13 @@ class App:
         self.watchdog = wd = Watchdog(self._wdt, log, clock)
         wd.feed()
         pin = board.get("status_led")
-        self.led = StatusLed(None if pin is None else machine.Pin(pin, machine.Pin.OUT),
-                             board["status_led_active_low"], clock)
+        if pin is None:  # no LED to drive: its module, object and task would be RAM for nothing
+            self.led = _Status()
+        else:
+            from firmware.status_led import StatusLed
+
+            self.led = StatusLed(machine.Pin(pin, machine.Pin.OUT),
+                                 board["status_led_active_low"], clock)
         self.led.set("connecting")
         self.store = StateStore(STATE_PATH, board["state_write_interval_s"], log, clock)
         self.store.load()
@@ -189,6 +193,9 @@ class App:
                 run = getattr(obj, "run", None)
                 asyncio.create_task(run() if run is not None else obj)
                 _watch(wd, name, obj)
+        # the wiring is boot-only (the product's firmware.services): its RAM comes back
+        services = factory = obj = run = None
+        _forget("firmware.services")
         # every factory has read what it needs: the config (3-4 KB on a 4-device board) goes
         self.config = board = w = None
         # the RTC's time (after a soft reset) before any task runs; after the factories, so
@@ -197,9 +204,11 @@ class App:
         gc.collect()
         wd.watch("app", TASK_LIMIT_MS)
         wd.watch("wifi", TASK_LIMIT_MS)
-        for coro in (wd.run(), self.wifi.run(wd), self.led.run(), self.store.run(),
-                     self.time.run(), self._monitor()):
+        for coro in (wd.run(), self.wifi.run(wd), self.store.run(), self.time.run(),
+                     self._monitor()):
             asyncio.create_task(coro)
+        if pin is not None:
+            asyncio.create_task(self.led.run())
         gc.collect()
         mode = "running"
         log("app: running %d service(s), %d bytes free" % (len(self.services), gc.mem_free()))
@@ -256,6 +265,16 @@ class App:
         sys.print_exception(e)
         self._counter.write(self._counter.read()[0], repr(e))
         self._flush()
+
+
+class _Status:
+    """The status a LED would show (firmware.status_led states), on a board without one
+    (board.status_led null): kept for the REPL and the simulator; nothing to drive."""
+
+    state = "off"
+
+    def set(self, state):
+        self.state = state
 
 
 def _watch(wd, name, obj):
@@ -342,7 +361,9 @@ def main(services=None):
             services = SERVICES
             if not services:
                 from firmware.services import SERVICES as services
-        asyncio.run(app.run(services))
+        coro = app.run(services)
+        services = None  # held by the app's run only until its factories have run
+        asyncio.run(coro)
     except KeyboardInterrupt:
         mode = "stopped"
         app._flush()

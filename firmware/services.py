@@ -1,103 +1,41 @@
 # The services app.py runs (its SERVICES seam): the devices, the Sinric Pro client and the
-# Yango notifier, and the sink that carries what devices do to both clouds and to flash.
+# Yango notifier, wired to the sink that carries what devices do to both clouds and to flash
+# (firmware/sink.py). Boot-only: the app unloads this module once the factories have run.
 # A cloud that is not configured costs nothing: its modules are never imported.
-import asyncio
 import gc
 
-# Why a device changes, for its log line; devices set out.cause (firmware/devices/base.py).
-SCHEDULE = "schedule"
+from firmware.sink import Devices, Out, change_line, via_sinric
 
 
-def change_line(name, old, new, cause):
-    """'lamp: on off -> on (button)' from two saved() dicts (old may be None); None when no
-    value differs. Built only on a change, never on a polling path."""
-    parts = []
-    for k in new:
-        o = old.get(k) if old else None
-        v = new[k]
-        if o != v or old is None:
-            parts.append("%s %s -> %s" % (k, _shown(k, o), _shown(k, v)) if old is not None
-                         and k in old else "%s %s" % (k, _shown(k, v)))
-    if not parts:
-        return None
-    return "%s: %s (%s)" % (name, ", ".join(parts), cause)
+def devices(ctx):
+    """Every configured device, built in config order (power-on levels are set here, before
+    Wi-Fi starts): a firmware.sink.Devices."""
+    from firmware.devices import DEVICE_TYPES
+    from firmware.hardware import Hardware
 
-
-def _shown(key, v):
-    if v is True or v is False:
-        return ("on" if v else "off") if key == "on" else ("yes" if v else "no")
-    return str(v)
-
-
-class Out:
-    """What devices call (the `out` of the device contract). Routes to whichever clouds
-    exist at call time; drops what has nowhere to go. `cause` says why the next change
-    happens (set around a Sinric request, an input edge, a poll)."""
-
-    def __init__(self, ctx):
-        self._ctx = ctx
-        self.cause = SCHEDULE
-        self.last = {}  # device name -> its saved() as last logged (the "old" of a change)
-
-    def sinric(self, dev, action, value, cause="PHYSICAL_INTERACTION", instance_id=None):
-        client = self._ctx.services.get("sinric")
-        if client is not None and dev.sinric_id:
-            client.event(dev.sinric_id, action, value, cause, instance_id)
-
-    def yango(self, dev, type_, instance, value):
-        notifier = self._ctx.services.get("yango")
-        if notifier is not None and dev.yango_id:
-            notifier.report(dev.yango_id, type_, instance, value)
-
-    def changed(self, dev):
+    hw = Hardware(clock=ctx.clock, log=ctx.log)
+    out = Out(ctx)
+    ds = Devices(out)
+    for cfg in ctx.config["devices"]:
+        cls = DEVICE_TYPES[cfg["type"]]
+        saved = ctx.store.get(cfg["name"])
+        dev = cls(cfg, hw, out, saved)
+        ds.all.append(dev)
+        # the state each output starts in, and from what (as saved before the reset)
+        cause = "power-on " + cfg.get("power_on", "off")
         new = dev.saved()
-        line = change_line(dev.name, self.last.get(dev.name), new, self.cause)
+        line = change_line(dev.name, saved, new, cause) or change_line(dev.name, None, new,
+                                                                       cause)
         if line:
-            self._ctx.log(line)
-        self.last[dev.name] = new
-        self._ctx.store.put(dev.name, new)
-
-
-class Devices:
-    """Every configured device, built in config order (power-on levels are set here,
-    before Wi-Fi starts), and their input/poll tasks."""
-
-    def __init__(self, ctx):
-        from firmware.devices import DEVICE_TYPES
-        from firmware.hardware import Hardware
-
-        hw = Hardware(clock=ctx.clock, log=ctx.log)
-        self.out = out = Out(ctx)
-        self.all = []
-        for cfg in ctx.config["devices"]:
-            cls = DEVICE_TYPES[cfg["type"]]
-            saved = ctx.store.get(cfg["name"])
-            dev = cls(cfg, hw, out, saved)
-            self.all.append(dev)
-            # the state each output starts in, and from what (as saved before the reset)
-            cause = "power-on " + cfg.get("power_on", "off")
-            new = dev.saved()
-            line = change_line(dev.name, saved, new, cause) or change_line(dev.name, None, new,
-                                                                           cause)
-            if line:
-                ctx.log(line)
-            out.last[dev.name] = new
-            gc.collect()
-        # The type registry is only needed to build them: give its RAM back. The classes live
-        # on in their own modules; a later import of firmware.devices starts a fresh registry.
-        DEVICE_TYPES = cls = None
-        _unload("firmware", "devices")
-        ctx.log("devices: %s" % ", ".join(d.name for d in self.all))
-
-    async def run(self):
-        # Runs once every factory has built and declared the devices (tasks start only
-        # then): a device's config entry is not needed any more, its RAM comes back.
-        for d in self.all:
-            d.cfg = None
-        for d in self.all:
-            for coro in d.tasks():
-                asyncio.create_task(coro)
-        await asyncio.Event().wait()  # the tasks run for ever; this keeps the service alive
+            ctx.log(line)
+        out.last[dev.name] = new
+        gc.collect()
+    # The type registry is only needed to build them: give its RAM back. The classes live
+    # on in their own modules; a later import of firmware.devices starts a fresh registry.
+    DEVICE_TYPES = cls = None
+    _unload("firmware", "devices")
+    ctx.log("devices: %s" % ", ".join(d.name for d in ds.all))
+    return ds
 
 
 def _unload(package, name):
@@ -109,10 +47,6 @@ def _unload(package, name):
     except (AttributeError, KeyError):  # MicroPython raises KeyError for a missing attribute
         pass
     gc.collect()
-
-
-def devices(ctx):
-    return Devices(ctx)
 
 
 def sinric(ctx):
@@ -130,32 +64,9 @@ def sinric(ctx):
                           log=ctx.log, cadata=cadata)
     out = ctx.services["devices"].out
     for d in devs:
-        client.dispatch.on_request(d.sinric_id, _via_sinric(client.dispatch, out, d.handle))
-    client.dispatch.health = lambda: _health(ctx)
+        client.dispatch.on_request(d.sinric_id, via_sinric(client.dispatch, out, d.handle))
+    client.dispatch.health = out.health
     return client
-
-
-def _via_sinric(dispatch, out, handle):
-    """The device's request handler, with the request's sender as the cause of a change."""
-    def h(action, value, instance_id):
-        who = dispatch.request_client
-        out.cause = "Sinric request from " + who if who else "Sinric request"
-        try:
-            return handle(action, value, instance_id)
-        finally:
-            out.cause = SCHEDULE
-
-    return h
-
-
-def _health(ctx):
-    # uptime and freeHeap come from the client itself (uptime wrap-safe, from the clock);
-    # only the board knows the radio and the clock's source.
-    rssi = ctx.wifi.rssi()
-    r = {"clock": ctx.clock.name}  # where the time came from: sntp, sinric, rtc
-    if rssi:
-        r["wifiRSSI"] = rssi
-    return r
 
 
 def yango(ctx):

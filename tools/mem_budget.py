@@ -19,7 +19,7 @@ from tools.sim.run import compile_mpy
 STACKS = {
     "boot": ["firmware", "firmware.app", "firmware.crash_counter"],
     "runtime": ["clock", "firmware.persist", "firmware.status_led", "firmware.watchdog",
-                "firmware.wifi", "firmware.services"],
+                "firmware.wifi", "firmware.services", "firmware.sink"],
     "devices": ["firmware.devices", "firmware.hardware", "firmware.inputs",
                 "firmware.devices.base", "firmware.devices.switch", "firmware.devices.dimmer",
                 "firmware.devices.sensors", "firmware.devices.temperature"],

@@ -93,7 +93,7 @@ class Device:
     poll_ms = 0  # > 0: tasks() includes a loop calling self.poll() every poll_ms
 
     def __init__(self, cfg, hw, out):
-        self.cfg = cfg  # while it is built and declared: firmware.services releases it then
+        self.cfg = cfg  # while it is built and declared: firmware.sink.Devices.run releases it
         self.type = cfg.get("type")
         self.hw = hw
         self.out = out

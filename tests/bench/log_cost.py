@@ -1,9 +1,9 @@
 # What a state-change log line costs on MicroPython (make bench-log): bytes allocated to build
 # the line for a switch and for a light, next to a saved() dict for scale. Built only when an
-# output changes (firmware/services.change_line), never on a polling path. Figures, not a test.
+# output changes (firmware/sink.change_line), never on a polling path. Figures, not a test.
 import gc
 
-from firmware.services import change_line
+from firmware.sink import change_line
 
 
 def cost(name, old, new, cause):

@@ -1,0 +1,100 @@
+# What the running devices report through (the `out` of the device contract) and the
+# Devices service that runs them: resident for the whole run. The wiring that builds them
+# (firmware/services.py) is boot-only: the app unloads it once its factories have run.
+import asyncio
+
+# Why a device changes, for its log line; devices set out.cause (firmware/devices/base.py).
+SCHEDULE = "schedule"
+
+
+def change_line(name, old, new, cause):
+    """'lamp: on off -> on (button)' from two saved() dicts (old may be None); None when no
+    value differs. Built only on a change, never on a polling path."""
+    parts = []
+    for k in new:
+        o = old.get(k) if old else None
+        v = new[k]
+        if o != v or old is None:
+            parts.append("%s %s -> %s" % (k, _shown(k, o), _shown(k, v)) if old is not None
+                         and k in old else "%s %s" % (k, _shown(k, v)))
+    if not parts:
+        return None
+    return "%s: %s (%s)" % (name, ", ".join(parts), cause)
+
+
+def _shown(key, v):
+    if v is True or v is False:
+        return ("on" if v else "off") if key == "on" else ("yes" if v else "no")
+    return str(v)
+
+
+class Out:
+    """What devices call (the `out` of the device contract). Routes to whichever clouds
+    exist at call time; drops what has nowhere to go. `cause` says why the next change
+    happens (set around a Sinric request, an input edge, a poll)."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+        self.cause = SCHEDULE
+        self.last = {}  # device name -> its saved() as last logged (the "old" of a change)
+
+    def sinric(self, dev, action, value, cause="PHYSICAL_INTERACTION", instance_id=None):
+        client = self._ctx.services.get("sinric")
+        if client is not None and dev.sinric_id:
+            client.event(dev.sinric_id, action, value, cause, instance_id)
+
+    def yango(self, dev, type_, instance, value):
+        notifier = self._ctx.services.get("yango")
+        if notifier is not None and dev.yango_id:
+            notifier.report(dev.yango_id, type_, instance, value)
+
+    def health(self):
+        """The board's part of a Sinric health report (dispatch.health): the radio and the
+        clock's source; uptime and freeHeap come from the client itself."""
+        ctx = self._ctx
+        rssi = ctx.wifi.rssi()
+        r = {"clock": ctx.clock.name}  # where the time came from: sntp, sinric, rtc
+        if rssi:
+            r["wifiRSSI"] = rssi
+        return r
+
+    def changed(self, dev):
+        new = dev.saved()
+        line = change_line(dev.name, self.last.get(dev.name), new, self.cause)
+        if line:
+            self._ctx.log(line)
+        self.last[dev.name] = new
+        self._ctx.store.put(dev.name, new)
+
+
+class Devices:
+    """Every configured device (.all, in config order; built by firmware.services.devices)
+    and the sink they report through (.out); run() starts their input and poll tasks."""
+
+    def __init__(self, out):
+        self.out = out
+        self.all = []
+
+    async def run(self):
+        # Runs once every factory has built and declared the devices (tasks start only
+        # then): a device's config entry is not needed any more, its RAM comes back.
+        for d in self.all:
+            d.cfg = None
+        for d in self.all:
+            for coro in d.tasks():
+                asyncio.create_task(coro)
+        await asyncio.Event().wait()  # the tasks run for ever; this keeps the service alive
+
+
+def via_sinric(dispatch, out, handle):
+    """The device's request handler, with the request's sender as the cause of a change."""
+    def h(action, value, instance_id):
+        who = dispatch.request_client
+        out.cause = "Sinric request from " + who if who else "Sinric request"
+        try:
+            return handle(action, value, instance_id)
+        finally:
+            out.cause = SCHEDULE
+
+    return h
+
