@@ -153,6 +153,14 @@ def describe(info):
         v, info["platform"], info["machine"] or "?", mpy & 0xFF, (mpy >> 8) & 3, arch)
 
 
+def has_frozen_firmware(link):
+    """True when the board's image has our firmware frozen in: help('modules') lists the
+    frozen modules by path, e.g. firmware/app (py/builtinhelp.c; on in both ESP ports, whose
+    mpconfigport.h set MICROPY_CONFIG_ROM_LEVEL_EXTRA_FEATURES, which turns on
+    MICROPY_PY_BUILTINS_HELP_MODULES in py/mpconfig.h)."""
+    return "firmware/app" in link.run(["exec", "help('modules')"]).split()
+
+
 def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print,
            frozen=False):
     """Bring the board behind `link` up to date with `root`; returns the plan that ran.
@@ -160,6 +168,12 @@ def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print
     and :lib/ and :firmware/ are emptied (files there would shadow or duplicate the frozen
     ones: '' comes before '.frozen' on the ports' sys.path)."""
     root = Path(root)
+    if frozen and not dry_run and not has_frozen_firmware(link):
+        raise DeployError("FROZEN=1, but the MicroPython on %s has no firmware frozen in "
+                          "(help('modules') lists no firmware/app): removing :lib and "
+                          ":firmware would leave it nothing to run. Flash the image `make "
+                          "firmware` built first (make flash FIRMWARE=images/<BOARD>.bin), or "
+                          "deploy without FROZEN=1" % link.port)
     prune = prune or frozen
     targets = [target_of(r, compiled) for r in frozen_aware_files(root, frozen)]
     forms = [f for f in (other_form(t) for t in targets) if f]

@@ -233,3 +233,31 @@ def test_deploy_onto_littlefs_and_fat_roots(tmp_path, fs):
         assert b.files() == {t: sha for t, (_, sha) in built.items()}
         out = b.mpremote("exec", "import clock, firmware; print(clock.EXTRA, clock.__file__)")
         assert out.stdout.split() == ["2", "/lib/clock.mpy"]
+
+
+def test_frozen_deploy_refuses_a_board_without_the_frozen_firmware(tmp_path, board):
+    """`make deploy FROZEN=1` on a board running a stock image removed :lib and :firmware and
+    said "done": the board was left with nothing to run. It now asks the board first."""
+    root = project(tmp_path)
+    link = Link(board.port, resume=True)
+    deploy.deploy(link, root, log=quiet)
+    before = board.files()
+    with pytest.raises(deploy.DeployError, match="no firmware frozen in .*make firmware"):
+        deploy.deploy(link, root, frozen=True, log=quiet)
+    assert board.files() == before  # nothing removed
+
+
+def test_frozen_firmware_is_read_from_the_images_module_list():
+    class Board:  # what help('modules') prints on an image built by `make firmware`
+        port = "/dev/ttyUSB0"
+
+        def __init__(self, text):
+            self.text = text
+
+        def run(self, *commands):
+            assert commands == (["exec", "help('modules')"],)
+            return self.text
+
+    frozen = "__main__   firmware/app   gc\nfirmware/config   sinric/client   sys\n"
+    assert deploy.has_frozen_firmware(Board(frozen))
+    assert not deploy.has_frozen_firmware(Board("__main__   gc   machine\nsys   uasyncio\n"))
