@@ -193,9 +193,10 @@ class App:
                 run = getattr(obj, "run", None)
                 asyncio.create_task(run() if run is not None else obj)
                 _watch(wd, name, obj)
-        # the wiring is boot-only (the product's firmware.services): its RAM comes back
+        # the wiring is boot-only (the product's firmware.services, and the CA file lookup
+        # of a TLS config): its RAM comes back
         services = factory = obj = run = None
-        _forget("firmware.services")
+        _forget("firmware.services", "firmware.tls_ca")
         # every factory has read what it needs: the config (3-4 KB on a 4-device board) goes
         self.config = board = w = None
         # the RTC's time (after a soft reset) before any task runs; after the factories, so

@@ -83,7 +83,8 @@ class Devices:
         for d in self.all:
             for coro in d.tasks():
                 asyncio.create_task(coro)
-        await asyncio.Event().wait()  # the tasks run for ever; this keeps the service alive
+        # done: the device tasks run for ever on their own (a task and an Event waiting
+        # here for ever would only hold RAM)
 
 
 def via_sinric(dispatch, out, handle):

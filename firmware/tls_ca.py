@@ -1,5 +1,6 @@
 # Which CA certificate a cloud's TLS connection must chain to (config `ca`, tls_verify), read
-# from the board's filesystem; loaded by firmware/services.py only for wss:// and https://.
+# from the board's filesystem; loaded by firmware/services.py only for wss:// and https://,
+# unloaded with it once the services are built.
 def cadata(ctx, name):
     """The CA certificate (bytes) that cloud `name` ("sinric" or "yango") verifies its server
     against; None when the URL is plain ws/http or verification is off (tls_verify false, or
