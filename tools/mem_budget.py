@@ -15,11 +15,12 @@ import sys
 from tools.board_files import MICROPYTHON
 from tools.sim.run import compile_mpy
 
-# Boot order of the product firmware (firmware/app.py, then firmware/services.py).
+# Boot order of the product firmware (firmware/app.py, then firmware/services.py: boot-only,
+# unloaded once its factories have run, as firmware.devices is).
 STACKS = {
     "boot": ["firmware", "firmware.app", "firmware.crash_counter"],
     "runtime": ["clock", "firmware.persist", "firmware.status_led", "firmware.watchdog",
-                "firmware.wifi", "firmware.services", "firmware.sink"],
+                "firmware.wifi", "firmware.sink", "firmware.services"],
     "devices": ["firmware.devices", "firmware.hardware", "firmware.inputs",
                 "firmware.devices.base", "firmware.devices.switch", "firmware.devices.dimmer",
                 "firmware.devices.sensors", "firmware.devices.temperature"],

@@ -22,12 +22,12 @@ def _run(chip, heap=None, frozen=None):
     return r["demo_low"], heap_bytes(r["heap"], r["frozen"])
 
 
-def test_esp32_profile_from_mpy_keeps_an_eighth_of_its_heap():
+def test_esp32_profile_from_mpy_keeps_15_percent_of_its_heap():
     """.mpy from the filesystem at the ESP32's 112 K words (224 KB on the 64-bit binary):
-    measured 14.5 % (33 KB); the 30 % goal is not reached (docs/memory.md)."""
+    measured 17.9 % (41 KB); the 30 % goal is not reached (docs/memory.md)."""
     _need("esp32")
     low, heap = _run("esp32")
-    assert low >= heap // 8, (low, heap)
+    assert low >= heap * 15 // 100, (low, heap)
 
 
 def test_esp32_profile_frozen_keeps_half_of_its_heap():
@@ -48,7 +48,7 @@ def test_esp32_profile_frozen_keeps_half_of_its_heap():
 # floor this becomes the goal's own test.
 ESP8266_EXTRA_K = 12
 ESP8266_FLOOR = 2048
-EXAMPLE_FLOOR = 1536  # the README's ESP8266 example at 38K (far from the 8 KB goal as well)
+EXAMPLE_FLOOR = 2560  # the README's ESP8266 example at 38K (far from the 8 KB goal as well)
 
 
 def test_esp8266_profile_frozen_demo_gap_does_not_grow():
@@ -61,7 +61,7 @@ def test_esp8266_profile_frozen_demo_gap_does_not_grow():
 def test_esp8266_example_config_runs_at_38k_against_the_sinric_double():
     """The README's `make sim CHIP=esp8266 CONFIG=config.esp8266.example.json` (one switch,
     Sinric over ws://) on the frozen kit interpreter at the ESP8266's 38K: it connects and
-    answers 100 requests; its low point (measured 2.6 KB) stays above 1.5 KB."""
+    answers 100 requests; its low point (measured 3.3 KB) stays above 2.5 KB."""
     from tools.mem_profile import sinric_only
 
     _need("esp8266")
