@@ -1,4 +1,5 @@
-"""Timings of the Sinric client under real MicroPython (-X heapsize=38wK) against the double.
+"""Timings of the Sinric client under real MicroPython (-X heapsize=SINRIC_HEAP, 44wK: see
+tests/host/mpproc.py) against the double.
 
 usage: make bench-sinric            (add ARGS=--product for the 50 s product-default run)
 Prints: dead-link detection time (scaled knobs, and product knobs with --product), the
@@ -14,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from mpproc import MpProc
+from mpproc import SINRIC_HEAP, MpProc
 
 from tools.sinric_server import SinricServer
 
@@ -105,7 +106,7 @@ async def main(args):
         print("reconnect after a %d s outage, product backoff (1 s doubling, jitter): "
               "%s s" % (outage, " / ".join("%.2f" % x for x in t)))
     progress("heap free when connected")
-    print("heap free when connected, -X heapsize=38wK: %d bytes" % await heap_free())
+    print("heap free when connected, -X heapsize=%s: %d bytes" % (SINRIC_HEAP, await heap_free()))
 
 
 if __name__ == "__main__":

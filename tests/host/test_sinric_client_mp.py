@@ -8,7 +8,7 @@ import re
 import tempfile
 import time
 
-from mpproc import MpProc
+from mpproc import SINRIC_HEAP, MpProc
 from wsutil import run
 
 from tools.sinric_server import SinricServer
@@ -17,11 +17,7 @@ APP_KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
 DEV = "5dc1564130aaaaaaaaaaaa01"
 DEV2 = "5dc1564130aaaaaaaaaaaa02"
-# About an ESP8266's heap, loaded from .mpy. 44wK, not 38wK: the package names (net, sinric,
-# net.ws, ...) are interned at run time from .mpy and tip the qstr table into one more pool
-# (3.7 KB at once). On an ESP8266 these modules are frozen (their names live in flash, and
-# the kit's 32-bit frozen interpreter holds the 38 KB line); an ESP32 has 110 KB+.
-HEAP = os.environ.get("SINRIC_TEST_HEAP", "44wK")
+HEAP = SINRIC_HEAP  # tests/host/mpproc.py says why 44wK
 # Short knobs so reconnects and dead links happen in test time; product defaults elsewhere.
 FAST = {"backoff_min_ms": 200, "backoff_max_ms": 2000, "connect_timeout_ms": 3000,
         "timestamp_timeout_ms": 3000}
