@@ -36,6 +36,11 @@ class YangoNotifier:
         """clock: lib/clock.Clock, the ticks and the Unix time of `ts`.
         ValueError for a url, skill_id, token or user_id that cannot make a request."""
         self._clock = clock
+        if post is None:
+            # the HTTP stack is long-lived: loaded at boot among the other long-lived objects,
+            # not at the first POST into a heap the running connections have fragmented
+            from net import http_client  # noqa: F401
+
         self._post = post or self._http_post
         self._log = log or print
         self._ticks = clock.ticks_ms
