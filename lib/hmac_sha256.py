@@ -33,6 +33,24 @@ class HmacSha256:
         outer.update(inner.digest())
         return outer.digest()
 
+    def b64_into(self, msg, out):
+        """Write the base64 (RFC 4648 §4) of the digest of msg into out[0:44] (a bytearray
+        of at least 44 bytes): 44 ASCII bytes, one '=' of padding. Allocates no text
+        (binascii.b2a_base64 makes a bytes object per call); every value is a 24-bit small
+        int, on a 32-bit board too."""
+        d = self.digest(msg)
+        b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        i = j = 0
+        while i < 32:
+            n = d[i] << 16 | d[i + 1] << 8 | (d[i + 2] if i < 30 else 0)
+            k = 18
+            while k >= 0:
+                out[j] = b64[n >> k & 63]
+                j += 1
+                k -= 6
+            i += 3
+        out[43] = 61  # "=": the last group holds 2 bytes
+
     def b64(self, msg):
         """Base64 of the digest as str, no trailing newline (44 chars)."""
         return b64encode(self.digest(msg))

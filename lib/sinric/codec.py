@@ -2,7 +2,6 @@
 # build signed responses and events. Hardware-free; the secret lives in an HmacSha256.
 import json
 import sys
-from binascii import b2a_base64
 
 from canonical_json import encode_into
 from hmac_sha256 import HmacSha256, equal
@@ -126,6 +125,9 @@ class Codec:
         if not app_secret:
             raise ValueError("empty app secret")
         self._mac = HmacSha256(app_secret)
+        # the base64 of the last signature computed, written in place: binascii's would be a
+        # new bytes object per HMAC, two a request
+        self._b64 = bytearray(_SIG_LEN)
         self._uuid4 = uuid4 or make_uuid4
 
     # -- incoming ---------------------------------------------------------------------
@@ -148,7 +150,8 @@ class Codec:
         h = end + len(_SIG_HEAD)
         # the HMAC of the payload bytes as they came, read in place (no copy)
         body = memoryview(raw)[start:end]
-        mac = b2a_base64(self._mac.digest(body), newline=False)
+        mac = self._b64
+        self._mac.b64_into(body, mac)
         if len(raw) == h + _SIG_LEN + len(_SIG_TAIL) and raw.startswith(_SIG_HEAD, end) \
                 and raw.endswith(_SIG_TAIL) and raw.find(b'"', h, h + _SIG_LEN) < 0 \
                 and raw.find(b"\\", h, h + _SIG_LEN) < 0:
@@ -185,7 +188,8 @@ class Codec:
     # for them. The str-returning forms below serve everyone else.
     def _sign_tail(self, out, start):
         # the HMAC of out[start:], the payload just written, then the signature part
-        mac = b2a_base64(self._mac.digest(memoryview(out)[start:]), newline=False)
+        mac = self._b64
+        self._mac.b64_into(memoryview(out)[start:], mac)
         out.extend(_SIG_HEAD)
         out.extend(mac)
         out.extend(_SIG_TAIL)

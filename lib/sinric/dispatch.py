@@ -128,12 +128,19 @@ class Dispatcher:
         clock = self._clock
         now = clock.now()
         t = p["createdAt"]
-        cur = t if now is None else now
+        cur = t if now is None else now  # only for _base
         if self._tokens is None:
             self._tokens = bytearray(8 * self.seen_tokens)
         slots = self._tokens
         if self._base is None:
             self._base = cur - 1  # expiry seconds are >= 1: 0 marks a free slot
+        # Seconds relative to _base, at most two subtractions a request: Unix seconds are big
+        # ints on a 32-bit board (past 2^30), each operation on them a heap object (32 B);
+        # these differences are small ints, free to compare and add.
+        rt = t - self._base  # createdAt
+        # the clock (cur); the usual case, the clock reading the request's second, costs no
+        # second subtraction
+        rc = rt if now is None or now == t else now - self._base
         hb = self._hash  # the hash's 4 bytes, in a buffer made once (no bytes per request)
         hb[0] = h & 0xFF
         hb[1] = h >> 8 & 0xFF
@@ -142,7 +149,7 @@ class Dispatcher:
         i = slots.find(hb)  # a miss is decided in C
         while i >= 0:
             if i % 8 == 0:  # a hash is live in at most one slot
-                if _u32(slots, i + 4) >= cur - self._base:
+                if _u32(slots, i + 4) >= rc:
                     self.stats["refused"] += 1
                     self.log("sinric: refused %s: replayed replyToken %s"
                              % (_describe(what), token))
@@ -152,24 +159,24 @@ class Dispatcher:
         # Stale: older than max_age_s. Future: more than _AHEAD_S ahead; one a little ahead
         # moves the clock forward by that little (drift; ARD resyncs from every message),
         # never more. Unsynced (a Dispatcher used alone; the client waits for the timestamp
-        # frame): the signed value syncs it.
+        # frame): the signed value syncs it. (rt - rc is t - now.)
         msg = None
-        if now is None or t > now and t - now <= _AHEAD_S:
+        if now is None or t > now and rt - rc <= _AHEAD_S:
             try:
                 clock.sync(t, "sinric")
-                cur = t
+                rc = rt
             except ValueError:
                 msg = "Request time %r is not Unix seconds" % (t,)
-        elif now - t > self.max_age_s:
-            msg = "Request expired (%d s old)" % (now - t)
-        elif t - now > _AHEAD_S:
-            msg = "Request from the future (%d s ahead of the clock)" % (t - now)
+        elif rc - rt > self.max_age_s:
+            msg = "Request expired (%d s old)" % (rc - rt)
+        elif rt - rc > _AHEAD_S:
+            msg = "Request from the future (%d s ahead of the clock)" % (rt - rc)
         if msg:
             self.stats["refused"] += 1
             self.log("sinric: refused %s: %s" % (_describe(what), msg))
             return self._respond(p, False, msg)
         i = self._next * 8
-        if _u32(slots, i + 4) >= cur - self._base:
+        if _u32(slots, i + 4) >= rc:
             self.stats["refused"] += 1  # full: refuse, never forget
             self.log("sinric: refused %s: replay memory full (%d requests within %d s)"
                      % (_describe(what), self.seen_tokens, self.max_age_s))
@@ -177,7 +184,7 @@ class Dispatcher:
                                  % (self.seen_tokens, self.max_age_s))
         slots[i : i + 4] = hb
         # a clock stepped back may put an expiry before _base: keep it a live, positive slot
-        end = t + self.max_age_s - self._base
+        end = rt + self.max_age_s
         _put_u32(slots, i + 4, end if end > 0 else 1)
         self._next = (self._next + 1) % self.seen_tokens
         action = p["action"]
