@@ -54,7 +54,7 @@ def boot(cfg, ca=None, ca_path="ca/localhost.pem"):
         (d / ca_path).write_bytes(ca)
     b = SimBoard(cfg, board_dir=d, knobs=FAST, heap=DEMO_HEAP)
     b._own_dir = True  # removed with the board
-    return b.start()
+    return b  # `with` powers it on
 
 
 def config(sinric_url=None, yango_url=None, **cloud):

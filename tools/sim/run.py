@@ -319,7 +319,11 @@ class SimBoard:
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self, timeout=20):
-        """Power the board on and open the control port; returns self once booted."""
+        """Power the board on and open the control port; returns self once booted.
+        Raises RuntimeError on a board already on: a second start would run a second
+        interpreter beside the first, both writing to one output (`with` starts the board)."""
+        if self._server is not None:
+            raise RuntimeError("the simulated board is already on (start() or `with`, not both)")
         try:
             return self._start(timeout)
         except BaseException:
