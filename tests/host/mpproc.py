@@ -36,11 +36,20 @@ class MpProc:
         self._pump = asyncio.create_task(self._read())
 
     @classmethod
-    async def start(cls, script, *args, heap=SINRIC_HEAP, env=None):
-        compile_lib()
+    async def start(cls, script, *args, heap=SINRIC_HEAP, env=None, interp=None):
+        """script (in tests/host) on the venv's MicroPython at heap, lib/ from .mpy; or on
+        interp (a tools.board_files chip profile) at its own heap, lib/ frozen into it or
+        from .mpy."""
+        if interp is None or not interp.frozen:
+            compile_lib()
+        if interp is None:
+            argv = mp_cmd(HERE / script, *args, heap=heap)
+            env = mp_env([MPY_LIB.relative_to(ROOT)], env=env)
+        else:
+            argv = interp.argv(HERE / script, *args)
+            env = interp.env(([] if interp.frozen else [MPY_LIB]) + [HERE], base=env)
         proc = await asyncio.create_subprocess_exec(
-            *mp_cmd(HERE / script, *args, heap=heap), cwd=ROOT,
-            env=mp_env([MPY_LIB.relative_to(ROOT)], env=env),
+            *argv, cwd=ROOT, env=env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT)
         return cls(proc)

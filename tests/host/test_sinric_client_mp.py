@@ -24,20 +24,24 @@ FAST = {"backoff_min_ms": 200, "backoff_max_ms": 2000, "connect_timeout_ms": 300
 
 
 @contextlib.asynccontextmanager
-async def rig(opts=None, info=None, devices=(DEV, DEV2), net=False, **server_kw):
+async def rig(opts=None, info=None, devices=(DEV, DEV2), net=False, fast=True, interp=None,
+              **server_kw):
+    """(server double, the client on MicroPython) for one test. opts: SinricClient knobs
+    (over FAST unless fast is False); interp: a chip profile's interpreter (default: the
+    venv's at HEAP); server_kw: SinricServer's."""
     client_key = server_kw.pop("app_key", APP_KEY)
     server = SinricServer(APP_KEY, SECRET, **server_kw)
     await server.start()
     cfg = {"url": server.url, "app_key": client_key, "app_secret": SECRET,
-           "devices": list(devices), "opts": dict(FAST, **(opts or {})), "info": info,
-           "net": net}
+           "devices": list(devices), "opts": dict(FAST if fast else {}, **(opts or {})),
+           "info": info, "net": net}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(cfg, f)
-    dev = await MpProc.start("mp_sinric_device.py", f.name, heap=HEAP)
+    dev = await MpProc.start("mp_sinric_device.py", f.name, heap=HEAP, interp=interp)
     try:
         yield server, dev
     except BaseException:
-        print("--- device output ---\n" + dev.text())
+        print("--- device output (last 200 lines) ---\n" + "\n".join(dev.lines[-200:]))
         raise
     finally:
         dev.send("stop")

@@ -7,21 +7,13 @@ double over 127.0.0.1; the ESP8266 profile is the kit's 32-bit build with lib/ f
 38 KB heap."""
 
 import asyncio
-import json
-import os
-import tempfile
 
 import pytest
-from mpproc import MPY_LIB, MpProc, compile_lib
+from test_sinric_client_mp import DEV, rig
 from wsutil import run
 
 from tools import board_files
-from tools.board_files import ROOT
-from tools.sinric_server import SinricServer
 
-APP_KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
-SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
-DEV = "5dc1564130aaaaaaaaaaaa01"
 IN_FLIGHT = 10
 # Events go out as fast as the link takes them (no 1 s state gap); the replay memory holds
 # every request of the run (its ring is made at start: part of the baseline, not growth).
@@ -70,21 +62,8 @@ def test_heap_after_10000_requests_and_events_is_the_heap_after_100(chip):
     interp = _interp(chip)
 
     async def scenario():
-        server = await SinricServer(APP_KEY, SECRET, log=None).start()
-        cfg = {"url": server.url, "app_key": APP_KEY, "app_secret": SECRET, "devices": [DEV],
-               "opts": OPTS, "info": None, "net": False}
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(cfg, f)
-        if not interp.frozen:
-            compile_lib()
-        path = [] if interp.frozen else [MPY_LIB]
-        proc = await asyncio.create_subprocess_exec(
-            *interp.argv(ROOT / "tests" / "host" / "mp_sinric_device.py", f.name), cwd=ROOT,
-            env=interp.env(path + [ROOT / "tests" / "host"]),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT)
-        dev = MpProc(proc)
-        try:
+        async with rig(opts=OPTS, devices=(DEV,), fast=False, interp=interp,
+                       log=None) as (server, dev):
             await server.wait_connection(timeout=30)
             await _requests(server, 100)
             await _events(server, dev, 100)
@@ -115,13 +94,5 @@ def test_heap_after_10000_requests_and_events_is_the_heap_after_100(chip):
             # here, more than the ESP8266 profile's whole hole (about 2.5 KB).
             best = max(h for _, h in series[1:6])
             assert max(h for _, h in series[6:]) >= best // 2, series
-        except BaseException:
-            print("--- device output ---\n" + "\n".join(dev.lines[-40:]))
-            raise
-        finally:
-            dev.send("stop")
-            await dev.stop()
-            await server.stop()
-            os.unlink(f.name)
 
     run(scenario(), timeout=600)
