@@ -425,7 +425,10 @@ def run_timers():
 
 
 def freq():
-    return 160000000 if CHIP == "esp32" else 80000000  # the ports' default CPU clocks
+    # esp32: boards/ESP32_GENERIC/mpconfigboard.cmake sets no CPU frequency (only boards that
+    # list boards/sdkconfig.240mhz run at 240), so ESP-IDF's default of 160 MHz; esp8266
+    # modmachine.c mp_machine_get_freq(): system_get_cpu_freq(), the SDK's 80 MHz at boot.
+    return 160000000 if CHIP == "esp32" else 80000000
 
 
 def idle():

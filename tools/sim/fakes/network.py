@@ -3,7 +3,8 @@
 # access point as the chip's stock image leaves it (sim_profile): on an ESP8266 the first boot
 # (modules/inisetup.py) turns it on with a published password and the SDK keeps that mode in
 # flash (here: the file SIM_WIFI, which survives power cycles) until something turns it off.
-# STAT_* values are the port's (esp32 modnetwork_globals.h, esp8266 network_wlan.c).
+# STAT_* values are the port's (esp32 modnetwork_globals.h, esp8266 network_wlan.c), from
+# sim_profile.
 import os
 
 from sim_profile import P
@@ -18,8 +19,7 @@ STAT_CONNECTING = _S["STAT_CONNECTING"]
 STAT_GOT_IP = _S["STAT_GOT_IP"]
 STAT_NO_AP_FOUND = _S["STAT_NO_AP_FOUND"]
 STAT_WRONG_PASSWORD = _S["STAT_WRONG_PASSWORD"]
-# esp32 modnetwork_globals.h: STAT_CONNECT_FAIL is WIFI_REASON_ASSOC_FAIL (203)
-STAT_CONNECT_FAIL = _S.get("STAT_CONNECT_FAIL", _S.get("STAT_ASSOC_FAIL"))
+STAT_CONNECT_FAIL = _S["STAT_CONNECT_FAIL"]
 
 _link_up = True
 _hostname = "mpy-sim"

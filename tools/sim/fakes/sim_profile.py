@@ -34,11 +34,13 @@
 #     -> SOFT_RESET
 #     -> restart, poweron, button, reset, panic, watchdog
 #     -> deepsleep, soft
-#   network_wlan.c: STAT_* from wlan_status (esp_wifi reason codes); both interfaces are
+#   modnetwork.h, modnetwork_globals.h: STAT_* (1000+ for the states, esp_wifi reason codes
+#   for the failures; STAT_CONNECT_FAIL is WIFI_REASON_ASSOC_FAIL, as is the deprecated
+#   STAT_ASSOC_FAIL, which the firmware does not read); network_wlan.c: both interfaces are
 #   inactive after boot (the esp32 port keeps no Wi-Fi mode in flash)
 #     -> stat, STAT_IDLE, STAT_CONNECTING, STAT_GOT_IP
 #     -> STAT_NO_AP_FOUND, STAT_WRONG_PASSWORD, STAT_BEACON_TIMEOUT
-#     -> STAT_ASSOC_FAIL, STAT_HANDSHAKE_TIMEOUT
+#     -> STAT_CONNECT_FAIL, STAT_HANDSHAKE_TIMEOUT
 #     -> ap_active_first_boot
 #   boards/ESP32_GENERIC: the port manifest freezes asyncio, dht, webrepl, ...
 #     -> frozen
@@ -122,7 +124,7 @@ _DATA = (
     '"deepsleep": 4, "soft": 5},'
     '"stat": {"STAT_IDLE": 1000, "STAT_CONNECTING": 1001, "STAT_GOT_IP": 1010, '
     '"STAT_NO_AP_FOUND": 201, "STAT_WRONG_PASSWORD": 202, "STAT_BEACON_TIMEOUT": 200, '
-    '"STAT_ASSOC_FAIL": 203, "STAT_HANDSHAKE_TIMEOUT": 204},'
+    '"STAT_CONNECT_FAIL": 203, "STAT_HANDSHAKE_TIMEOUT": 204},'
     '"ap_active_first_boot": false,'
     '"frozen": ["asyncio", "dht", "webrepl", "ntptime", "onewire", "ds18x20", "neopixel"]'
     '},'
