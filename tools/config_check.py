@@ -293,19 +293,26 @@ def _host_port_problem(text):
     return None
 
 
+def _section_values(config, fields):
+    """(path, key, value) of each (section, key) of fields whose section is an object in
+    config (a dict, else nothing); value is None where the key is missing."""
+    if not isinstance(config, dict):
+        return
+    for section, key in fields:
+        block = config.get(section)
+        if isinstance(block, dict):
+            yield "$.%s.%s" % (section, key), key, block.get(key)
+
+
 def _format_problems(config):
     out = []
-    if not isinstance(config, dict):
-        return out
-    for section, key in ADDRESS_FIELDS:
-        block = config.get(section)
-        value = block.get(key) if isinstance(block, dict) else None
+    for path, _key, value in _section_values(config, ADDRESS_FIELDS):
         if not isinstance(value, str) or not value:
             continue
         hostport = value.split("://", 1)[1].split("/", 1)[0] if "://" in value else value
         why = _host_port_problem(hostport)
         if why:
-            out.append(Problem("$.%s.%s" % (section, key), why,
+            out.append(Problem(path, why,
                                "the board refuses it and the service would never connect"))
     return out
 
@@ -350,12 +357,10 @@ def whitespace_problems(config):
     out = []
     if not isinstance(config, dict):
         return out
-    for section, key in EXACT_FIELDS:
-        block = config.get(section)
-        if isinstance(block, dict):
-            p = _whitespace_problem("$.%s.%s" % (section, key), key, block.get(key))
-            if p:
-                out.append(p)
+    for path, key, value in _section_values(config, EXACT_FIELDS):
+        p = _whitespace_problem(path, key, value)
+        if p:
+            out.append(p)
     devices = config.get("devices")
     for i, dev in enumerate(devices if isinstance(devices, list) else []):
         if isinstance(dev, dict):
