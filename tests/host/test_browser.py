@@ -5,7 +5,6 @@ board, whose ports 80/53 are free ports on 127.0.0.1. Screenshots land in build/
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,14 @@ from simhelp import board
 from tools.demo.run import DEMO_HEAP
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -53,15 +58,18 @@ def fill(browser, values):
         f.send_keys(v)
 
 
-def until(fn, what):
-    end = time.monotonic() + HANG
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise TimeoutError(what)
-        time.sleep(0.1)
+def until(browser, fn, what):
+    """fn(browser) true within HANG s; the page may be replaced meanwhile (a form's answer)."""
+    return WebDriverWait(browser, HANG, ignored_exceptions=(
+        NoSuchElementException, StaleElementReferenceException)).until(fn, what)
+
+
+def submit(browser, css="button"):
+    """Click a form's button and wait until the board's answer has replaced the page: a
+    click returns before the navigation it starts, so the old page can still be read."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.CSS_SELECTOR, css).click()
+    until(browser, staleness_of(old), "the board's answer to the form")
 
 
 def test_set_up_a_board_from_nothing(browser):
@@ -71,14 +79,14 @@ def test_set_up_a_board_from_nothing(browser):
         assert browser.title == "Board setup"
         shot(browser, "setup")
         fill(browser, {"wifi.ssid": "x" * 33, "wifi.password": WIFI[1]})
-        browser.find_element(By.TAG_NAME, "button").click()
+        submit(browser)
         alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
         assert alert == "wifi.ssid: must be a non-empty string of at most 32 characters"
         assert browser.find_element(By.NAME, "wifi.password").get_attribute("value") == ""
         shot(browser, "setup-error")
         fill(browser, {"wifi.ssid": WIFI[0], "wifi.password": WIFI[1]})
-        browser.find_element(By.TAG_NAME, "button").click()
-        until(lambda: "Settings saved" in browser.page_source, "the saved page")
+        submit(browser)
+        assert "Settings saved" in browser.page_source
         sim.wait_boot(2)
         sim.wait_for("wifi: online", since=sim.boots[1].first_line)
         assert sim.info()["app"] == "running"
@@ -100,8 +108,8 @@ def test_fix_a_wrong_wifi_password(browser):
             "(unchanged)"
         assert "wrong-pass-000" not in browser.page_source
         fill(browser, {"wifi.password": WIFI[1]})
-        browser.find_element(By.TAG_NAME, "button").click()
-        until(lambda: "Settings saved" in browser.page_source, "the saved page")
+        submit(browser)
+        assert "Settings saved" in browser.page_source
         sim.wait_boot(2)
         sim.wait_for("wifi: online", since=sim.boots[1].first_line)
         assert "setup: access point" not in sim.output(2)
@@ -118,13 +126,13 @@ def test_toggle_a_relay_from_the_local_page(browser):
         browser.get("http://:%s@%s/" % (PAGE_PW, base))
         assert browser.title == "Board"
         mark = r.events_mark()
-        browser.find_element(By.CSS_SELECTOR, "button[value=On]").click()
+        submit(browser, "button[value=On]")
         r.wait_pin(5, lambda p: p["value"] == 1)
         r.wait_event(sid(1), "setPowerState", mark, {"state": "On"})
         r.wait_yango("lamp", "on_off", "on", True)
-        until(lambda: "on: True" in browser.find_element(By.TAG_NAME, "table").text,
+        until(browser, lambda b: "on: True" in b.find_element(By.TAG_NAME, "table").text,
               "the page shows the lamp on")
         shot(browser, "local-page")
-        browser.find_element(By.CSS_SELECTOR, "button[value=Off]").click()
+        submit(browser, "button[value=Off]")
         r.wait_pin(5, lambda p: p["value"] == 0)
         r.wait_yango("lamp", "on_off", "on", False)

@@ -41,6 +41,12 @@ async def rig(opts=None, info=None, devices=(DEV, DEV2), net=False, fast=True, i
     try:
         yield server, dev
     except BaseException:
+        try:  # the heap as the failure left it (MemoryErrors that do not reproduce alone)
+            n = len(dev.lines)
+            dev.send("heap")
+            await dev.wait_for(r"max free sz", start=n, timeout=3)
+        except Exception:
+            pass
         print("--- device output (last 200 lines) ---\n" + "\n".join(dev.lines[-200:]))
         raise
     finally:
