@@ -85,12 +85,17 @@ def yango(ctx):
     except ValueError as e:  # no retry fixes a config value: Yango off, one line, no crash
         ctx.log("yango: ERROR: config: %s; Yango is off until the config changes" % (e,))
         return None
+    from firmware.devices.discovery import entry
+
     for d in ctx.services["devices"].all:
-        entry = d.yango_entry()
-        if entry is None:
-            continue
-        # the current values are the baseline: stateful events are sent only on a change
-        n.declare(entry, d.yango_state())
+        e = entry(d)
+        if e is not None:
+            # the current values are the baseline: stateful events are sent only on a change
+            n.declare(e, d.yango_state())
+    e = entry = None
+    # declared: the descriptions' code goes, and the type registry its import loaded again
+    _unload("firmware.devices", "discovery")
+    _unload("firmware", "devices")
     return n
 
 

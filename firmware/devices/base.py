@@ -1,5 +1,6 @@
 # What every device type shares: the contract the app relies on (handle, yango_entry,
-# yango_state, saved/restore, tasks), request-value checks and Yango discovery helpers.
+# yango_state, saved/restore, tasks) and request-value checks. Yango discovery (what
+# yango_entry builds) is firmware/devices/discovery.py, loaded only while it is used.
 #
 # A type subclasses Device (or Powered, for an output that is on or off), builds its pins
 # from `hw` in __init__, answers Sinric actions with `do_<action>(value, action) -> dict`
@@ -56,26 +57,6 @@ def on_off(on):
     return {"state": "On" if on else "Off"}
 
 
-def cap(type_, parameters=None, retrievable=True):
-    """A Yango capability or property for discovery (always reportable: we push changes)."""
-    d = {"type": type_, "retrievable": retrievable, "reportable": True}
-    if parameters:
-        d["parameters"] = parameters
-    return d
-
-
-def percent_range(instance):
-    return cap(RANGE, {"instance": instance, "unit": "unit.percent", "random_access": True,
-                       "range": {"min": 0, "max": 100, "precision": 1}})
-
-
-def event_prop(instance, values, retrievable=True):
-    events = []
-    for v in values:
-        events.append({"value": v})
-    return cap(EVENT, {"instance": instance, "events": events}, retrievable)
-
-
 def _caused(out, fn, cause):
     """fn, with `cause` as out.cause while it runs (the reason in a change's log line)."""
     def f(v):
@@ -112,20 +93,11 @@ class Device:
         return fn(value, action)
 
     def yango_entry(self):
-        """Yango discovery dict, or None when the device has no yango_id."""
-        if not self.yango_id:
-            return None
-        e = {"id": self.yango_id, "name": self.name, "type": self.yango_type,
-             "capabilities": self.yango_caps(), "properties": self.yango_props()}
-        if self.cfg.get("room"):
-            e["room"] = self.cfg["room"]
-        return e
+        """Yango discovery dict, or None when the device has no yango_id
+        (firmware.devices.discovery: boot-only, the Yango factory unloads it)."""
+        from firmware.devices.discovery import entry
 
-    def yango_caps(self):
-        return []
-
-    def yango_props(self):
-        return []
+        return entry(self)
 
     def yango_state(self):
         """[(type, instance, value)] for every known state; unknown values are left out."""
@@ -217,9 +189,6 @@ class Powered(Device):
 
     def yango_on(self):
         return self.on
-
-    def yango_caps(self):
-        return [cap(ON_OFF)]
 
     def yango_state(self):
         return [(ON_OFF, "on", self.yango_on())]

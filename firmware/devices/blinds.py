@@ -8,7 +8,7 @@
 # before it runs the other way. Moves to 0 or 100 run overrun_ms longer so the tracked
 # position re-syncs with the end stops. The position is persisted when a move ends; both
 # relays are always off at power-on (the power_on policy does not apply).
-from firmware.devices.base import RANGE, Device, on_off, percent_range, setting, state_on
+from firmware.devices.base import RANGE, Device, on_off, setting, state_on
 
 
 class Blinds(Device):
@@ -120,9 +120,6 @@ class Blinds(Device):
         if self.target in (0, 100):
             self._run_ms += self.overrun_ms
         self._drive(d)
-
-    def yango_caps(self):
-        return [percent_range("open")]
 
     def yango_state(self):
         return [(RANGE, "open", int(self.now_position() + 0.5))]

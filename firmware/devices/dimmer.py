@@ -3,7 +3,7 @@
 # Yango: devices.types.light, on_off + range brightness (0-100 %).
 # Power and level are independent, as in Sinric's model: a level set while off is kept for
 # the next "on".
-from firmware.devices.base import RANGE, Powered, percent_range, setting
+from firmware.devices.base import RANGE, Powered, setting
 
 
 class Dimmer(Powered):
@@ -29,9 +29,6 @@ class Dimmer(Powered):
         return {"powerLevel": level}
 
     do_adjustPowerLevel = do_setPowerLevel
-
-    def yango_caps(self):
-        return [Powered.yango_caps(self)[0], percent_range("brightness")]
 
     def yango_state(self):
         return [Powered.yango_state(self)[0], (RANGE, "brightness", self.level)]

@@ -5,7 +5,7 @@
 # Without a contact the state is the last request. Yango: devices.types.openable, on_off
 # (on = open), plus an event property open (opened/closed) when there is a contact.
 # The relay is always off at power-on; a pulse is ended by the device task.
-from firmware.devices.base import EVENT, ON_OFF, Device, cap, choice, event_prop
+from firmware.devices.base import EVENT, ON_OFF, Device, choice
 
 _MODES = ("Open", "Close")
 
@@ -64,12 +64,6 @@ class Garage(Device):
         self.out.yango(self, ON_OFF, "on", not closed)
         if self.contact:
             self.out.yango(self, EVENT, "open", "closed" if closed else "opened")
-
-    def yango_caps(self):
-        return [cap(ON_OFF)]
-
-    def yango_props(self):
-        return [event_prop("open", ("opened", "closed"))] if self.contact else []
 
     def yango_state(self):
         closed = self.is_closed()

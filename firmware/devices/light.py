@@ -6,7 +6,7 @@
 # present, temperature_k 2200-7000 K always).
 # The last colour request wins: setColor shows the colour on RGB, setColorTemperature shows
 # white on warm/cold (or a white mixed from RGB when there are no warm/cold pins).
-from firmware.devices.base import COLOR, RANGE, Powered, cap, number, percent_range, setting
+from firmware.devices.base import COLOR, RANGE, Powered, number, setting
 
 TEMPS = (2200, 2700, 4000, 5500, 7000)  # the colour temperatures Alexa steps through
 
@@ -93,12 +93,6 @@ class Light(Powered):
         self.apply()
         self.out.yango(self, *self.yango_state()[2])
         self.out.changed(self)
-
-    def yango_caps(self):
-        p = {"temperature_k": {"min": 2200, "max": 7000}}
-        if self.rgb:
-            p["color_model"] = "rgb"
-        return [Powered.yango_caps(self)[0], percent_range("brightness"), cap(COLOR, p)]
 
     def yango_state(self):
         r, g, b = self.color

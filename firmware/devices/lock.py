@@ -7,7 +7,7 @@
 # not something we want: the lock is a read-only devices.types.sensor with an event
 # property open (opened = unlocked, closed = locked); JAMMED is not shown there.
 # Power-on policy: "off" (default) = locked, "on" = unlocked, "restore".
-from firmware.devices.base import EVENT, SENSOR, Device, choice, event_prop
+from firmware.devices.base import EVENT, SENSOR, Device, choice
 
 _LOCKED = "LOCKED"
 _UNLOCKED = "UNLOCKED"
@@ -78,9 +78,6 @@ class Lock(Device):
                                                                             self.reported))
                 self.reported = "JAMMED"
                 self.out.sinric(self, "setLockState", {"state": "JAMMED"})
-
-    def yango_props(self):
-        return [event_prop("open", ("opened", "closed"))]
 
     def yango_state(self):
         st = self.state()

@@ -11,7 +11,7 @@
 #   doorbell has a power state) but changes nothing: the bell always rings.
 #   Yango: devices.types.sensor, event property button (click), momentary:
 #   retrievable false and never in a state query.
-from firmware.devices.base import EVENT, SENSOR, Device, event_prop, on_off, state_on
+from firmware.devices.base import EVENT, SENSOR, Device, on_off, state_on
 
 
 class Edge(Device):
@@ -34,9 +34,6 @@ class Edge(Device):
         self.hw.log("%s: %s -> %s (input)" % (self.name, self.states[1 - i], self.states[i]))
         self.out.sinric(self, self.action, {"state": self.states[i]})
         self.out.yango(self, EVENT, self.instance, self.events[i])
-
-    def yango_props(self):
-        return [event_prop(self.instance, self.events)]
 
     def yango_state(self):
         return [(EVENT, self.instance, self.events[0 if self.input.level else 1])]
@@ -72,6 +69,3 @@ class Doorbell(Device):
 
     def do_setPowerState(self, value, action):
         return on_off(state_on(value))
-
-    def yango_props(self):
-        return [event_prop("button", ("click",), False)]

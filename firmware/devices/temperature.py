@@ -8,7 +8,7 @@
 # drivers/sensor/dht/dht.py), and a value outside the sensor's range is a failure too. After
 # max_failures in a row the reading counts as unknown (left out of states) and the fault is
 # reported: a Sinric pushNotification (cause ALERT) and, for a thermostat, Yango on_off false.
-from firmware.devices.base import FLOAT, SENSOR, Device, cap
+from firmware.devices.base import FLOAT, SENSOR, Device
 
 
 class Climate:
@@ -85,10 +85,6 @@ class Climate:
                            "PERIODIC_POLL")
         return changed
 
-    def props(self):
-        return [cap(FLOAT, {"instance": "temperature", "unit": "unit.temperature.celsius"}),
-                cap(FLOAT, {"instance": "humidity", "unit": "unit.percent"})]
-
     def state(self):
         if self.temperature is None:
             return []
@@ -105,9 +101,6 @@ class Temperature(Device):
 
     def poll(self):
         self.climate.poll()
-
-    def yango_props(self):
-        return self.climate.props()
 
     def yango_state(self):
         return self.climate.state()

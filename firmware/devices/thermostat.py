@@ -10,7 +10,7 @@
 # off or mode OFF all switch the relay off; a lost sensor is reported (firmware/devices/
 # temperature.py). Power-on policy applies to power; target and mode are restored
 # from saved state whatever the policy.
-from firmware.devices.base import MODE, ON_OFF, RANGE, Powered, cap, choice, setting
+from firmware.devices.base import MODE, ON_OFF, RANGE, Powered, choice, setting
 from firmware.devices.temperature import Climate
 
 _MODES = ("HEAT", "AUTO", "ECO", "OFF")
@@ -91,18 +91,6 @@ class Thermostat(Powered):
             self.apply()
         if self.yango_on() != was:
             self.out.yango(self, ON_OFF, "on", self.yango_on())
-
-    def yango_caps(self):
-        return Powered.yango_caps(self) + [
-            cap(RANGE, {"instance": "temperature", "unit": "unit.temperature.celsius",
-                        "random_access": True,
-                        "range": {"min": self.min_target, "max": self.max_target,
-                                  "precision": 0.5}}),
-            cap(MODE, {"instance": "thermostat",
-                       "modes": [{"value": "heat"}, {"value": "auto"}, {"value": "eco"}]})]
-
-    def yango_props(self):
-        return self.climate.props()
 
     def yango_state(self):
         s = Powered.yango_state(self) + [(RANGE, "temperature", self.target)]

@@ -2,6 +2,8 @@
 from fakehw import Board, snapshot
 from support import raises
 
+from firmware.devices.discovery import describe
+
 EVENT = "devices.properties.event"
 ON_OFF = "devices.capabilities.on_off"
 LOCK = {"name": "door", "type": "lock", "yango_id": "door", "relay": 21, "contact": 22}
@@ -122,7 +124,9 @@ def test_garage_pulses_only_when_the_door_must_move():
 def test_garage_without_contact_tracks_requests():
     b = Board()
     gd = b.make({"name": "g", "type": "garage", "relay": 23}, {"closed": False})
-    assert gd.yango_state() == [(ON_OFF, "on", True)] and gd.yango_props() == []
+    assert gd.yango_state() == [(ON_OFF, "on", True)]
+    assert gd.yango_entry() is None  # no yango_id
+    assert describe(gd)[1] == []  # no contact: no open property
     gd.handle("setMode", {"mode": "Close"}, None)
     assert b.level(23) == 1 and gd.saved() == {"closed": True} and b.out.changes == 1
     gd.handle("setMode", {"mode": "Open"}, None)  # mid-pulse: ignored, state unchanged
