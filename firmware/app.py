@@ -205,8 +205,8 @@ class App:
         gc.collect()
         wd.watch("app", TASK_LIMIT_MS)
         wd.watch("wifi", TASK_LIMIT_MS)
-        for coro in (wd.run(), self.wifi.run(wd), self.store.run(), self.time.run(),
-                     self._monitor()):
+        # the watchdog is fed by _monitor (same 500 ms beat): one task less to hold
+        for coro in (self.wifi.run(wd), self.store.run(), self.time.run(), self._monitor()):
             asyncio.create_task(coro)
         if pin is not None:
             asyncio.create_task(self.led.run())
@@ -217,7 +217,8 @@ class App:
         raise self._error
 
     async def _monitor(self):
-        """Status LED, watchdog check-in, and the stable-run mark of the crash counter."""
+        """Status LED, the watchdog (its app check-in and the feeding: a blocked loop or a
+        silent watched task starves it), and the stable-run mark of the crash counter."""
         clock = self.clock
         t0 = last = clock.ticks_ms()
         stable = False
@@ -238,6 +239,7 @@ class App:
                     self._portal.stop("Wi-Fi is back")
                 self._portal = None
             self.watchdog.checkin("app")
+            self.watchdog.feed()
             if not self.wifi.online:
                 self.led.set("connecting")
             else:

@@ -85,23 +85,35 @@ class Input:
             self._on_change(self.level)
         return self.busy()
 
-    async def run(self):
-        hw = self._hw
-        if self.irq:
-            self._flag = hw.flag()
-        while True:
-            if self._flag is not None and not self.busy():
-                await self._flag.wait()
-            else:
-                await hw.sleep_ms(self.poll_ms)
-            try:
-                self.poll()
-            except Exception as e:  # noqa: BLE001 - a failing handler must not stop the input
-                hw.log("input %r: %r" % (self._pin, e))
-
-
 class ButtonInput(Input):
     """A push button: a press is two changes, and people press faster than PIRs chatter."""
 
     burst = 8
     refill_ms = 250
+
+
+async def run(inputs, hw):
+    """The task of every input in `inputs` (a list of Input; one task for them all: each
+    task and its frame cost RAM on a small board). While nothing settles it sleeps on one
+    ThreadSafeFlag that every input's IRQ sets; otherwise, or when an input has no IRQ (or
+    asyncio no ThreadSafeFlag), it samples them all every poll_ms. hw: firmware.hardware."""
+    flag = hw.flag()
+    for i in inputs:
+        if not i.irq:
+            flag = None
+    for i in inputs:
+        i._flag = flag
+    while True:
+        busy = flag is None
+        for i in inputs:
+            if i.busy():
+                busy = True
+        if busy:
+            await hw.sleep_ms(Input.poll_ms)
+        else:
+            await flag.wait()
+        for i in inputs:
+            try:
+                i.poll()
+            except Exception as e:  # noqa: BLE001 - a failing handler must not stop the input
+                hw.log("input %r: %r" % (i._pin, e))

@@ -78,11 +78,15 @@ class Devices:
     async def run(self):
         # Runs once every factory has built and declared the devices (tasks start only
         # then): a device's config entry is not needed any more, its RAM comes back.
+        inputs = []
         for d in self.all:
             d.cfg = None
-        for d in self.all:
-            for coro in d.tasks():
+            for coro in d.tasks(inputs):
                 asyncio.create_task(coro)
+        if inputs:  # one task for every input of the board
+            from firmware.inputs import run
+
+            asyncio.create_task(run(inputs, self.all[0].hw))
         # done: the device tasks run for ever on their own (a task and an Event waiting
         # here for ever would only hold RAM)
 

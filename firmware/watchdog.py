@@ -1,5 +1,6 @@
 # The hardware watchdog, fed only while the firmware is healthy. The feeder is an ordinary
-# asyncio task, so a blocked loop starves it; and it feeds only while every watched task has
+# asyncio task (run() here, or the app's monitor, which calls feed() on the same beat), so a
+# blocked loop starves it; and it feeds only while every watched task has
 # checked in within its own limit, so a task stuck on a dead socket starves it too. Either
 # way machine.WDT resets the board (and the boot-loop counter notes the watchdog reset).
 try:

@@ -10,6 +10,7 @@
 # out.yango(dev, type, instance, value) for Yango state reports, out.changed(dev) when
 # saved() would now return something new.
 from firmware.inputs import ButtonInput, Input
+from firmware.inputs import run as run_inputs
 
 ON_OFF = "devices.capabilities.on_off"
 RANGE = "devices.capabilities.range"
@@ -109,10 +110,14 @@ class Device:
     def restore(self, state):
         pass
 
-    def tasks(self):
+    def tasks(self, inputs=None):
+        """The device's coroutines. inputs: a list to add its inputs to instead, so that
+        one task runs every input of the board (firmware.sink.Devices.run)."""
         t = []
-        for i in self._inputs:
-            t.append(i.run())
+        if inputs is not None:
+            inputs += self._inputs
+        elif self._inputs:
+            t.append(run_inputs(self._inputs, self.hw))
         if self.poll_ms:
             t.append(self._loop())
         return t
