@@ -17,7 +17,7 @@ _BUILTIN = {
     "temperature": "temperature.Temperature",
     "motion": "sensors.Motion",
     "contact": "sensors.Contact",
-    "doorbell": "sensors.Doorbell",
+    "doorbell": "doorbell.Doorbell",
 }
 
 

@@ -1,4 +1,5 @@
-# Inputs that only report: motion (PIR), contact (reed switch), doorbell (push button).
+# Inputs that only report: motion (PIR), contact (reed switch); the doorbell (push button)
+# is firmware/devices/doorbell.py (a board pays RAM only for the classes its config uses).
 #
 # motion: `pin`, active high by default and driven by the PIR itself (no pull resistor).
 #   Sinric: motion events {"state": "detected"|"notDetected"}.
@@ -6,12 +7,7 @@
 # contact: `pin`, closes to ground when the door/window is shut (active low, pull-up).
 #   Sinric: setContactState events {"state": "closed"|"open"}.
 #   Yango: devices.types.sensor, event property open (opened/closed).
-# doorbell: `button` (active low by default).
-#   Sinric: DoorbellPress events {"state": "pressed"}; setPowerState is answered (Sinric's
-#   doorbell has a power state) but changes nothing: the bell always rings.
-#   Yango: devices.types.sensor, event property button (click), momentary:
-#   retrievable false and never in a state query.
-from firmware.devices.base import EVENT, SENSOR, Device, on_off, state_on
+from firmware.devices.base import EVENT, SENSOR, Device
 
 
 class Edge(Device):
@@ -52,20 +48,3 @@ class Contact(Edge):
     states = ("closed", "open")
     instance = "open"
     events = ("closed", "opened")
-
-
-class Doorbell(Device):
-    yango_type = SENSOR
-
-    def __init__(self, cfg, hw, out, saved):
-        Device.__init__(self, cfg, hw, out)
-        self.add_button()
-
-    def _button(self, pressed):
-        if pressed:
-            self.hw.log("%s: pressed (button)" % self.name)
-            self.out.sinric(self, "DoorbellPress", {"state": "pressed"})
-            self.out.yango(self, EVENT, "button", "click")
-
-    def do_setPowerState(self, value, action):
-        return on_off(state_on(value))
