@@ -6,7 +6,7 @@ from support import raises
 from wallticks import WallTicks
 
 from firmware.devices import DEVICE_TYPES
-from firmware.devices.base import Powered
+from firmware.devices.base import Device, Powered
 
 
 def test_registry_knows_the_eleven_types_and_loads_them_on_demand():
@@ -45,7 +45,11 @@ def test_a_user_type_in_a_few_lines():
         b.press(fan, 3)
         assert b.level(2) == 1 and b.out.sinric_events[0][1:3] == ("setPowerState",
                                                                    {"state": "On"})
-        assert fan.yango_entry()["type"] == "devices.types.ventilation.fan"
+        e = fan.yango_entry()
+        assert e["type"] == "devices.types.ventilation.fan"
+        assert e["capabilities"] == [{"type": "devices.capabilities.on_off",  # from Powered
+                                      "retrievable": True, "reportable": True}]
+        assert e["properties"] == []
     finally:
         DEVICE_TYPES._table.pop("fan")
 
@@ -93,3 +97,30 @@ def test_tasks_debounce_a_press_and_poll_devices_under_asyncio():
     assert asyncio.run(scenario()) == (True, True, True)
     assert b.out.sinric_events == [("lamp", "setPowerState", {"state": "On"},
                                     "PHYSICAL_INTERACTION")]
+
+
+class Window(Device):
+    """A user type that describes its own Yango property (yango_props)."""
+    yango_type = "devices.types.openable"
+
+    def __init__(self, cfg, hw, out, saved):
+        Device.__init__(self, cfg, hw, out)
+
+    def yango_props(self):
+        from firmware.devices.discovery import event_prop
+
+        return [event_prop("open", ("opened", "closed"))]
+
+
+def test_a_user_type_describes_its_own_yango_properties():
+    DEVICE_TYPES["window"] = Window
+    try:
+        w = Board().make({"name": "w", "type": "window", "yango_id": "w1", "room": "Hall"})
+        assert w.yango_entry() == {
+            "id": "w1", "name": "w", "type": "devices.types.openable", "room": "Hall",
+            "capabilities": [],  # a Device, not Powered: no on_off
+            "properties": [{"type": "devices.properties.event", "retrievable": True,
+                            "reportable": True, "parameters": {"instance": "open", "events": [
+                                {"value": "opened"}, {"value": "closed"}]}}]}
+    finally:
+        DEVICE_TYPES._table.pop("window")
