@@ -93,12 +93,9 @@ class App:
     def task(self, coro):
         return asyncio.create_task(coro)
 
-    def while_online(self, factory, name="service"):
-        """A coroutine that runs factory() while Wi-Fi is up: cancelled when the link goes,
+    async def while_online(self, factory, name="service"):
+        """(A coroutine:) runs factory() while Wi-Fi is up: cancelled when the link goes,
         started afresh when it returns (for clients without a net_ready hook)."""
-        return self._while_online(factory, name)
-
-    async def _while_online(self, factory, name):
         while True:
             await self.wifi.up.wait()
             t = asyncio.create_task(factory())
@@ -143,72 +140,26 @@ class App:
 
     async def run(self, services):
         global mode
-        import machine
-        import network
-        from clock import Clock
+        from firmware import launch
 
-        from firmware.persist import StateStore
-        from firmware.timekeeper import TimeKeeper
-        from firmware.watchdog import Watchdog
-        from firmware.wifi import Wifi
-
-        board = self.config["board"]
-        self._crash = asyncio.Event()
-        asyncio.get_event_loop().set_exception_handler(self._on_error)
-        if board["watchdog_s"]:  # first, so a factory that hangs resets the board too
-            self._wdt = machine.WDT(timeout=board["watchdog_s"] * 1000)
-        # the one clock: every module below measures with it, and it owns Unix time
-        self.clock = clock = Clock(log=log)
-        self.watchdog = wd = Watchdog(self._wdt, log, clock)
-        wd.feed()
-        pin = board.get("status_led")
-        if pin is None:  # no LED to drive: its module, object and task would be RAM for nothing
-            self.led = _Status()
-        else:
-            from firmware.status_led import StatusLed
-
-            self.led = StatusLed(machine.Pin(pin, machine.Pin.OUT),
-                                 board["status_led_active_low"], clock)
-        self.led.set("connecting")
-        self.store = StateStore(STATE_PATH, board["state_write_interval_s"], log, clock)
-        self.store.load()
-        w = self.config["wifi"]
-        _ap_off(network)
-        wlan = network.WLAN(network.STA_IF)
-        fails = tuple(getattr(network, n) for n in ("STAT_WRONG_PASSWORD", "STAT_NO_AP_FOUND",
-                                                     "STAT_CONNECT_FAIL") if hasattr(network, n))
-        self.wifi = Wifi(wlan, w["ssid"], w["password"], hostname=w.get("hostname"),
-                         timeout_s=w["timeout_s"], set_hostname=_hostname_setter(network, wlan),
-                         fail_status=fails, log=log, clock=clock)
-        self.time = TimeKeeper(clock, self.wifi, board["ntp_server"], _rtc(machine), log)
-        self.hw = _hardware()
-        for name, factory in services:
-            # each factory imports its stack: load it into a compacted heap, so the code
-            # blocks of a small board do not land between the previous stack's garbage
-            gc.collect()
-            obj = factory(self)
-            wd.feed()
-            if obj is not None:
-                self.services[name] = obj
-                run = getattr(obj, "run", None)
-                asyncio.create_task(run() if run is not None else obj)
-                _watch(wd, name, obj)
-        # the wiring is boot-only (the product's firmware.services, and the CA file lookup
-        # of a TLS config): its RAM comes back
-        services = factory = obj = run = None
-        _forget("firmware.services", "firmware.tls_ca")
+        launch.start(self, services, sys.modules[__name__])
+        # the start-up and the wiring are boot-only (firmware.launch, the product's
+        # firmware.services, and the CA file lookup of a TLS config): their RAM comes back
+        services = launch = None
+        _forget("firmware.launch", "firmware.services", "firmware.tls_ca")
         # every factory has read what it needs: the config (3-4 KB on a 4-device board) goes
-        self.config = board = w = None
+        self.config = None
         # the RTC's time (after a soft reset) before any task runs; after the factories, so
         # the short-lived date code it loads leaves no hole between their long-lived objects
         self.time.start()
         gc.collect()
+        wd = self.watchdog
         wd.watch("app", TASK_LIMIT_MS)
         wd.watch("wifi", TASK_LIMIT_MS)
         # the watchdog is fed by _monitor (same 500 ms beat): one task less to hold
         for coro in (self.wifi.run(wd), self.store.run(), self.time.run(), self._monitor()):
             asyncio.create_task(coro)
-        if pin is not None:
+        if not isinstance(self.led, _Status):
             asyncio.create_task(self.led.run())
         gc.collect()
         mode = "running"
@@ -289,49 +240,10 @@ def _watch(wd, name, obj):
         obj.alive = lambda: wd.checkin(name)
 
 
-def _hardware():
-    try:
-        from firmware import hardware
-
-        return hardware
-    except ImportError:
-        return None
-
-
-def _rtc(machine):
-    try:
-        return machine.RTC()
-    except Exception:  # noqa: BLE001 - a port without one: SNTP and Sinric only
-        return None
-
-
-def _ap_off(network):
-    """Turn the access point off: the ESP8266 stock image starts it on first boot with a
-    published password (ports/esp8266/modules/inisetup.py) and the SDK keeps it on across
-    boots; a board in station mode must not offer it."""
-    try:
-        ap = network.WLAN(network.AP_IF)
-        if ap.active():
-            ap.active(False)
-            log("wifi: access point %s turned off (the stock image leaves it on)"
-                % ap.config("ssid"))
-    except Exception as e:  # noqa: BLE001 - a port without an AP interface
-        log("wifi: cannot check the access point: %r" % (e,))
-
-
 def _hostname_setter(network, wlan):
     if hasattr(network, "hostname"):  # MicroPython 1.20+
         return network.hostname
     return lambda h: wlan.config(dhcp_hostname=h)
-
-
-def needs_setup(error):
-    """True when a config.load() error means the board has no Wi-Fi settings to use: no
-    config.json at all, or its wifi section missing or invalid. A file that is there but
-    broken otherwise keeps the config-error state: the setup page would write over what the
-    user pushed."""
-    msg = str(error)
-    return msg == CONFIG_PATH + ": not found" or msg.startswith("wifi")
 
 
 def _reset_after(delay_s, wdt):

@@ -4,7 +4,7 @@
 # A cloud that is not configured costs nothing: its modules are never imported.
 import gc
 
-from firmware.sink import Devices, Out, change_line, via_sinric
+from firmware.sink import Devices, Out, change_line
 
 
 def devices(ctx):
@@ -64,7 +64,7 @@ def sinric(ctx):
                           log=ctx.log, cadata=cadata)
     out = ctx.services["devices"].out
     for d in devs:
-        client.dispatch.on_request(d.sinric_id, via_sinric(client.dispatch, out, d.handle))
+        client.dispatch.on_request(d.sinric_id, d.sinric_request)
     client.dispatch.health = out.health
     return client
 

@@ -48,6 +48,17 @@ class Out:
         if notifier is not None and dev.yango_id:
             notifier.report(dev.yango_id, type_, instance, value)
 
+    def request(self, dev, action, value, instance_id=None):
+        """dev.handle() for a Sinric request (what Device.sinric_request calls: a bound method
+        per device, not a closure), with the request's sender as the cause of a change."""
+        client = self._ctx.services.get("sinric")
+        who = client.dispatch.request_client if client is not None else None
+        self.cause = "Sinric request from " + who if who else "Sinric request"
+        try:
+            return dev.handle(action, value, instance_id)
+        finally:
+            self.cause = SCHEDULE
+
     def health(self):
         """The board's part of a Sinric health report (dispatch.health): the radio and the
         clock's source; uptime and freeHeap come from the client itself."""
@@ -90,16 +101,4 @@ class Devices:
         # done: the device tasks run for ever on their own (a task and an Event waiting
         # here for ever would only hold RAM)
 
-
-def via_sinric(dispatch, out, handle):
-    """The device's request handler, with the request's sender as the cause of a change."""
-    def h(action, value, instance_id):
-        who = dispatch.request_client
-        out.cause = "Sinric request from " + who if who else "Sinric request"
-        try:
-            return handle(action, value, instance_id)
-        finally:
-            out.cause = SCHEDULE
-
-    return h
 

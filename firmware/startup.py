@@ -65,7 +65,7 @@ def _load_config(a):
     try:
         return config.load(a.CONFIG_PATH), None
     except Exception as e:  # noqa: BLE001 - ConfigError, or MemoryError on a huge file
-        if a.needs_setup(e):
+        if needs_setup(e, a.CONFIG_PATH):
             return None, e
         from firmware import idle
 
@@ -75,6 +75,15 @@ def _load_config(a):
     finally:  # used once: give the RAM back
         a._forget("firmware.config", "firmware.config_types", "firmware.config_fields",
                   "firmware.chips", "net.url")
+
+
+def needs_setup(error, path="config.json"):
+    """True when a config.load() error means the board has no Wi-Fi settings to use: no
+    config.json at all, or its wifi section missing or invalid. A file that is there but
+    broken otherwise keeps the config-error state: the setup page would write over what the
+    user pushed."""
+    msg = str(error)
+    return msg == path + ": not found" or msg.startswith("wifi")
 
 
 def button_held(pin):

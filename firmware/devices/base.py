@@ -93,6 +93,11 @@ class Device:
             raise ValueError("%s: value must be an object" % action)
         return fn(value, action)
 
+    def sinric_request(self, action, value, instance_id=None):
+        """handle() as the Sinric client calls it, through out.request (firmware/sink.py:
+        the request's sender is the cause of a change)."""
+        return self.out.request(self, action, value, instance_id)
+
     def yango_entry(self):
         """Yango discovery dict, or None when the device has no yango_id
         (firmware.devices.discovery: boot-only, the Yango factory unloads it)."""

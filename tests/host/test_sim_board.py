@@ -10,8 +10,8 @@ import pytest
 from config_cases import BAD_FILES, apply, bad_cases, good
 from simhelp import board, config
 
-from firmware.app import needs_setup as needed
 from firmware.config import safe_led
+from firmware.startup import needs_setup as needed
 from tools import board_files
 from tools.sim.run import POWERON, RESET, WATCHDOG
 

@@ -1,5 +1,5 @@
-from firmware.app import needs_setup as needed
 from firmware.setup_ap import dns_answer, merge
+from firmware.startup import needs_setup as needed
 
 # a query for "connectivitycheck.gstatic.com" A IN, id 0x1234, RD set
 Q = (b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + b"\x11connectivitycheck\x07gstatic"
