@@ -11,6 +11,7 @@ from net.url import parse_url
 _MP = sys.implementation.name == "micropython"
 TIMEOUT_S = 5
 MAX_RESPONSE = 4096  # status line + headers + body, bytes
+_BUF = 512  # the send and read buffer when the caller gives none
 
 
 
@@ -58,7 +59,7 @@ def _mp_socket(host, port, ctx, sni):
     return s
 
 
-async def _send(conn, host, port, ctx, sni, head, body):
+async def _send(conn, host, port, ctx, sni, method, head, body, buf):
     axtls = False
     if _MP and ctx is not None:
         from net import tls_context
@@ -74,17 +75,39 @@ async def _send(conn, host, port, ctx, sni, head, body):
         kw = {"ssl": ctx, "server_hostname": sni} if ctx is not None else {}
         conn.stream, w = await asyncio.open_connection(host, port, **kw)
         conn.sock = w
-    # drain() waits until the socket is writable: connected (and the TLS handshake on).
-    # Each piece goes on its own: MicroPython's Stream.write would concatenate them.
-    w.write(head)
+    # The method alone first: written before the socket is connected, MicroPython's Stream
+    # keeps a copy of it, and drain() waits until the socket is writable (connected, the
+    # TLS handshake on). The rest, head and body, is packed into buf and written a buffer
+    # at a time: no head joined into one string, no piece copied, few TCP segments.
+    w.write(method.encode())
     await w.drain()
-    for p in body or ():
-        w.write(p.encode() if isinstance(p, str) else p)
+    mv = memoryview(buf)
+    n = 0
+    for part in (head, body or ()):
+        for p in part:
+            if isinstance(p, str):
+                p = p.encode()  # MicroPython: the str's own bytes, not a copy
+            k = len(p)
+            if n + k > len(buf):
+                if n:
+                    # CPython's transport may keep what it is given: a copy, as buf is reused
+                    w.write(mv[:n] if _MP else bytes(mv[:n]))
+                    await w.drain()
+                    n = 0
+                if k > len(buf):
+                    w.write(p)
+                    await w.drain()
+                    continue
+            mv[n : n + k] = p
+            n += k
+    if n:
+        w.write(mv[:n] if _MP else bytes(mv[:n]))
         await w.drain()
 
 
 async def request(method, url, body=None, headers=None, *, timeout=TIMEOUT_S,
-                  max_response=MAX_RESPONSE, ssl=None, cadata=None, server_hostname=None):
+                  max_response=MAX_RESPONSE, ssl=None, cadata=None, server_hostname=None,
+                  buf=None, keep_headers=True):
     """One HTTP/1.1 exchange. body: bytes, str, or pieces sent one after another with
     no contiguous copy of the whole body: a list of str/bytes, or an iterable with .size
     (its total length in bytes). Returns a Response for any status.
@@ -92,36 +115,48 @@ async def request(method, url, body=None, headers=None, *, timeout=TIMEOUT_S,
     ValueError for an unusable URL or header; HttpTimeout when connecting+sending, or
     reading the response, takes longer than timeout seconds (each phase); HttpError for
     every other failure. ssl: a ready client context for https (else one is made from
-    cadata); server_hostname: SNI and certificate name, by default the URL's host."""
+    cadata); server_hostname: SNI and certificate name, by default the URL's host.
+    buf: a bytearray the caller keeps for its requests (the head and body are packed into it
+    to be sent, then the response read into it: net.http_response.read_response), else one
+    is made for this request. keep_headers False: Response.headers is None."""
     tls, host, port, path = parse_url(url)
     if isinstance(body, (str, bytes)):
         body = [body]
     ctx = (ssl or tls_context(cadata)) if tls else None
-    h = ["%s %s HTTP/1.1\r\nHost: %s" % (method, path, host)]
+    # the head in pieces, after the method (no format per line: each made a tuple and a str)
+    h = [" ", path, " HTTP/1.1\r\nHost: ", host]
     if port != (443 if tls else 80):
         h.append(":%d" % port)
     h.append("\r\nConnection: close\r\n")
     if body is not None:
         size = getattr(body, "size", None)
         if size is None:
-            size = sum(len(p.encode()) if isinstance(p, str) else len(p) for p in body)
+            size = 0
+            for p in body:  # a loop, not sum() over a generator: no generator object
+                size += len(p.encode()) if isinstance(p, str) else len(p)
         h.append("Content-Length: %d\r\n" % size)
     for k in headers or ():
-        v = str(headers[k])
+        v = headers[k]
+        if not isinstance(v, str):
+            v = str(v)
         if "\n" in k or "\r" in k or "\n" in v or "\r" in v:
             raise ValueError("header %r has a line break" % k)
-        h.append("%s: %s\r\n" % (k, v))
+        h.append(k)
+        h.append(": ")
+        h.append(v)
+        h.append("\r\n")
     h.append("\r\n")
-    head = "".join(h).encode()
-    h = None
+    if buf is None:
+        buf = bytearray(_BUF)
     conn = _Conn()
     phase = "connect"
     try:
-        await asyncio.wait_for(_send(conn, host, port, ctx, server_hostname or host, head,
-                                     body), timeout)
+        await asyncio.wait_for(_send(conn, host, port, ctx, server_hostname or host, method,
+                                     h, body, buf), timeout)
+        h = None
         phase = "response"
-        return await asyncio.wait_for(read_response(conn.stream, method, max_response),
-                                      timeout)
+        return await asyncio.wait_for(read_response(conn.stream, method, max_response, buf,
+                                                    keep_headers), timeout)
     except asyncio.TimeoutError:
         raise HttpTimeout("%s timed out after %s s (%s:%d)" % (phase, timeout, host, port)) \
             from None

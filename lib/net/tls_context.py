@@ -114,6 +114,10 @@ def _axtls_stream():
             d = self.s.read(n) if n >= 0 else None  # -1: to the end, as Stream does
             return d if d is not None else await Stream.read(self, n)
 
+        async def readinto(self, buf):
+            n = self.s.readinto(buf)
+            return n if n is not None else await Stream.readinto(self, buf)
+
         async def readexactly(self, n):
             r = b""
             while n:

@@ -41,6 +41,12 @@ class YangoNotifier:
             # not at the first POST into a heap the running connections have fragmented
             from net import http_client  # noqa: F401
 
+            # each POST's head and body are packed into this to be sent and its answer read
+            # into it: made now among the long-lived objects, not per POST in the heap the
+            # connections have cut up. It holds the longest line of an answer's head and its
+            # body (Yango's: about 70 bytes); a longer one reads into a bigger buffer made
+            # for it.
+            self._rx = bytearray(256)
         self._post = post or self._http_post
         self._log = log or print
         self._ticks = clock.ticks_ms
@@ -284,7 +290,7 @@ class YangoNotifier:
         if self._ctx is None and url[:8] == "https://":
             self._ctx = http_client.tls_context(self._cadata)
         r = await http_client.request("POST", url, body, headers, timeout=self.timeout_s,
-                                      ssl=self._ctx)
+                                      ssl=self._ctx, buf=self._rx, keep_headers=False)
         return r.status, r.body
 
     async def run(self):

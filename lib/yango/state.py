@@ -162,32 +162,43 @@ class Body:
             self.size += len(p.encode())
 
     def __iter__(self):
+        # punctuation, names and each state's JSON as pieces of their own: no piece is a
+        # concatenation made for the request (the HTTP client packs them into its buffer)
         yield '{"payload":{"devices":['
         dev = None
         mode = 0  # 1: inside "capabilities", 2: inside "properties"
         for d, prop, js in self._items:
             if d != dev:
                 if dev is not None:
-                    yield _close(dev, mode)
-                    yield ",{"
+                    # keys in canonical order: capabilities, id, properties
+                    if mode == 1:
+                        yield '],"id":'
+                        yield encode_str(dev)
+                        yield "},{"
+                    else:
+                        yield "]},{"
                 else:
                     yield "{"
                 dev = d
                 mode = 0
             if not prop:
-                yield ('"capabilities":[' if mode == 0 else ",") + js
+                yield '"capabilities":[' if mode == 0 else ","
                 mode = 1
             elif mode == 2:
-                yield "," + js
+                yield ","
             else:
-                yield '%s"id":%s,"properties":[%s' % ("]," if mode else "", encode_str(d), js)
+                if mode:
+                    yield "],"
+                yield '"id":'
+                yield encode_str(d)
+                yield ',"properties":['
                 mode = 2
+            yield js
         if dev is not None:
-            yield _close(dev, mode)
+            if mode == 1:
+                yield '],"id":'
+                yield encode_str(dev)
+                yield "}"
+            else:
+                yield "]}"
         yield self._tail
-
-
-def _close(dev, mode):
-    # keys in canonical order: capabilities, id, properties
-    return '],"id":%s}' % encode_str(dev) if mode == 1 else "]}"
-
