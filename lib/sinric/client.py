@@ -271,10 +271,8 @@ class SinricClient:
             if self._why is None:
                 if isinstance(e, net.ws.ConnectionClosed):
                     self._why = "connection closed: %s" % (e,)
-                elif isinstance(e, DeadLink):
-                    self._why = str(e)
-                else:  # MemoryError, or a bug: reconnect anyway (formatted by _attempt)
-                    self._why = e
+                else:  # the pump's reason (str), a MemoryError, or a bug: reconnect anyway
+                    self._why = e  # (an exception is formatted by _attempt)
         finally:
             self._down.set()
 
@@ -317,8 +315,8 @@ class SinricClient:
                     if ping:
                         self._missed += 1
                         if self._missed >= self.max_missed_pongs:
-                            raise DeadLink("dead link: no pong for %d ms"
-                                           % self._clock.since(self._alive_at, now))
+                            return self._end("dead link: no pong for %d ms"
+                                             % self._clock.since(self._alive_at, now))
                         self._log("sinric: no pong within %d ms (%d of %d)"
                                   % (self.pong_timeout_ms, self._missed, self.max_missed_pongs))
                 if ping:
@@ -331,7 +329,7 @@ class SinricClient:
                     self._ping_at = now
                     await ws.ping(self._ping_payload)
                 if self._net_ready is not None and not self._net_ready():
-                    raise DeadLink("network down")
+                    return self._end("network down")
                 await self._send_events(ws)
                 now = self._ticks()
                 if self._ping_at is None:
@@ -371,14 +369,16 @@ class SinricClient:
             key, item, age = got
             dev, action, inst = key
             try:  # createdAt = when it happened, not when the link allowed it out
-                text = self.dispatch.codec.event(action, item[0], self._clock.now() - age // 1000,
-                                         dev, item[1], inst)
+                # signed straight into the link's reused send buffer: no text per event
+                self.dispatch.codec.event_into(ws.buffer(), action, item[0],
+                                               self._clock.now() - age // 1000, dev, item[1],
+                                               inst)
             except ValueError as e:
                 self.stats["dropped_events"] += 1
                 self._log("sinric: event %s for %s dropped: %s" % (action, dev, e))
                 continue
             try:
-                await ws.send(text)
+                await ws.send_buffer()
             except Exception:
                 self._limiter.restore(key, item, age)
                 raise
@@ -409,6 +409,3 @@ class SinricClient:
         if again:  # lost while connected (a stalled link): report it now
             self._expire_events()
 
-
-class DeadLink(Exception):
-    pass

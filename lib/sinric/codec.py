@@ -20,34 +20,22 @@ _TYPES = ("request", "response", "event")
 _STR_FIELDS = ("action", "type", "deviceId", "replyToken", "clientId", "scope", "instanceId")
 
 
+# What a MessageError is about (its .kind), the start of its text: one class for every codec
+# error, not a class per kind (about 120 bytes of RAM each, frozen or not).
+NOT_JSON = "not JSON"
+MISSING_PAYLOAD = "missing payload"
+MISSING_SIGNATURE = "missing signature"
+BAD_SIGNATURE = "signature is invalid"
+BAD_FIELD = "bad field"
+
+
 class MessageError(ValueError):
-    """Base of every codec error; str(err) is a one-line reason fit for the log."""
+    """Every codec error: .kind is one of the kinds above; str(err) is a one-line reason
+    fit for the log ("bad field: createdAt missing")."""
 
-    reason = "malformed message"
-
-
-class NotJson(MessageError):
-    reason = "not JSON"
-
-
-class MissingPayload(MessageError):
-    reason = "missing payload"
-
-
-class MissingSignature(MessageError):
-    reason = "missing signature"
-
-
-class BadSignature(MessageError):
-    reason = "signature is invalid"
-
-
-class BadField(MessageError):
-    reason = "bad field"
-
-
-def _error(cls, detail=""):
-    return cls(cls.reason + (": " + detail if detail else ""))
+    def __init__(self, kind, detail=""):
+        super().__init__(kind + (": " + detail if detail else ""))
+        self.kind = kind
 
 
 def _as_bytes(raw):
@@ -77,13 +65,13 @@ def _loads(text, what, start=0, end=None, view=None):
                 view = memoryview(text)[start:end]
             return json.loads(view)
         except (ValueError, UnicodeError):
-            raise _error(NotJson, what) from None
+            raise MessageError(NOT_JSON, what) from None
     try:  # pairs decoded, nesting bounded before the parser spends the heap
         import json_input
 
         return json_input.loads(text[start:end], 10, what is None)
     except ValueError as e:  # too deep, a lone surrogate, bad syntax: answered if it can be
-        raise _error(BadField, "%s: %s" % (what, e)) from None
+        raise MessageError(BAD_FIELD, "%s: %s" % (what, e)) from None
     finally:
         json_input = None
         sys.modules.pop("json_input", None)
@@ -140,13 +128,13 @@ class Codec:
         start = raw.find(_PAYLOAD)
         if start < 0:
             if raw[:1] != b"{":
-                raise _error(NotJson, "does not start with '{'")
-            raise _error(MissingPayload)
+                raise MessageError(NOT_JSON, "does not start with '{'")
+            raise MessageError(MISSING_PAYLOAD)
         start += len(_PAYLOAD)
         # Last occurrence: a string inside the payload may itself contain ',"signature"'.
         end = raw.rfind(_SIGNATURE)
         if end < start:
-            raise _error(MissingSignature)
+            raise MessageError(MISSING_SIGNATURE)
         h = end + len(_SIG_HEAD)
         # the HMAC of the payload bytes as they came, read in place (no copy)
         body = memoryview(raw)[start:end]
@@ -161,23 +149,23 @@ class Codec:
             sig = tail.get("signature") if tail is not None else None
             hmac = sig.get("HMAC") if isinstance(sig, dict) else None
             if not isinstance(hmac, str) or not hmac:
-                raise _error(MissingSignature, "no signature.HMAC string")
+                raise MessageError(MISSING_SIGNATURE, "no signature.HMAC string")
             ok = equal(mac, hmac)
         if not ok:
-            raise _error(BadSignature)
+            raise MessageError(BAD_SIGNATURE)
         head = b"{" if start == len(_HEAD) and raw.startswith(_HEAD) else \
             raw[: start - len(_PAYLOAD)]  # the usual header is not parsed
         if head != b"{":
             if head[-1:] != b",":
-                raise _error(NotJson, "envelope")
+                raise MessageError(NOT_JSON, "envelope")
             env = _object(head[:-1] + b"}", "header")
             if env is None:
-                raise _error(NotJson, "envelope")
+                raise MessageError(NOT_JSON, "envelope")
             header = env.get("header")
             if header is not None and (
                 not isinstance(header, dict) or header.get("signatureVersion", 1) != 1
             ):
-                raise _error(BadField, "unsupported header %r" % (header,))
+                raise MessageError(BAD_FIELD, "unsupported header %r" % (header,))
         payload = _loads(raw, "payload", start, end, body)
         check_payload(payload)
         return payload
@@ -257,44 +245,65 @@ class Codec:
         self.response_into(out, request, created_at, success, message, value)
         return str(out, "utf-8")
 
+    def event_into(self, out, action, value, created_at, device_id=None,
+                   cause="PHYSICAL_INTERACTION", instance_id=None):
+        """Append the signed event to out (a bytearray: the WebSocket's send buffer, so an
+        event allocates no text of its own); device_id None makes a module-scope event.
+        Raises ValueError if JSON cannot carry value, MemoryError if the heap ran out (out
+        unchanged either way). The keys are written in canonical (sorted) order, no dict."""
+        mark = len(out)
+        try:
+            out.extend(_HEAD)
+            out.extend(b'{"action":')
+            encode_into(action, out)
+            out.extend(b',"cause":{"type":')
+            encode_into(cause, out)
+            out.extend(b'},"createdAt":')
+            encode_into(created_at, out)
+            if device_id is not None:
+                out.extend(b',"deviceId":')
+                encode_into(device_id, out)
+            if instance_id is not None:
+                out.extend(b',"instanceId":')
+                encode_into(instance_id, out)
+            out.extend(b',"replyToken":')
+            encode_into(self._uuid4(), out)
+            if device_id is None:
+                out.extend(b',"scope":"module"')
+            out.extend(b',"type":"event","value":')
+            encode_into(value, out)
+            out.extend(b"}")
+        except Exception:  # EncodeError, MemoryError: out as it was
+            out[mark:] = b""
+            raise
+        self._sign_tail(out, mark + len(_HEAD))
+
     def event(self, action, value, created_at, device_id=None, cause="PHYSICAL_INTERACTION",
               instance_id=None):
         """Signed event (str); device_id None makes a module-scope event."""
-        p = {
-            "action": action,
-            "cause": {"type": cause},
-            "createdAt": created_at,
-            "replyToken": self._uuid4(),
-            "type": "event",
-            "value": value,
-        }
-        if device_id is None:
-            p["scope"] = "module"
-        else:
-            p["deviceId"] = device_id
-        if instance_id is not None:
-            p["instanceId"] = instance_id
-        return self.sign(p)
+        out = _text_buffer()
+        self.event_into(out, action, value, created_at, device_id, cause, instance_id)
+        return str(out, "utf-8")
 
 
 def check_payload(p):
     if not isinstance(p, dict):
-        raise _error(BadField, "payload is not an object")
+        raise MessageError(BAD_FIELD, "payload is not an object")
     for k in _STR_FIELDS:
         if k in p and not isinstance(p[k], str):
-            raise _error(BadField, "%s must be a string" % k)
+            raise MessageError(BAD_FIELD, "%s must be a string" % k)
     for k in ("action", "type", "createdAt"):
         if k not in p:
-            raise _error(BadField, "%s missing" % k)
+            raise MessageError(BAD_FIELD, "%s missing" % k)
     if p["type"] not in _TYPES:
-        raise _error(BadField, "type %r unknown" % p["type"])
+        raise MessageError(BAD_FIELD, "type %r unknown" % p["type"])
     t = p["createdAt"]
     if not isinstance(t, int) or isinstance(t, bool) or t <= 0:
-        raise _error(BadField, "createdAt must be a positive integer")
+        raise MessageError(BAD_FIELD, "createdAt must be a positive integer")
     if "value" in p and not isinstance(p["value"], dict):
-        raise _error(BadField, "value must be an object")
+        raise MessageError(BAD_FIELD, "value must be an object")
     if p["type"] == "request" and "replyToken" not in p:
-        raise _error(BadField, "replyToken missing")
+        raise MessageError(BAD_FIELD, "replyToken missing")
 
 
 def make_uuid4(urandom=None):

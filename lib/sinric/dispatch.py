@@ -16,10 +16,10 @@ import gc
 import sys
 
 from sinric.codec import (
-    BadField,
-    BadSignature,
+    BAD_FIELD,
+    BAD_SIGNATURE,
+    MISSING_SIGNATURE,
     Codec,
-    MissingSignature,
     _as_bytes,
     _loads,
     parse_timestamp,
@@ -93,12 +93,13 @@ class Dispatcher:
             except ValueError as e:  # every codec error
                 self.stats["refused"] += 1
                 p = _peek(raw)
-                if p is None or not isinstance(e, (BadSignature, MissingSignature, BadField)):
+                kind = getattr(e, "kind", None)  # a codec MessageError's
+                if p is None or kind not in (BAD_SIGNATURE, MISSING_SIGNATURE, BAD_FIELD):
                     self.log("sinric: dropped message (%s): %r" % (e, raw[:80]))
                     return None
                 # A request we cannot trust: answer it, never act on it.
                 self.log("sinric: refused %s: %s" % (_describe(p), e))
-                return self._respond(p, False, str(e) if isinstance(e, BadField)
+                return self._respond(p, False, str(e) if kind == BAD_FIELD
                                      else "Signature is invalid")
             if p["type"] != "request":
                 self.log("sinric: ignored %s %s" % (p["type"], p["action"]))

@@ -11,7 +11,7 @@ import hmac_sha256
 import pytest
 import sinric.codec as sinric_codec
 from mpy import ROOT
-from sinric.codec import BadSignature, Codec
+from sinric.codec import BAD_SIGNATURE, Codec, MessageError
 from websockets.asyncio.client import connect
 from wsutil import run
 
@@ -126,7 +126,7 @@ def test_wrong_hmac_pad_on_the_device_is_refused_by_the_double(monkeypatch):
     assert wrong.verify(event)["action"] == "setPowerState"
     problems, answers = _exchange(wrong, send_event=event)
     # ... the double does not, in either direction
-    assert isinstance(answers[0], BadSignature)
+    assert isinstance(answers[0], MessageError) and answers[0].kind == BAD_SIGNATURE
     assert problems and all("bad message (signature is invalid)" in p for p in problems)
 
 

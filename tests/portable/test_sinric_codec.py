@@ -1,15 +1,29 @@
 from sinric.codec import (
-    BadField,
-    BadSignature,
+    BAD_FIELD,
+    BAD_SIGNATURE,
+    MISSING_PAYLOAD,
+    MISSING_SIGNATURE,
+    NOT_JSON,
     Codec,
     MessageError,
-    MissingPayload,
-    MissingSignature,
-    NotJson,
     make_uuid4,
     parse_timestamp,
 )
 from support import raises
+
+
+class kind(raises):
+    """raises(MessageError) of one kind (sinric.codec's NOT_JSON, BAD_FIELD, ...)."""
+
+    def __init__(self, k, match=None):
+        raises.__init__(self, MessageError, match)
+        self.k = k
+
+    def __exit__(self, et, ev, tb):
+        r = raises.__exit__(self, et, ev, tb)
+        if r and ev.kind != self.k:
+            raise AssertionError("%r is a %s error, not %s" % (str(ev), ev.kind, self.k))
+        return r
 
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
 HEADER = '{"header":{"payloadVersion":2,"signatureVersion":1},"payload":'
@@ -151,38 +165,38 @@ def test_one_byte_tamper_anywhere_in_payload():
 
 
 def test_wrong_secret_is_bad_signature():
-    with raises(BadSignature, "signature is invalid"):
+    with kind(BAD_SIGNATURE, "signature is invalid"):
         codec.verify(wire(V1_PAYLOAD, secret="another-secret-that-is-long-enough-1234"))
 
 
 def test_tampered_hmac_is_bad_signature():
-    with raises(BadSignature):
+    with kind(BAD_SIGNATURE):
         codec.verify(V1_WIRE.replace(V1_HMAC, V1_HMAC[:-2] + "A="))
 
 
 def test_missing_signature_forms():
-    with raises(MissingSignature):
+    with kind(MISSING_SIGNATURE):
         codec.verify(HEADER + V1_PAYLOAD + "}")
-    with raises(MissingSignature):
+    with kind(MISSING_SIGNATURE):
         codec.verify(HEADER + V1_PAYLOAD + ',"signature":{}}')
-    with raises(MissingSignature):
+    with kind(MISSING_SIGNATURE):
         codec.verify(HEADER + V1_PAYLOAD + ',"signature":{"HMAC":""}}')
-    with raises(MissingSignature):
+    with kind(MISSING_SIGNATURE):
         codec.verify(HEADER + V1_PAYLOAD + ',"signature":{"HMAC":5}}')
-    with raises(MissingSignature):
+    with kind(MISSING_SIGNATURE):
         codec.verify(HEADER + V1_PAYLOAD + ',"signature":"x"}')
 
 
 def test_missing_payload():
-    with raises(MissingPayload):
+    with kind(MISSING_PAYLOAD):
         codec.verify('{"header":{},"signature":{"HMAC":"' + V1_HMAC + '"}}')
 
 
 def test_not_json():
     for bad in ("hello", "", b"\xff\xfe", "[1,2]"):
-        with raises(NotJson):
+        with kind(NOT_JSON):
             codec.verify(bad)
-    with raises(NotJson):
+    with kind(NOT_JSON):
         codec.verify(V1_WIRE[:-1])  # truncated tail
 
 
@@ -209,15 +223,15 @@ def test_signed_but_malformed_payload_fields():
         ("[1]", "payload is not an object"),
     )
     for text, why in cases:
-        with raises(BadField, why):
+        with kind(BAD_FIELD, why):
             codec.verify(wire(text))
-    with raises(NotJson):
+    with kind(NOT_JSON):
         codec.verify(wire('{"action":'))
 
 
 def test_unsupported_signature_version():
     raw = wire(V1_PAYLOAD).replace('"signatureVersion":1', '"signatureVersion":2')
-    with raises(BadField, "header"):
+    with kind(BAD_FIELD, "header"):
         codec.verify(raw)
 
 
@@ -257,7 +271,7 @@ def test_junk_around_the_signed_payload_is_refused():
                  '{"header":{"signatureVersion":2},"payload":'):
         with raises(MessageError):
             codec.verify(head + V1_PAYLOAD + _sig(V1_PAYLOAD))
-    with raises(NotJson):  # an empty payload, even one signed right, is no payload
+    with kind(NOT_JSON):  # an empty payload, even one signed right, is no payload
         codec.verify(HEADER + _sig(""))
 
 
@@ -271,7 +285,7 @@ def test_timestamp_frames_only_in_the_servers_exact_short_form():
 def test_events_need_no_reply_token_requests_do():
     ev = '{"action":"x","createdAt":5,"type":"event","value":{}}'
     assert codec.verify(wire(ev))["type"] == "event"
-    with raises(BadField, match="replyToken missing"):
+    with kind(BAD_FIELD, match="replyToken missing"):
         codec.verify(wire(ev.replace('"event"', '"request"')))
 
 
@@ -281,7 +295,7 @@ def test_field_errors_name_the_field():
                       (base.replace('"request"', '"note"'), "bad field: type 'note' unknown"),
                       (base.replace(":5,", ":0,"), "createdAt must be a positive integer"),
                       (base.replace(":5,", ":-5,"), "createdAt must be a positive integer")):
-        with raises(BadField) as e:
+        with kind(BAD_FIELD) as e:
             codec.verify(wire(text))
         assert msg in str(e.value), str(e.value)
     assert codec.verify(wire(base.replace(":5,", ":1,")))["createdAt"] == 1
@@ -294,3 +308,29 @@ def test_headers_other_than_signature_version_1_and_junk_heads_are_refused():
         with raises(MessageError):
             codec.verify(head + V1_PAYLOAD + _sig(V1_PAYLOAD))
     assert parse_timestamp('{"timestamp":1}') == 1
+
+
+def test_event_into_writes_the_canonical_signed_event():
+    # What the client sends: the event signed into the link's send buffer, byte for byte
+    # the canonical text of its payload dict (module scope, device, device and instance).
+    c = Codec(SECRET, uuid4=lambda: "u-1")
+    for dev, inst in ((None, None), ("d" * 24, None), ("d" * 24, "blinds")):
+        out = bytearray(b"xx")
+        c.event_into(out, "setRangeValue", {"rangeValue": 40, "a": [1, "\u00e9"]}, 1700000000,
+                     dev, "PERIODIC_POLL", inst)
+        p = {"action": "setRangeValue", "cause": {"type": "PERIODIC_POLL"},
+             "createdAt": 1700000000, "replyToken": "u-1", "type": "event",
+             "value": {"rangeValue": 40, "a": [1, "\u00e9"]}}
+        if dev is None:
+            p["scope"] = "module"
+        else:
+            p["deviceId"] = dev
+        if inst is not None:
+            p["instanceId"] = inst
+        assert bytes(out[2:]) == c.sign(p).encode(), (dev, inst)
+        assert c.event("setRangeValue", p["value"], 1700000000, dev, "PERIODIC_POLL",
+                       inst) == c.sign(p)
+    out = bytearray(b"xx")
+    with raises(ValueError):
+        c.event_into(out, "currentTemperature", {"temperature": float("nan")}, 1, "d" * 24)
+    assert out == b"xx"

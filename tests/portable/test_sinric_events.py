@@ -18,6 +18,13 @@ class FakeWs:
         self.fail = False
         self.codec = codec  # the client's own: one HMAC key schedule, not one per frame
 
+    def buffer(self):  # net.ws.WebSocket's: the client signs events into it
+        self.buf = bytearray()
+        return self.buf
+
+    def send_buffer(self):
+        return self.send(bytes(self.buf))
+
     async def send(self, text):
         if self.fail:
             raise OSError("link gone")

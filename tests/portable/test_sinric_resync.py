@@ -38,6 +38,13 @@ class FakeWs:
         self.sent = []
         self.codec = codec
 
+    def buffer(self):  # net.ws.WebSocket's: the client signs events into it
+        self.buf = bytearray()
+        return self.buf
+
+    def send_buffer(self):
+        return self.send(bytes(self.buf))
+
     async def send(self, text):
         self.sent.append(self.codec.verify(text))
 
