@@ -80,6 +80,13 @@ class FakeWs:
     async def send(self, data):
         pass
 
+    def buffer(self):  # net.ws.WebSocket's reused send buffer: the client signs events into it
+        self.buf = bytearray()
+        return self.buf
+
+    def send_buffer(self):
+        return self.send(str(self.buf, "utf-8"))
+
     def abort(self, *a):
         self.q.put_nowait(_GONE)
 
