@@ -26,7 +26,9 @@ DNS_PORT = 53
 #   an object with async run()  run as a task; if it has .connected, False there shows
 #                               "cloud down" on the status LED; if it has watch_ms and an
 #                               alive slot, the watchdog needs alive() at least every
-#                               watch_ms (the app sets alive);
+#                               watch_ms (the app sets alive); if it has a heap_stuck
+#                               slot, heap_stuck(reason) restarts the board (a heap too
+#                               fragmented to connect or POST mends only by a restart);
 #   a coroutine                 run as a task.
 # What it returns (if not None) is kept in ctx.services[name] for the factories after it.
 # Factories run before Wi-Fi starts, so devices set their power-on levels first. A factory

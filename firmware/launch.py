@@ -63,6 +63,8 @@ def start(app, services, a):
             run = getattr(obj, "run", None)
             asyncio.create_task(run() if run is not None else obj)
             a._watch(wd, name, obj)
+            if hasattr(obj, "heap_stuck"):  # the cloud clients (see the seam in firmware.app)
+                obj.heap_stuck = app.restart
 
 
 def _hardware():

@@ -51,6 +51,11 @@ class SinricClient:
     event_max_age_ms = 50000  # older undelivered events would fail the server's 60 s window
     max_event_keys = 16  # (device, action, instance) keys that may wait at once
     max_message = 4096  # bigger incoming messages close the link with 1009
+    # Connects that ran out of heap since the link was last up: a heap too fragmented to
+    # hold a connection stays so (its long-lived objects do not move), and only a restart
+    # mends it; heap_stuck(reason) is then called (the board restarts). Not before the link
+    # was up once: a heap fresh from boot that cannot connect would restart in a loop.
+    memory_failures_max = 5
 
     def __init__(self, app_key, app_secret, device_ids, clock, *, url="wss://ws.sinric.pro",
                  info=None, net_ready=None, log=None, cadata=None, server_hostname=None,
@@ -86,6 +91,8 @@ class SinricClient:
         # callable() the owner sets to hear that the loop is alive (the board's watchdog
         # check-in); called at least every watch_ms while run() runs
         self.alive = None
+        self.heap_stuck = None  # callable(reason: str), see memory_failures_max
+        self._oom = -1  # MemoryError connects since the link was last up; -1: never up
         # every attribute a session sets, made now: one added later (the first ping's payload
         # after 30 s) grows the instance's table, a one-time step in a long run's heap
         self._alive_at = 0
@@ -161,6 +168,14 @@ class SinricClient:
             up_at, why = None, e
         if not self._running:
             return
+        if isinstance(why, MemoryError):
+            self._oom += self._oom >= 0
+            if self._oom >= self.memory_failures_max and self.heap_stuck is not None:
+                self._oom = 0
+                self.heap_stuck("sinric: %d connects ran out of memory since the link was "
+                                "last up" % self.memory_failures_max)
+        elif up_at is not None:
+            self._oom = 0
         now = self._ticks()
         if up_at is not None:
             # since(): a session that lived for weeks is stable too, not "in the future"
@@ -219,6 +234,8 @@ class SinricClient:
                                          self.max_message, *self._tls)
         except Exception as e:  # HandshakeError, DNS failure, a refused connection
             self.stats["failures"] += 1
+            if isinstance(e, MemoryError):
+                return None, e  # counted by _attempt, logged as "MemoryError: ..."
             return None, "connect failed: %s" % (e,)
         ws.decode_text = False  # the codec verifies bytes
         self._checkin()
@@ -236,6 +253,8 @@ class SinricClient:
         except Exception as e:  # ConnectionClosed: timeout, close or a bad frame
             self.stats["failures"] += 1
             ws.abort()
+            if isinstance(e, MemoryError):
+                return None, e
             return None, "no timestamp frame (%s)" % (e,)
         up_at = self._alive_at = self._ticks()
         s = self.stats

@@ -30,6 +30,10 @@ class YangoNotifier:
     max_body = 2048  # bytes per request body; what does not fit goes in the next request
     timeout_s = 5  # HTTP connect and response timeouts
     idle_ms = 10000  # the run loop looks again at least this often (watchdog check-ins)
+    # POSTs that ran out of heap since the last answer: then heap_stuck(reason) is called (the
+    # board restarts: a fragmented heap stays so, and the states would never go out); not
+    # before a first answer (a heap fresh from boot that cannot POST would restart in a loop)
+    memory_failures_max = 5
 
     def __init__(self, url, skill_id, token, user_id, clock, *, post=None, log=None,
                  discovery=False, cadata=None, rand=None):
@@ -76,6 +80,8 @@ class YangoNotifier:
         # callable() the owner sets to hear that the loop is alive (the board's watchdog
         # check-in); called at least every watch_ms while run() runs
         self.alive = None
+        self.heap_stuck = None  # callable(reason: str), see memory_failures_max
+        self._oom = -1  # MemoryError POSTs since the last answer; -1: no answer yet
         self.configure(url, skill_id, token, user_id)
 
     def configure(self, url=None, skill_id=None, token=None, user_id=None):
@@ -324,6 +330,10 @@ class YangoNotifier:
                 status, body = -1, e
             except Exception as e:  # noqa: BLE001 - any transport failure is retryable
                 status, body = None, e
+            if status == -1:
+                self._oom += self._oom >= 0
+            elif status is not None:  # an answer; a network failure says nothing of the heap
+                self._oom = 0
             try:
                 if status == -1:
                     raise body
@@ -333,6 +343,10 @@ class YangoNotifier:
                 self.states.restore(req[3])
                 self._not_before = self._add(self._ticks(), self.backoff_ms)
                 self._crash("post" if status == -1 else "complete", e)
+            if self._oom >= self.memory_failures_max and self.heap_stuck is not None:
+                self._oom = 0
+                self.heap_stuck("yango: %d POSTs ran out of memory since the last answer"
+                                % self.memory_failures_max)
 
     def _unusable(self, req, e):
         # a config value that cannot make a request: stop (one line) instead of retrying

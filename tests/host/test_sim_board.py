@@ -223,6 +223,25 @@ def test_a_hung_cloud_task_resets_the_board_through_the_watchdog(cloud, chip):
         assert "watchdog: app silent" not in sim.output(1)  # it was the cloud task
 
 
+STUCK = {"sinric": "5 connects ran out of memory since the link was last up",
+         "yango": "5 POSTs ran out of memory since the last answer"}
+
+
+@pytest.mark.parametrize("cloud", sorted(STUCK))
+def test_a_heap_too_fragmented_for_a_cloud_restarts_the_board(cloud):
+    # a heap that cannot hold a connection stays so: the board restarts (state saved), and
+    # the restart is deliberate: no crash counted towards safe mode
+    with board(cloud_config(), svc="devices,%s=oom_%s" % (cloud, cloud), module="simoom",
+               max_boots=2) as sim:
+        sim.wait_for("svc: %s " % cloud)
+        sim.wait_boot(2, timeout=40)
+        first = sim.output(1)
+        assert "app: restart (%s: %s)" % (cloud, STUCK[cloud]) in first
+        assert first.count("MemoryError: memory allocation failed, allocating 263 bytes") >= 4
+        sim.wait_for("app: running", since=sim.boots[1].first_line)
+        assert "quick restart" not in sim.output(2)
+
+
 def test_the_watchdog_is_fed_while_healthy():
     with board(config(watchdog_s=5), svc="wifi_watch") as sim:
         sim.wait_for("svc: client up")

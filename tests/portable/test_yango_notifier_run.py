@@ -57,3 +57,56 @@ def test_run_loop_survives_memory_errors_and_delivers():
     assert len(sent) == 2 and sent[0] == sent[1] and '"value":true' in sent[1]
     assert [x for x in logs if "ERROR in post: MemoryError" in x]
     assert [x for x in logs if "ERROR in poll: MemoryError" in x]
+
+
+def _stuck_run(answers, most):
+    # post() answers in turn (an exception raised, or a status); returns ((heap_stuck
+    # reason, posts made by then) pairs, posts made, log lines) once the answers are used up
+    # or heap_stuck came
+    stuck, logs, posts = [], [], []
+
+    async def post(url, body, headers):
+        posts.append(1)
+        a = answers.pop(0)
+        if isinstance(a, BaseException):
+            raise a
+        return a, b'{"request_id":"r","status":"ok"}'
+
+    clock = Clock(WallTicks())
+    clock.sync(T0)
+    n = YangoNotifier("http://h", "sk", "tok", "u", clock, post=post, log=logs.append)
+    n.initial_delay_ms = 0
+    n.backoff_ms = n.gap_ms = n.states.flush_ms = 5
+    n.memory_failures_max = most
+    n.heap_stuck = lambda why: stuck.append((why, len(posts)))
+    n.declare(LAMP)
+
+    async def main():
+        task = asyncio.create_task(n.run())
+        for i in range(400):
+            n.report("lamp", ON, "on", i % 2 == 0)  # always something to send
+            await asyncio.sleep(0.01)
+            if stuck or not answers:
+                break
+        task.cancel()
+
+    asyncio.run(main())
+    return stuck, len(posts), logs
+
+
+def test_posts_that_run_out_of_memory_ask_for_a_restart():
+    # a heap too fragmented for a POST stays so: the board restarts (heap_stuck) once
+    # memory_failures_max POSTs ran out of memory since the last answer; a network failure
+    # neither counts nor clears the count; the states wait meanwhile. Not before a first
+    # answer: a heap fresh from boot that cannot POST would only restart in a loop.
+    oom = MemoryError("memory allocation failed, allocating 257 bytes")
+    stuck, posts, logs = _stuck_run([oom, oom, oom, oom, 202, oom, OSError(113), oom, oom,
+                                     oom], 3)
+    # counted from the answer on: the 9th POST, not the 3rd
+    assert stuck == [("yango: 3 POSTs ran out of memory since the last answer", 9)], logs
+    assert len([x for x in logs if "ERROR in post: MemoryError" in x]) >= 7, logs
+
+
+def test_network_failures_are_not_the_heap():
+    stuck, posts, logs = _stuck_run([OSError(113)] * 6, 3)
+    assert stuck == [] and posts == 6, logs

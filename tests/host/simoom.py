@@ -1,0 +1,85 @@
+# A test service for the simulated board: the product's clouds on a heap that became too
+# fragmented for their connections (after the first connect or POST, every one runs out of
+# memory, as a 44wK test board's reconnects once did for good). SIMSVC as in simhang.py.
+import asyncio
+import os
+
+from firmware import app
+
+_calls = [0]
+
+
+class _Answer:
+    """What the first connect or POST gets: a link that is up (the server's timestamp frame)
+    and then lost; an HTTP 202."""
+
+    binary = False
+    status = 202
+    body = b'{"request_id":"r","status":"ok"}'
+
+    def __init__(self):
+        self.frames = [b'{"timestamp":1700000000}']
+
+    async def recv(self, timeout=None):
+        if self.frames:
+            return self.frames.pop()
+        from net.ws import ConnectionClosed
+
+        raise ConnectionClosed(1006)
+
+    def abort(self):
+        pass
+
+
+async def _no_room(*args, **kw):
+    _calls[0] += 1
+    if _calls[0] == 1:
+        return _Answer()
+    raise MemoryError("memory allocation failed, allocating 263 bytes")
+
+
+def oom_sinric(ctx):
+    import net.ws
+    from sinric.client import SinricClient
+
+    from firmware import services
+
+    net.ws.connect = _no_room
+    SinricClient.backoff_min_ms, SinricClient.backoff_max_ms = 100, 200  # test time
+    print("svc: sinric connects run out of memory")
+    return services.sinric(ctx)
+
+
+def oom_yango(ctx):
+    from net import http_client
+    from yango.notifier import YangoNotifier
+
+    from firmware import services
+
+    http_client.request = _no_room
+    YangoNotifier.initial_delay_ms = YangoNotifier.backoff_ms = 100  # test time
+    ctx.clock.sync(1700000000)  # no Sinric here: the notifier has something to send
+    print("svc: yango POSTs run out of memory")
+    n = services.yango(ctx)
+
+    async def flip():  # a state change every 300 ms: always something to POST
+        on = False
+        while True:
+            await asyncio.sleep_ms(300)
+            on = not on
+            n.report("lamp", "devices.capabilities.on_off", "on", on)
+
+    asyncio.create_task(flip())
+    return n
+
+
+def devices(ctx):
+    from firmware import services
+
+    return services.devices(ctx)
+
+
+for _name in (os.getenv("SIMSVC") or "").split(","):
+    if _name:
+        _name, _, _fn = _name.partition("=")
+        app.SERVICES.append((_name, globals()[_fn or _name]))
