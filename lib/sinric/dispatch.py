@@ -304,9 +304,15 @@ def _peek(raw):
     # Fields of a request refused anyway, only to address the refusal; None if not a request.
     # Lenient: a value nested too deep reads as null, a lone surrogate as U+FFFD.
     try:
-        p = _loads(_as_bytes(raw), None)["payload"]
+        try:
+            p = _loads(_as_bytes(raw), None)["payload"]
+        except MemoryError:  # the failed verify's garbage (and parser) took the room: once
+            gc.collect()  # more; a second MemoryError goes to handle(), which drops the link
+            p = _loads(_as_bytes(raw), None)["payload"]
         if p["type"] != "request" or not isinstance(p["replyToken"], str):
             return None
+    except MemoryError:
+        raise
     except Exception:
         return None
     out = {}

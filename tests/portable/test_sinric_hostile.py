@@ -67,3 +67,31 @@ def test_a_deeply_nested_value_is_refused_before_parsing():
     # and the link keeps serving
     p, _ = respond(r, signed(payload(token="t-3")))
     assert p["success"] and len(r.acts) == 1
+
+
+def test_a_refusal_is_still_answered_when_its_first_read_runs_out_of_memory():
+    # The refused request is read again leniently to address the answer; on a small heap the
+    # failed verify's garbage (or the lenient parser's import) can leave no room for that
+    # read. Seen on the 44wK test board: the refusal was dropped unanswered ("dropped
+    # message"); now the read is tried once more after a collect.
+    import sinric.dispatch as d
+
+    real = d._loads
+    calls = []
+
+    def tight(text, what, *a, **kw):
+        if what is None:  # the lenient read for the refusal: the first one runs out
+            calls.append(1)
+            if len(calls) == 1:
+                raise MemoryError("memory allocation failed, allocating 848 bytes")
+        return real(text, what, *a, **kw)
+
+    d._loads = tight
+    try:
+        r = Rig()
+        p, _ = respond(r, signed(payload("alexa-\\ud83d")))
+    finally:
+        d._loads = real
+    assert (p["success"], p["replyToken"]) == (False, "t-1") and len(calls) == 2
+    assert r.acts == []
+    assert not [x for x in r.logs if "dropped message" in x], r.logs
