@@ -85,7 +85,8 @@ def test_response_read_in_pieces_into_the_callers_buffer():
 
 def test_response_framing_and_limits_in_one_buffer():
     chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n"
-               b"4\r\nWiki\r\n5;ext=1\r\npedia\r\nA\r\n" + b"0123456789" + b"\r\n0\r\nX: 1\r\n\r\n")
+               b"4\r\nWiki\r\n5;ext=1\r\npedia\r\nA\r\n" + b"0123456789"
+               + b"\r\n0\r\nX: 1\r\n\r\n")
     assert _read(chunked, buf=bytearray(16)).body == b"Wikipedia0123456789"
     assert _read(b"HTTP/1.0 500 Oops\r\n\r\nInternal Error").body == b"Internal Error"
     assert _read(b"HTTP/1.1 204 No Content\r\n\r\n").body == b""
