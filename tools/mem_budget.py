@@ -6,12 +6,17 @@ gc.collect() before every reading, so the figure is what stays resident: bytecod
 and class objects, module dicts and the interned names (qstrs) the module adds. The qstr pool
 grows in doubling steps, so a module that happens to trigger a step is charged that step.
 
+With the kit (`make kit`) a last column gives the same module frozen on the 32-bit
+ESP8266-profile interpreter: no bytecode or names in RAM, only its dict, function and class
+objects (about 120 bytes a class, 16-32 a function), so what slims a frozen image shows there.
+
 CLI:  python -m tools.mem_budget [STACK ...]   (what `make mem` runs; stacks listed below)
 """
 
 import subprocess
 import sys
 
+from tools import board_files
 from tools.board_files import MICROPYTHON
 from tools.sim.run import compile_mpy
 
@@ -68,15 +73,31 @@ def measure(modules):
     return rows
 
 
+def measure_frozen(modules):
+    """{module: bytes} the same imports keep resident frozen on the kit's 32-bit interpreter
+    (lib/ and firmware/ in its image), or None without the kit."""
+    if board_files.why_unavailable("esp8266"):
+        return None
+    r = subprocess.run([str(board_files.KIT_BIN), "-X", "heapsize=1M", "-c", _SCRIPT,
+                        *modules], capture_output=True, text=True,
+                       env={"MICROPYPATH": ".frozen"}, check=True)
+    return {ln.split()[0]: int(ln.split()[1]) for ln in r.stdout.splitlines()
+            if not ln.startswith("qstr pool:")}
+
+
 def main(argv):
     names = argv or list(STACKS)
     modules = [m for s in names for m in STACKS[s]]
+    frozen = measure_frozen(modules) or {}
     total = 0
-    print("%-30s %7s %8s %6s %7s" % ("module", "bytes", "total", "qstrs", "q-bytes"))
+    print("%-30s %7s %8s %6s %7s %7s" % ("module", "bytes", "total", "qstrs", "q-bytes",
+                                         "frozen" if frozen else ""))
     for m, d, t, qn, qb in measure(modules):
-        print("%-30s %7d %8d %6d %7d" % (m, d, t, qn, qb))
+        f = "%7d" % frozen[m] if m in frozen else ""
+        print("%-30s %7d %8d %6d %7d %s" % (m, d, t, qn, qb, f))
         total = t
-    print("%-30s %7s %8d" % ("total", "", total))
+    print("%-30s %7s %8d %6s %7s %7s" % ("total", "", total, "", "",
+                                         sum(frozen.values()) if frozen else ""))
 
 
 if __name__ == "__main__":

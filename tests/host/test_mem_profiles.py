@@ -50,7 +50,7 @@ def test_esp32_profile_frozen_keeps_half_of_its_heap():
 # extra as the firmware shrinks; at 0 with an 8 KB floor this becomes the goal's own test.
 ESP8266_EXTRA_K = 10
 ESP8266_FLOOR = 3072
-EXAMPLE_FLOOR = 2560  # the README's ESP8266 example at 38K (far from the 8 KB goal as well)
+EXAMPLE_FLOOR = 3584  # the README's ESP8266 example at 38K (far from the 8 KB goal as well)
 
 
 def test_esp8266_profile_frozen_demo_gap_does_not_grow():
@@ -63,7 +63,9 @@ def test_esp8266_profile_frozen_demo_gap_does_not_grow():
 def test_esp8266_example_config_runs_at_38k_against_the_sinric_double():
     """The README's `make sim CHIP=esp8266 CONFIG=config.esp8266.example.json` (one switch,
     Sinric over ws://) on the frozen kit interpreter at the ESP8266's 38K: it connects and
-    answers 100 requests; its low point (measured 3.3 KB) stays above 2.5 KB."""
+    answers 100 requests; its low point (measured 4,240 in 3 runs; 3,552-3,584 before the
+    Sinric events went into the link's send buffer and the codec's error classes became one)
+    stays above 3.5 KB."""
     from tools.mem_profile import sinric_only
 
     _need("esp8266")
