@@ -10,8 +10,9 @@ _INF = float("inf")
 _ESCAPED = re.compile('[\x01-\x1f"\\\\]')  # what json.dumps escapes, but NUL
 
 
-class EncodeError(ValueError):
-    pass
+# What JSON cannot carry (inf, nan, a non-str key, another type) raises this: ValueError
+# itself under a name, not a subclass (a class costs about 120 bytes of RAM, frozen or not).
+EncodeError = ValueError
 
 
 def _plain(s):
