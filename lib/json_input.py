@@ -24,7 +24,7 @@ class LoneSurrogate(ValueError):
 
 
 def loads(raw, max_depth=MAX_DEPTH, lenient=False):
-    """Parse JSON text raw (bytes or str) into Python values.
+    """Parse JSON text raw (bytes, bytearray or str) into Python values.
 
     Surrogate-pair escapes become the real character. Raises TooDeep when arrays/objects
     nest deeper than max_depth, LoneSurrogate for an unpaired \\uD800-\\uDFFF escape, and
@@ -34,6 +34,8 @@ def loads(raw, max_depth=MAX_DEPTH, lenient=False):
     """
     if isinstance(raw, str):
         raw = raw.encode()
+    elif not isinstance(raw, bytes):  # a bytearray (the link's receive buffer): its bytes,
+        raw = bytes(raw)  # as the pieces below are joined as bytes
     raw = _bound(raw, max_depth, lenient)
     if b"\\ud" in raw or b"\\uD" in raw:
         raw = _pairs(raw, lenient)

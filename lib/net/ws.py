@@ -40,6 +40,20 @@ _ROOM = const(8)
 # MicroPython: a str is a buffer, copied into a bytearray as its UTF-8 bytes (CPython: not).
 # Asked by name, not by trying: a probe's garbage at import would leave a hole in the heap.
 _STR_IS_BUFFER = sys.implementation.name == "micropython"
+# What send_buffer() returns when the frame is on the wire already: an exhausted iterator,
+# which MicroPython's await takes as done (py/compile.c compiles await as yield-from, and
+# py/runtime.c mp_resume ends it on the iterator's first next(), no exception object): one
+# object for every send, where a coroutine would be allocated per send.
+_DONE = iter(())
+# Grows the receive buffer to a frame's length inside its capacity (the bytes are
+# overwritten by the read): a bytearray shrunk by a slice keeps its room (py/objarray.c).
+_PAD = bytes(32)
+# The receive buffer's bytes (recv_now): a Sinric request is 400-500; a longer message (more
+# than this less 32) is read by recv() into bytes of its own
+_RX_SIZE = const(640)
+# A frame's first 2 bytes, then its 16-bit length, as recv_now reads them: one buffer for
+# every connection (recv_now is a plain call, it never waits with the bytes in here)
+_HB = bytearray(2)
 
 
 async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
@@ -49,12 +63,14 @@ async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
     headers: dict or (name, value) pairs added to the upgrade request. timeout (s) covers
     DNS, TCP, TLS and the upgrade. server_hostname overrides the SNI/certificate name.
     """
-    # The opening handshake lives in net.handshake, loaded for the connect and dropped after:
-    # a few KB less held while the link is up on a 38 KB ESP8266 heap.
-    from net import handshake
-
-    ws = WebSocket(max_size)
     try:
+        # The opening handshake lives in net.handshake, loaded for the connect and dropped
+        # after: a few KB less held while the link is up on a 38 KB ESP8266 heap. Inside the
+        # try: a MemoryError while it loads must drop what did load, or it would stay, and
+        # the next connect have that much less room.
+        from net import handshake
+
+        ws = WebSocket(max_size)
         await asyncio.wait_for(handshake.open_ws(ws, url, headers or (), cadata,
                                                   server_hostname, ssl), timeout)
     except asyncio.TimeoutError:
@@ -96,6 +112,12 @@ class WebSocket:
     # longer message grows it once
     send_buffer_size = 640
     binary = False  # whether the message recv() returned last came in binary frames
+    # Set on the connection only when used, never by the connect: what a connect allocates
+    # outlives it in the middle of the heap it ran in (see _tx).
+    _rx = None  # recv_now's reused buffer, made by its first frame
+    # bytes recv_now took from the socket but left to recv() (a frame it could not finish,
+    # or one that is not a plain message): read first by _now
+    _pending = b""
 
     def __init__(self, max_size=4096):
         self.max_size = max_size
@@ -129,6 +151,72 @@ class WebSocket:
         # without a timeout, the one coroutine of the read itself: no wrapper to allocate
         return self._recv() if timeout is None else self._recv_within(timeout)
 
+    def recv_now(self):
+        """The next message if a whole one is buffered already (a plain call: no coroutine,
+        no wait, nothing allocated), else None: then see readable(); recv() goes on from what
+        this read.
+
+        Only single-frame messages of up to 608 bytes, binary or (with decode_text False)
+        text, come this way, returned in the connection's receive buffer (a bytearray):
+        valid until the next recv_now()/recv(). Everything else (control frames, fragments,
+        protocol errors, a longer message, a frame not all there) is left to recv(). The
+        end of the stream or a socket error -> ConnectionClosed, as from recv(). MicroPython
+        only (None on CPython)."""
+        s = self._s
+        if s is None or self.closed or self._pending:
+            return None
+        hb = _HB
+        try:
+            h = s.readinto(hb)  # header bytes taken
+            if h is None:  # EAGAIN: nothing buffered
+                return None
+            if not h:
+                raise EOFError
+            b0 = hb[0]
+            b1 = hb[1]
+            op = b0 & 0x0F
+            n = b1 & 0x7F
+            p = 0  # payload bytes taken
+            if h == 2 and b0 & 0xF0 == 0x80 and not b1 & 0x80 and n != 127 and \
+                    (op == _OP_BINARY or (op == _OP_TEXT and not self.decode_text)):
+                if n == 126:
+                    k = s.readinto(hb)
+                    if k:
+                        h += k
+                    n = hb[0] << 8 | hb[1] if k == 2 else 1 << 16  # in two pieces: recv()'s
+                rx = self._rx
+                if rx is None:
+                    rx = self._rx = bytearray(_RX_SIZE)
+                if n <= _RX_SIZE - len(_PAD) and n <= self.max_size:
+                    while len(rx) < n:
+                        rx.extend(_PAD)
+                    rx[n:] = b""
+                    p = (s.readinto(rx) or 0) if n else 0
+                    if p == n:
+                        self.binary = op == _OP_BINARY
+                        return rx
+            # Not a plain message, or not all there: recv() goes on from the bytes taken (not
+            # final, reserved bits, masked, a control frame, longer than the buffer, a part
+            # of it); h 3 or 4: the 16-bit length, or its first byte, was taken too
+            head = bytes(hb[:h]) if h < 2 else bytes((b0, b1, hb[0], hb[1])[:h])
+            self._pending = head + bytes(rx[:p]) if p else head
+            return None
+        except (OSError, EOFError) as e:
+            self._gone(_LOST, "connection lost (%s)" % (e,))
+
+    def readable(self):
+        """After recv_now() gave None: the wait for the next bytes (awaitable; on_idle is
+        called first, the owner's idle point), then call recv_now() again; or None when
+        recv_now() left a frame to recv() (always on CPython): await recv() then.
+        MicroPython: a 0-byte read of the stream, that is a wait for the socket to become
+        readable (extmod/asyncio/stream.py Stream.readinto); on wss the TCP socket's, never
+        a poll of the TLS one (see _rest)."""
+        if self._s is None or self._pending or self.closed:
+            return None
+        if self.on_idle is not None:
+            self.on_idle()
+        return (self._raw or self._r).readinto(_NOTHING)
+
     async def _recv_within(self, timeout):
         try:
             return await asyncio.wait_for(self._recv(), timeout)
@@ -140,6 +228,14 @@ class WebSocket:
         # non-blocking read, no pass through the scheduler), b"" if nothing or no such
         # socket; EOFError at the end of the stream. A payload that arrives in one piece is
         # one allocation and no coroutine.
+        p = self._pending
+        if p:  # what recv_now took first
+            got = p[:n]
+            self._pending = p[n:]
+            if len(got) == n or self._s is None:
+                return got
+            more = self._now(n - len(got))
+            return got + more if more else got
         s = self._s
         if s is None:
             return b""
@@ -153,6 +249,15 @@ class WebSocket:
     async def _rest(self, n, got, timeout):
         # The rest of n bytes after got; within timeout (s) once a frame has started, or as
         # long as it takes (timeout None: the wait for the next frame).
+        if timeout is None and self._raw is not None:
+            # wss on MicroPython, the wait for a frame: for the TCP socket to become
+            # readable, never in a poll of the TLS socket. What the TLS layer holds already
+            # is taken first (a record may carry several frames); only when it holds nothing
+            # is there anything to wait for, and then it is the TCP socket's data.
+            while len(got) < n:
+                await self._raw.readinto(_NOTHING)  # reads 0 bytes: only waits
+                got += self._now(n - len(got))  # b"" when nothing is buffered
+            return got
         if timeout is None:
             rest = await self._r.readexactly(n - len(got))
         else:
@@ -162,39 +267,17 @@ class WebSocket:
                 self._gone(_LOST, "frame stalled for %s s" % timeout)
         return got + rest if got else rest
 
-    async def _head(self):
-        # wss on MicroPython: a frame's first 2 bytes, waiting for the TCP socket to become
-        # readable, never in a poll of the TLS socket. A non-blocking read first takes what
-        # the TLS layer already holds (a record may carry several frames); only when it holds
-        # nothing is there anything to wait for, and then it is the TCP socket's data.
-        s, got = self._s, b""
-        while True:
-            b = s.read(2 - len(got))
-            if b is None:
-                if not got and self.on_idle is not None:
-                    self.on_idle()
-                await self._raw.readinto(_NOTHING)  # reads 0 bytes: only waits
-                continue
-            if not b:
-                raise EOFError
-            got += b
-            if len(got) == 2:
-                return got
-
     async def _recv(self):
         try:
             msg = None  # bytearray of a fragmented message being reassembled
             msg_op = 0
             t = self.read_timeout
             while True:
-                if self._raw is None:
-                    hdr = self._now(2)
-                    if len(hdr) < 2:
-                        if not hdr and self.on_idle is not None:
-                            self.on_idle()
-                        hdr = await self._rest(2, hdr, None)
-                else:
-                    hdr = await self._head()
+                hdr = self._now(2)
+                if len(hdr) < 2:
+                    if not hdr and self.on_idle is not None:
+                        self.on_idle()
+                    hdr = await self._rest(2, hdr, None)
                 b0, b1 = hdr[0], hdr[1]
                 fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
                 if b0 & 0x70:
@@ -302,8 +385,14 @@ class WebSocket:
         return b
 
     def send_buffer(self, text=True):
-        """Send what was appended to buffer() as one text (or binary) message (awaitable)."""
-        return self._send(_OP_TEXT if text else _OP_BINARY, None)
+        """Send what was appended to buffer() as one text (or binary) message (awaitable).
+        MicroPython, when the socket takes the frame at once: written by this call, and the
+        awaitable returned is a shared done one (no coroutine per send)."""
+        op = _OP_TEXT if text else _OP_BINARY
+        if not _STR_IS_BUFFER:  # CPython: a coroutine to await
+            return self._send(op, None)
+        rest = self._put(op, None)
+        return _DONE if rest is None else self._send(op, None, rest)
 
     def send(self, data):
         """Send a text (str) or binary (bytes/bytearray) message as one masked frame
@@ -313,8 +402,35 @@ class WebSocket:
     async def ping(self, payload=b""):
         await self._send(_OP_PING, payload)
 
-    async def _send(self, op, payload):
-        # payload None: the message is in buffer() already.
+    async def _send(self, op, payload, rest=None):
+        # rest: what _put left of the frame, when it was called already
+        if rest is None:
+            rest = self._put(op, payload)
+            if rest is None:
+                return
+        w = self._w
+        async with self._lock:  # two drains at once would trip MicroPython's IO queue
+            try:
+                if rest is not _NOTHING:
+                    w.write(rest)
+                await asyncio.wait_for(w.drain(), self.write_timeout)
+            except asyncio.TimeoutError:
+                why = "send timed out"
+            except (OSError, EOFError) as e:
+                why = "send failed (%s)" % (e,)
+            else:
+                return
+        self._gone(_LOST, why)
+
+    def _put(self, op, payload):
+        # Builds the masked frame of payload (None: the message is in buffer() already) in
+        # the send buffer, and writes it at once when nothing is queued (MicroPython:
+        # write() sends what the socket takes and keeps a copy of only a rest in out_buf,
+        # extmod/asyncio/stream.py Stream.write). None when the socket took it all: the
+        # frame is on the wire (no lock, no drain, no task switch). Else what _send must
+        # finish: _NOTHING when the writer holds a rest, or a copy of the frame (its waits
+        # would let another send reuse the buffer). ConnectionClosed when closing or the
+        # write failed.
         if self.closed or (self._close_sent and op != _OP_CLOSE):
             raise ConnectionClosed(self.close_code or _LOST, "closing")
         if payload is None:
@@ -345,40 +461,17 @@ class WebSocket:
             buf[s] = 0x80 | op
             buf[_ROOM - 4 : _ROOM] = key
         mask(buf, key, start)
-        frame = memoryview(buf)[s:] if s else buf
         if op == _OP_CLOSE:
             self._close_sent = True
+        frame = memoryview(buf)[s:] if s else buf
         w = self._w
-        why = None
-        queued = False
         if not self._lock.locked() and not getattr(w, "out_buf", True):
-            # MicroPython with nothing queued: write() sends at once what the socket takes
-            # and keeps a copy of only a rest in out_buf. Nothing to wait for when it took it
-            # all: the frame is on the wire when send() returns (no lock, no drain, no task
-            # switch).
             try:
                 w.write(frame)
-                frame = None  # the writer copied the rest it kept: the buffer is free
-                if not w.out_buf:
-                    return
-                queued = True  # a rest: drained below (the lock is free: no wait for it)
             except (OSError, EOFError) as e:
-                why = "send failed (%s)" % (e,)
-        if why is None:
-            if not queued:  # the waits below would let another send reuse the buffer
-                frame = bytes(frame)
-            async with self._lock:  # two drains at once would trip MicroPython's IO queue
-                try:
-                    if not queued:
-                        w.write(frame)
-                    await asyncio.wait_for(w.drain(), self.write_timeout)
-                except asyncio.TimeoutError:
-                    why = "send timed out"
-                except (OSError, EOFError) as e:
-                    why = "send failed (%s)" % (e,)
-                else:
-                    return
-        self._gone(_LOST, why)
+                self._gone(_LOST, "send failed (%s)" % (e,))
+            return _NOTHING if w.out_buf else None
+        return bytes(frame)
 
     # -- closing ----------------------------------------------------------------------
     async def close(self, code=1000, reason=""):

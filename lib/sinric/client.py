@@ -302,7 +302,17 @@ class SinricClient:
             ws.on_idle = gc.collect
         try:
             while True:
-                raw = await ws.recv()
+                # a request is read by a plain call (no coroutine, no bytes) into the link's
+                # reused receive buffer once it is all there; nothing there: the wait for
+                # the next bytes (the idle point); anything else is recv()'s (a frame in
+                # parts, a ping, a close, a long message)
+                raw = ws.recv_now()
+                if raw is None:
+                    wait = ws.readable()
+                    if wait is not None:
+                        await wait
+                        continue
+                    raw = await ws.recv()
                 if ws.binary:  # Sinric speaks text only (docs/sinricpro.md §3): never a message
                     self._log("sinric: ignored a binary frame (%d bytes)" % len(raw))
                     continue

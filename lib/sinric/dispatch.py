@@ -95,7 +95,9 @@ class Dispatcher:
                 p = _peek(raw)
                 kind = getattr(e, "kind", None)  # a codec MessageError's
                 if p is None or kind not in (BAD_SIGNATURE, MISSING_SIGNATURE, BAD_FIELD):
-                    self.log("sinric: dropped message (%s): %r" % (e, raw[:80]))
+                    # bytes: raw may be the link's receive buffer (a bytearray)
+                    self.log("sinric: dropped message (%s): %r"
+                             % (e, bytes(_as_bytes(raw)[:80])))
                     return None
                 # A request we cannot trust: answer it, never act on it.
                 self.log("sinric: refused %s: %s" % (_describe(p), e))

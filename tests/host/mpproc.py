@@ -11,12 +11,17 @@ from tools.board_files import compile_tree
 
 HERE = ROOT / "tests" / "host"
 MPY_LIB = ROOT / "build" / "mpy" / "lib"  # same place as `make mpy-lib`
-# The Sinric stack from .mpy on the 64-bit host binary: 44wK, not an ESP8266's 38wK. The
+# The Sinric stack from .mpy on the 64-bit host binary: 45wK, not an ESP8266's 38wK. The
 # package names (net, sinric, net.ws, ...) are interned at run time from .mpy and tip the qstr
-# table into one more pool (3.7 KB at once). On an ESP8266 these modules are frozen (their
-# names live in flash; the kit's 32-bit frozen interpreter holds the 38 KB line); an ESP32 has
-# 112 KB. One figure for the Sinric client's tests and its bench (make bench-sinric).
-SINRIC_HEAP = os.environ.get("SINRIC_TEST_HEAP", "44wK")
+# table into one more pool (3.7 KB at once), and the code itself is in this heap (about 1 KB
+# more since net.ws reads and writes a request without a coroutine: 44wK before). On an
+# ESP8266 these modules are frozen (their names and code live in flash; the kit's 32-bit
+# frozen interpreter holds the 38 KB line); an ESP32 has 112 KB. Near the line the reconnect
+# after a lost link is at the mercy of where the first session left its long-lived objects
+# (test_server_killed_and_restarted passed at 44wK and failed at 43.5 and 43.75wK before;
+# it passes from 44.5 to 45.75wK now). One figure for the Sinric client's tests and its bench
+# (make bench-sinric).
+SINRIC_HEAP = os.environ.get("SINRIC_TEST_HEAP", "45wK")
 
 
 def compile_lib():

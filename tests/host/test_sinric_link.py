@@ -60,6 +60,12 @@ class FakeWs:
         if life_ms is not None:
             link.loop.call_later(life_ms / 1000, self.q.put_nowait, _GONE)
 
+    def recv_now(self):  # as net.ws.WebSocket on CPython: every message comes by recv()
+        return None
+
+    def readable(self):
+        return None
+
     async def recv(self, timeout=None):
         try:
             item = await asyncio.wait_for(self.q.get(), timeout)

@@ -14,6 +14,7 @@ class Sock:
     def __init__(self, data=b""):
         self.buf = bytearray(data)
         self.eof = False
+        self.chunk = 1 << 30  # at most this much per readinto (a TLS record at a time)
 
     def read(self, n):
         if not self.buf:
@@ -21,6 +22,14 @@ class Sock:
         out = bytes(self.buf[:n])
         self.buf = self.buf[n:]
         return out
+
+    def readinto(self, buf):
+        if not self.buf:
+            return 0 if self.eof else None
+        n = min(len(buf), len(self.buf), self.chunk)
+        buf[:n] = self.buf[:n]
+        self.buf = self.buf[n:]
+        return n
 
 
 class Reader:
@@ -34,6 +43,11 @@ class Reader:
         self.calls.append(n)
         if len(self.later) < n:
             raise EOFError
+        out = bytes(self.later[:n])
+        self.later = self.later[n:]
+        return out
+
+    async def read(self, n):  # what the link discards after its close: b"" is the end
         out = bytes(self.later[:n])
         self.later = self.later[n:]
         return out
@@ -220,3 +234,123 @@ def test_idle_hook_runs_only_when_nothing_is_buffered():
     assert asyncio.run(ws.recv()) == b"a" and idle == []
     assert asyncio.run(ws.recv()) == b"b" and idle == []
     assert asyncio.run(ws.recv()) == b"c" and idle == [1]
+
+
+# recv_now: a whole plain message already buffered is read by a plain call, into the link's
+# reused receive buffer; everything else is left to recv(), which goes on from what it read.
+def test_recv_now_reads_buffered_messages_into_one_reused_buffer():
+    small, long = b'{"a":1}', b'{"b":2}' * 60  # 7-bit and 16-bit length classes
+    r = Reader()
+    ws = ws_with(Sock(server_frame(small) + server_frame(long, 2)), r)
+    ws.decode_text = False
+    got = ws.recv_now()
+    assert isinstance(got, bytearray) and got == small and not ws.binary
+    again = ws.recv_now()
+    assert again is got and again == long and ws.binary
+    assert ws.recv_now() is None and r.calls == []  # nothing buffered: nothing waited for
+    ws = ws_with(Sock(server_frame(small)))  # text as str: recv()'s
+    assert ws.recv_now() is None and run_unsuspended(ws.recv()) == '{"a":1}'
+
+
+def test_recv_now_leaves_a_partial_frame_to_recv():
+    msg = b'{"c":3}' * 40
+    frame = server_frame(msg)
+    for cut in (1, 2, 3, 4, 5, len(frame) - 1):  # in the head, the length, the payload
+        ws = ws_with(Sock(frame[:cut]), Reader(frame[cut:]))
+        ws.decode_text = False
+        assert ws.recv_now() is None, cut
+        assert asyncio.run(ws.recv()) == msg, cut
+    s = Sock(frame)  # a socket that gives less than asked (TLS: a record at a time)
+    s.chunk = 100
+    ws = ws_with(s)
+    ws.decode_text = False
+    assert ws.recv_now() is None and run_unsuspended(ws.recv()) == msg
+
+
+def test_recv_now_leaves_other_frames_to_recv_as_before():
+    w = Writer()
+    ping = bytes((0x89, 2)) + b"hi"
+    ws = ws_with(Sock(ping + server_frame(b"after")), writer=w)
+    ws.decode_text = False
+    assert ws.recv_now() is None  # a ping: recv() answers it, then takes the message
+    assert asyncio.run(ws.recv()) == b"after" and w.written[0] == 0x8A
+    frag = bytes((0x01, 2)) + b"ab" + bytes((0x80, 2)) + b"cd"
+    ws = ws_with(Sock(frag))
+    ws.decode_text = False
+    assert ws.recv_now() is None and asyncio.run(ws.recv()) == b"abcd"
+    long = b"x" * 700  # more than the receive buffer holds: bytes of its own
+    ws = ws_with(Sock(server_frame(long)))
+    ws.decode_text = False
+    assert ws.recv_now() is None and asyncio.run(ws.recv()) == long
+    # bad frames still close the link with the same code
+    for frame, code in ((bytes((0xC1, 1)) + b"x", 1002),  # reserved bit
+                        (bytes((0x81, 0x81)) + b"\0\0\0\0x", 1002),  # masked by the server
+                        (server_frame(b"y" * 300), 1009)):  # over max_size
+        ws = ws_with(Sock(frame), Reader(), Writer())
+        ws.max_size = 200
+        ws.close_timeout = 0.01
+        ws.decode_text = False
+        assert ws.recv_now() is None
+        try:
+            asyncio.run(ws.recv())
+            raise AssertionError("no close")
+        except websocket.ConnectionClosed as e:
+            assert e.code == code, (frame, e.code)
+
+
+def test_recv_now_at_the_end_of_the_stream_closes_as_recv_does():
+    s = Sock()
+    s.eof = True
+    ws = ws_with(s)
+    with raises(websocket.ConnectionClosed):
+        ws.recv_now()
+    assert ws.closed and ws.close_code == 1006 and ws.close_reason == "connection lost ()"
+    s = Sock(bytes((0x82, 5)) + b"ab")  # the end in the middle of a frame: recv() sees it
+    s.eof = True
+    ws = ws_with(s)
+    assert ws.recv_now() is None and ws.readable() is None
+    with raises(websocket.ConnectionClosed):
+        asyncio.run(ws.recv())
+    assert ws.close_code == 1006 and ws.readable() is None
+
+
+def test_idle_reader_waits_for_bytes_then_reads_in_place():
+    # The client's loop: nothing there -> readable() (the idle point), then recv_now again.
+    idle = []
+
+    class Stream:
+        async def readinto(self, buf):  # the stream's wait: the frame comes meanwhile
+            assert len(buf) == 0
+            s.buf.extend(server_frame(b'{"d":4}'))
+            return 0
+
+    s = Sock()
+    ws = ws_with(s, Stream())
+    ws.decode_text = False
+    ws.on_idle = lambda: idle.append(1)
+    assert ws.recv_now() is None
+    asyncio.run(_await(ws.readable()))
+    assert idle == [1] and ws.recv_now() == b'{"d":4}'
+
+
+def test_send_buffer_taken_whole_is_written_by_the_call():
+    w = Writer()
+    ws = ws_with(writer=w)
+    ws.buffer().extend(b'{"ok":true}' * 20)
+    done = ws.send_buffer()
+    if websocket._STR_IS_BUFFER:  # MicroPython: written already, the shared done awaitable
+        assert len(w.written) == 228 and done is websocket._DONE
+    asyncio.run(_await(done))
+    frame = bytearray(w.written)
+    assert frame[0] == 0x81 and frame[1] == 0xFE and w.drains == 0
+    mask(frame, bytes(frame[4:8]), 8)
+    assert bytes(frame[8:]) == b'{"ok":true}' * 20
+    w = Writer(takes_all=False)  # a rest kept by the writer: drained
+    ws = ws_with(writer=w)
+    ws.buffer().extend(b"z" * 300)
+    asyncio.run(_await(ws.send_buffer()))
+    assert w.drains == 1 and w.out_buf == b""
+
+
+async def _await(aw):
+    return await aw

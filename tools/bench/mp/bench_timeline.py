@@ -30,14 +30,15 @@ _armed = [False]  # a request's timeline is being recorded
 _TIMING = bool(os.getenv("BENCH_TIMELINE"))
 
 
-def _start():
-    # a frame's first bytes are in: the timeline starts, the byte count's second part too
+def _start(t=None, a=None):
+    # a frame's first bytes are in (t ticks_us and a mem_alloc then, if not now): the
+    # timeline starts, the byte count's second part too
     for i in range(10):
         M[i] = 0
-    M[0] = time.ticks_us() or 1
+    M[0] = t or time.ticks_us() or 1
     _armed[0] = True
     if _A[1] and not _TIMING:  # the timing run counts no bytes: its GC stays on
-        _A[2] = gc.mem_alloc()
+        _A[2] = gc.mem_alloc() if a is None else a
         gc.disable()
 
 
@@ -68,6 +69,32 @@ def _now_probed(self, n):
 
 
 websocket.WebSocket._now = _now_probed
+_readable = websocket.WebSocket.readable
+_recv_now = websocket.WebSocket.recv_now
+
+
+def _readable_probed(self):
+    # the client's wait for the next frame (its idle collection has run in readable())
+    r = _readable(self)
+    if not _armed[0] and _A[0] is not None:
+        _A[1] = gc.mem_alloc()
+    return r
+
+
+def _recv_now_probed(self):
+    # a whole frame read in place: it was all there when the read began
+    t, a = time.ticks_us(), gc.mem_alloc()
+    r = _recv_now(self)
+    if r is not None and not _armed[0]:
+        if not _A[1] and _A[0] is not None:  # no wait since the collection
+            _A[1] = a
+        _start(t, a)
+        M[1] = time.ticks_us()  # frame read
+    return r
+
+
+websocket.WebSocket.readable = _readable_probed
+websocket.WebSocket.recv_now = _recv_now_probed
 
 
 class _Gc:
@@ -82,6 +109,7 @@ class _Gc:
         gc.collect()
         gc.enable()
         _A[0] = gc.mem_alloc()
+        _A[1] = 0
 
     mem_free = staticmethod(gc.mem_free)
     mem_alloc = staticmethod(gc.mem_alloc)
@@ -172,17 +200,17 @@ def _timeline():
             return await post(self, url, body, headers)
 
         yango_notifier.YangoNotifier._http_post = post_marked
-    send = websocket.WebSocket._send
+    send = websocket.WebSocket.send_buffer  # how the client sends a response
 
-    async def send_marked(self, op, payload):
-        await send(self, op, payload)
-        if _armed[0] and M[8]:  # a response (the pump's events have no timeline)
+    async def send_marked(self, text=True):
+        await send(self, text)
+        if _armed[0] and M[8]:  # a response
             mark(9)
             t0 = M[0]
             print("BENCH tl " + " ".join([str(diff(t, t0) if t else 0) for t in M[1:]]))
             _armed[0] = False
 
-    websocket.WebSocket._send = send_marked
+    websocket.WebSocket.send_buffer = send_marked
 
 
 if _TIMING:
