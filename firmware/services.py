@@ -28,7 +28,7 @@ def devices(ctx):
                                                                        cause)
         if line:
             ctx.log(line)
-        out.last[dev.name] = new
+        out.last[dev.name] = saved if saved == new else new  # the store's dict when equal
         gc.collect()
     # The type registry is only needed to build them: give its RAM back. The classes live
     # on in their own modules; a later import of firmware.devices starts a fresh registry.

@@ -74,8 +74,10 @@ class Out:
         line = change_line(dev.name, self.last.get(dev.name), new, self.cause)
         if line:
             self._ctx.log(line)
-        self.last[dev.name] = new
-        self._ctx.store.put(dev.name, new)
+        store = self._ctx.store
+        store.put(dev.name, new)
+        # the store's copy (equal to new): one dict per device, not two
+        self.last[dev.name] = store.get(dev.name)
 
 
 class Devices:

@@ -71,8 +71,10 @@ def _caused(out, fn, cause):
 
 
 class Device:
-    yango_type = "devices.types.other"
+    # yango_type: the Yango device type (firmware/devices/discovery.py: "devices.types.other"
+    # when a class names none; not a default here: every class entry is RAM)
     poll_ms = 0  # > 0: tasks() includes a loop calling self.poll() every poll_ms
+    _inputs = ()  # add_input makes a tuple of the device's own: no list per device
 
     def __init__(self, cfg, hw, out):
         self.cfg = cfg  # while it is built and declared: firmware.sink.Devices.run releases it
@@ -82,7 +84,6 @@ class Device:
         self.name = cfg["name"]
         self.sinric_id = cfg.get("sinric_id")
         self.yango_id = cfg.get("yango_id")
-        self._inputs = []
 
     def handle(self, action, value, instance_id=None):
         """Sinric request -> response value dict; None for an action this type lacks."""
@@ -143,7 +144,7 @@ class Device:
                                                _caused(self.out, on_change,
                                                        "button" if button else "input"),
                                                active_low, pull, self.cfg.get("debounce_ms"))
-        self._inputs.append(i)
+        self._inputs += (i,)
         return i
 
     def add_button(self):

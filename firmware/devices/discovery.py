@@ -77,7 +77,8 @@ def entry(dev):
     if not dev.yango_id:
         return None
     caps, props = describe(dev)
-    e = {"id": dev.yango_id, "name": dev.name, "type": dev.yango_type,
+    e = {"id": dev.yango_id, "name": dev.name,
+         "type": getattr(dev, "yango_type", "devices.types.other"),
          "capabilities": caps, "properties": props}
     room = dev.cfg.get("room") if dev.cfg else None
     if room:
