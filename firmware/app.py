@@ -157,9 +157,9 @@ class App:
         gc.collect()
         wd = self.watchdog
         wd.watch("app", TASK_LIMIT_MS)
-        wd.watch("wifi", TASK_LIMIT_MS)
-        # the watchdog is fed by _monitor (same 500 ms beat): one task less to hold
-        for coro in (self.wifi.run(wd), self.store.run(), self.time.run(), self._monitor()):
+        # _monitor steps Wi-Fi, feeds the watchdog and writes the state store: three tasks
+        # less to hold (each task and its frame is RAM on a small board)
+        for coro in (self.time.run(), self._monitor()):
             asyncio.create_task(coro)
         if not isinstance(self.led, _Status):
             asyncio.create_task(self.led.run())
@@ -170,15 +170,22 @@ class App:
         raise self._error
 
     async def _monitor(self):
-        """Status LED, the watchdog (its app check-in and the feeding: a blocked loop or a
-        silent watched task starves it), and the stable-run mark of the crash counter."""
+        """Wi-Fi (each step of firmware.wifi's state machine when it asks for it), the status
+        LED, the watchdog (its app check-in and the feeding: a blocked loop or a silent
+        watched task starves it), the state store's writes (firmware.persist: each within
+        500 ms of being due), and the stable-run mark of the crash counter."""
         clock = self.clock
-        t0 = last = clock.ticks_ms()
+        wifi = self.wifi
+        t0 = last = wifi_at = clock.ticks_ms()
+        wifi_wait = 0
         stable = False
         offline_ms = 0
         setup_after_ms = self._setup_after_ms
         while True:
             now = clock.ticks_ms()
+            if not clock.until(wifi_at, wifi_wait, now):  # Wi-Fi's next step is due
+                wifi_wait = wifi.poll()
+                wifi_at = clock.ticks_add(now, wifi_wait)
             step = clock.since(last, now)  # one pass: far below the tick wrap
             last = now
             offline_ms = 0 if self.wifi.online else offline_ms + step
@@ -193,6 +200,7 @@ class App:
                 self._portal = None
             self.watchdog.checkin("app")
             self.watchdog.feed()
+            self.store.poll()
             if not self.wifi.online:
                 self.led.set("connecting")
             else:
@@ -205,7 +213,8 @@ class App:
                 stable = True
                 self._counter.clear()
                 log("app: stable for %d s; crash count cleared" % self._stable_s)
-            await asyncio.sleep_ms(MONITOR_MS)
+            left = clock.until(wifi_at, wifi_wait)  # 200 ms while dialing
+            await asyncio.sleep_ms(left if left < MONITOR_MS else MONITOR_MS)
 
     def _flush(self):
         if self.store is not None:

@@ -35,7 +35,7 @@ class StateStore:
         self._data = {}
         self._dirty = False
         self._last = None  # ticks of the last write attempt
-        self._wake = asyncio.Event() if asyncio else None
+        self._wake = None  # run()'s Event, made when it starts (the app polls instead)
         self.writes = 0
         self._rename = os.rename  # tests replace it to cut the power between write and rename
 
@@ -134,7 +134,17 @@ class StateStore:
         self._log("state: saved %d device(s)" % len(self._data))
         return True
 
+    def poll(self):
+        """Write if a write is due now (for a caller that polls instead of running run():
+        the app's monitor, every 500 ms). True when written."""
+        return self.due_in() == 0 and self._write()
+
     async def run(self):
+        """Forever: each write as soon as it is due."""
+        if self._wake is None:
+            self._wake = asyncio.Event()
+            if self._dirty:
+                self._wake.set()
         while True:
             await self._wake.wait()
             self._wake.clear()

@@ -220,3 +220,23 @@ def test_due_in_is_never_negative_and_the_log_counts_devices():
                           clock=Clock(t)).interval_ms == 60000  # the default
     finally:
         _clean(d)
+
+
+def test_poll_writes_only_when_a_write_is_due():
+    """The app's monitor polls the store instead of running its write task."""
+    d = _dir()
+    try:
+        s, logs, t = _store(d, interval_s=5)
+        s.load()
+        assert s.poll() is False and s.writes == 0  # nothing pending
+        s.put("lamp", {"on": True})
+        assert s.poll() is True and s.writes == 1  # the first change: at once
+        s.put("lamp", {"on": False})
+        t.advance(4999)
+        assert s.poll() is False and s.writes == 1 and s.dirty  # within the interval
+        t.advance(1)
+        assert s.poll() is True and s.writes == 2 and not s.dirty
+        s2, _, _ = _store(d)
+        assert s2.load() == {"lamp": {"on": False}}
+    finally:
+        _clean(d)
