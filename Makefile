@@ -329,7 +329,7 @@ mem: venv
 # The heap's low point per chip profile and config on the simulated board (tools/mem_profile.py;
 # several minutes), each with the figure before issue 11's second round: the demo config on
 # both profiles (ESP8266 at 38K and at 38K + 14K; tests/host/test_mem_profiles.py holds the
-# gap at 38K + 10K), the README's ESP8266 example and Sinric alone at 38K, the ESP32 from .mpy and frozen
+# gap at 38K + 9K), the README's ESP8266 example and Sinric alone at 38K, the ESP32 from .mpy and frozen
 # (the kit at 112K; plain ws/http there: axTLS under asyncio is issue 11 item 4) with the
 # demo and the full example, and over TLS.
 .PHONY: mem-profiles
