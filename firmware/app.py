@@ -82,8 +82,7 @@ class App:
         self._counter = counter
         self._boot_count = boot_count  # the crash count before this boot
         self._wdt = None
-        self._error = None
-        self._crash = None
+        self._error = None  # what a task died of (_on_error); the monitor raises it
         self.errors = errors
         self._portal = None
         self.ports = (HTTP_PORT, DNS_PORT)  # the board's own pages and the setup DNS
@@ -138,7 +137,6 @@ class App:
         if self._error is None:
             e = context.get("exception")
             self._error = e if e is not None else RuntimeError(context.get("message"))
-        self._crash.set()
 
     async def run(self, services):
         global mode
@@ -157,20 +155,20 @@ class App:
         gc.collect()
         wd = self.watchdog
         wd.watch("app", TASK_LIMIT_MS)
-        # _monitor steps Wi-Fi, feeds the watchdog and writes the state store: three tasks
-        # less to hold (each task and its frame is RAM on a small board)
-        for coro in (self.time.run(), self._monitor()):
-            asyncio.create_task(coro)
+        asyncio.create_task(self.time.run())
         if not isinstance(self.led, _Status):
             asyncio.create_task(self.led.run())
         gc.collect()
         mode = "running"
         log("app: running %d service(s), %d bytes free" % (len(self.services), gc.mem_free()))
-        await self._crash.wait()
-        raise self._error
+        # this task runs the monitor: it steps Wi-Fi, feeds the watchdog, writes the state
+        # store and raises what a task died of (each task and its frame is RAM on a small
+        # board: four less than one per job)
+        await self._monitor()
 
     async def _monitor(self):
-        """Wi-Fi (each step of firmware.wifi's state machine when it asks for it), the status
+        """Forever, until a task dies (then it raises what the task died of, within one pass):
+        Wi-Fi (each step of firmware.wifi's state machine when it asks for it), the status
         LED, the watchdog (its app check-in and the feeding: a blocked loop or a silent
         watched task starves it), the state store's writes (firmware.persist: each within
         500 ms of being due), and the stable-run mark of the crash counter."""
@@ -182,6 +180,8 @@ class App:
         offline_ms = 0
         setup_after_ms = self._setup_after_ms
         while True:
+            if self._error is not None:  # a task died (_on_error): the app crashes
+                raise self._error
             now = clock.ticks_ms()
             if not clock.until(wifi_at, wifi_wait, now):  # Wi-Fi's next step is due
                 wifi_wait = wifi.poll()

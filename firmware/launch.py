@@ -23,7 +23,6 @@ def start(app, services, a):
 
     log = app.log
     board = app.config["board"]
-    app._crash = asyncio.Event()
     asyncio.get_event_loop().set_exception_handler(app._on_error)
     if board["watchdog_s"]:  # first, so a factory that hangs resets the board too
         app._wdt = machine.WDT(timeout=board["watchdog_s"] * 1000)
