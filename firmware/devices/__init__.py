@@ -16,7 +16,7 @@ _BUILTIN = {
     "thermostat": "thermostat.Thermostat",
     "temperature": "temperature.Temperature",
     "motion": "sensors.Motion",
-    "contact": "sensors.Contact",
+    "contact": "contact.Contact",
     "doorbell": "doorbell.Doorbell",
 }
 

@@ -1,12 +1,11 @@
-# Inputs that only report: motion (PIR), contact (reed switch); the doorbell (push button)
-# is firmware/devices/doorbell.py (a board pays RAM only for the classes its config uses).
+# Inputs that only report: Edge (a debounced input whose both levels are events) and motion
+# (PIR); the contact (reed switch) is an Edge in firmware/devices/contact.py and the doorbell
+# (push button) firmware/devices/doorbell.py: a board pays RAM only for the classes its
+# config uses.
 #
 # motion: `pin`, active high by default and driven by the PIR itself (no pull resistor).
 #   Sinric: motion events {"state": "detected"|"notDetected"}.
 #   Yango: devices.types.sensor, event property motion (detected/not_detected).
-# contact: `pin`, closes to ground when the door/window is shut (active low, pull-up).
-#   Sinric: setContactState events {"state": "closed"|"open"}.
-#   Yango: devices.types.sensor, event property open (opened/closed).
 from firmware.devices.base import EVENT, SENSOR, Device
 
 
@@ -41,10 +40,3 @@ class Motion(Edge):
     instance = "motion"
     events = ("detected", "not_detected")
 
-
-class Contact(Edge):
-    pull = True
-    action = "setContactState"
-    states = ("closed", "open")
-    instance = "open"
-    events = ("closed", "opened")
