@@ -424,6 +424,52 @@ def test_oversize_message_closes_1009_and_the_client_reconnects():
     run(scenario())
 
 
+def _raw_frame(b0, payload, b1_mask=0, extra=b""):
+    # a server frame written as is (the server's library would refuse to build these)
+    n = len(payload)
+    head = bytes((b0, b1_mask | n)) if n < 126 else bytes((b0, b1_mask | 126, n >> 8, n & 255))
+    return head + extra + payload
+
+
+def test_malformed_frames_mid_session_close_1002_and_nothing_moves():
+    # Each malformed frame carries a correctly signed request, or cuts into one: the link
+    # closes with 1002 (RFC 6455 section 7.4.1), the client reconnects, no relay moves. The
+    # frames go through the client's read loop (recv_now first, then recv) on MicroPython.
+    async def scenario():
+        async with rig() as (server, dev):
+            text, _ = server.request_text(DEV, "setPowerState", {"state": "On"})
+            req = text.encode()
+            key = b"\x11\x22\x33\x44"
+            masked = bytes(c ^ key[i & 3] for i, c in enumerate(req))
+            bad = [
+                ("reserved bit", _raw_frame(0x81 | 0x40, req)),
+                ("masked frame", _raw_frame(0x81, masked, 0x80, key)),
+                ("reserved opcode", _raw_frame(0x83, req)),
+                ("reserved control opcode", _raw_frame(0x8B, b"x")),
+                ("ping in parts", _raw_frame(0x09, b"p")),
+                ("continuation of nothing", _raw_frame(0x80, req)),
+                ("a new message inside a fragmented one",
+                 _raw_frame(0x01, req[:100]) + _raw_frame(0x81, req[100:])),
+                ("bad close payload", _raw_frame(0x88, b"\x03")),
+                ("close code 999", _raw_frame(0x88, b"\x03\xe7")),
+            ]
+            for i, (why, frame) in enumerate(bad):
+                c = await server.wait_connection(count=i + 1)
+                n = len(dev.lines)
+                c.ws.transport.write(frame)
+                await dev.wait_for(r"LOG sinric: disconnected \(connection closed: 1002 ",
+                                   start=n, timeout=10)
+                await server.wait_until(lambda c=c: c.closed is not None, timeout=10)
+                assert c.ws.close_code == 1002, (why, c.ws.close_code)
+            await server.wait_connection(count=len(bad) + 1)
+            assert acts(dev) == [], "a malformed frame moved a relay"
+            r = await server.send_request(DEV, "setPowerState", {"state": "Off"})
+            assert r["success"]  # reconnected and serving
+        assert acts(dev) == ['ACT %s setPowerState {"state": "Off"} None' % DEV]
+
+    run(scenario())
+
+
 def test_network_down_disconnects_and_waits():
     async def scenario():
         async with rig({"net_poll_ms": 100}, net=True) as (server, dev):
