@@ -44,15 +44,22 @@ app = None  # the running App (for the REPL and the simulator)
 errors = []  # the last 5 log lines that tell of a problem, for the local page
 
 
+# What marks a line that tells of a problem, as written: lower case, capitalised, upper case
+# (looked for in the line itself: a lower-cased copy of every line, a change on each Sinric
+# request among them, was a str per line)
+_PROBLEMS = ("error", "fail", "refused", "invalid", "crash", "not started", "rejected",
+             "Error", "Fail", "Refused", "Invalid", "Crash", "Not started", "Rejected",
+             "ERROR", "FAIL", "REFUSED", "INVALID", "CRASH", "NOT STARTED", "REJECTED")
+
+
 def log(msg):
     print(msg)
-    low = msg.lower()
-    # "error", "failed", "refused", "invalid", "crash", "not started", "rejected"
-    if "error" in low or "fail" in low or "refused" in low or "invalid" in low \
-            or "crash" in low or "not started" in low or "rejected" in low:
-        errors.append(msg[:160])
-        if len(errors) > 5:
-            errors.pop(0)
+    for w in _PROBLEMS:
+        if w in msg:
+            errors.append(msg[:160])
+            if len(errors) > 5:
+                errors.pop(0)
+            return
 
 
 class App:

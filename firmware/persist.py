@@ -87,11 +87,12 @@ class StateStore:
         return self._data.get(name)
 
     # -- writing ----------------------------------------------------------------------------
-    def put(self, name, value):
-        """Record a device's state; written later (coalesced). A copy is kept."""
+    def put(self, name, value, copy=True):
+        """Record a device's state; written later (coalesced). A copy is kept; copy=False
+        keeps value itself (a dict made for this call that the caller does not change)."""
         if self._data.get(name) == value:
             return
-        self._data[name] = dict(value)
+        self._data[name] = dict(value) if copy else value
         self._dirty = True
         if self._wake:
             self._wake.set()

@@ -5,11 +5,29 @@ import asyncio
 
 # Why a device changes, for its log line; devices set out.cause (firmware/devices/base.py).
 SCHEDULE = "schedule"
+REQUEST = "Sinric request"
 
 
-def change_line(name, old, new, cause):
+def change_line(name, old, new, cause, who=None):
     """'lamp: on off -> on (button)' from two saved() dicts (old may be None); None when no
-    value differs. Built only on a change, never on a polling path."""
+    value differs. who: the cause's sender ("Sinric request from portal"). Built only on a
+    change, never on a polling path; one key (a switch's) is one format, no list or join."""
+    if len(new) == 1:  # one format, one str: no list, join or piece per line
+        for k in new:
+            v = new[k]
+            if old is not None and k in old:
+                o = old[k]
+                if o == v:
+                    return None
+                if who:
+                    return "%s: %s %s -> %s (%s from %s)" % (name, k, _shown(k, o),
+                                                             _shown(k, v), cause, who)
+                return "%s: %s %s -> %s (%s)" % (name, k, _shown(k, o), _shown(k, v), cause)
+            if old is not None and v is None:  # as below: no value, no line
+                return None
+            if who:
+                return "%s: %s %s (%s from %s)" % (name, k, _shown(k, v), cause, who)
+            return "%s: %s %s (%s)" % (name, k, _shown(k, v), cause)
     parts = []
     for k in new:
         o = old.get(k) if old else None
@@ -19,6 +37,8 @@ def change_line(name, old, new, cause):
                          and k in old else "%s %s" % (k, _shown(k, v)))
     if not parts:
         return None
+    if who:
+        return "%s: %s (%s from %s)" % (name, ", ".join(parts), cause, who)
     return "%s: %s (%s)" % (name, ", ".join(parts), cause)
 
 
@@ -36,6 +56,7 @@ class Out:
     def __init__(self, ctx):
         self._ctx = ctx
         self.cause = SCHEDULE
+        self.who = None  # the sender of the Sinric request being handled, for its log line
         self.last = {}  # device name -> its saved() as last logged (the "old" of a change)
 
     def sinric(self, dev, action, value, cause="PHYSICAL_INTERACTION", instance_id=None):
@@ -52,12 +73,14 @@ class Out:
         """dev.handle() for a Sinric request (what Device.sinric_request calls: a bound method
         per device, not a closure), with the request's sender as the cause of a change."""
         client = self._ctx.services.get("sinric")
-        who = client.dispatch.request_client if client is not None else None
-        self.cause = "Sinric request from " + who if who else "Sinric request"
+        # the sender is joined to the cause only in a change's log line: no str per request
+        self.who = client.dispatch.request_client if client is not None else None
+        self.cause = REQUEST
         try:
             return dev.handle(action, value, instance_id)
         finally:
             self.cause = SCHEDULE
+            self.who = None
 
     def health(self):
         """The board's part of a Sinric health report (dispatch.health): the radio and the
@@ -71,12 +94,14 @@ class Out:
 
     def changed(self, dev):
         new = dev.saved()
-        line = change_line(dev.name, self.last.get(dev.name), new, self.cause)
+        line = change_line(dev.name, self.last.get(dev.name), new, self.cause, self.who)
         if line:
             self._ctx.log(line)
+        line = None
         store = self._ctx.store
-        store.put(dev.name, new)
-        # the store's copy (equal to new): one dict per device, not two
+        # saved() made new for this call: the store keeps it (no copy), and so does last
+        # (one dict per device, not two)
+        store.put(dev.name, new, False)
         self.last[dev.name] = store.get(dev.name)
 
 

@@ -54,8 +54,18 @@ def state_on(value):
     return choice(value, "state", ("On", "Off"), "setPowerState") == "On"
 
 
+# one dict each, shared: a response or event value is only read (serialised), never changed
+_ON = {"state": "On"}
+_OFF = {"state": "Off"}
+
+
 def on_off(on):
-    return {"state": "On" if on else "Off"}
+    return _ON if on else _OFF
+
+
+# action -> "do_" + action, for the actions some type has: no str made per request (bounded:
+# only names a class defines are kept)
+_DO = {}
 
 
 def _caused(out, fn, cause):
@@ -87,12 +97,18 @@ class Device:
 
     def handle(self, action, value, instance_id=None):
         """Sinric request -> response value dict; None for an action this type lacks."""
-        fn = getattr(self, "do_" + action, None) if isinstance(action, str) else None
+        if not isinstance(action, str):
+            return None
+        name = _DO.get(action)
+        # the class's function, called with self: no bound method per request
+        fn = getattr(type(self), name or "do_" + action, None)
         if fn is None:
             return None
+        if name is None:
+            _DO[action] = "do_" + action
         if not isinstance(value, dict):
             raise ValueError("%s: value must be an object" % action)
-        return fn(value, action)
+        return fn(self, value, action)
 
     def sinric_request(self, action, value, instance_id=None):
         """handle() as the Sinric client calls it, through out.request (firmware/sink.py:
@@ -111,6 +127,7 @@ class Device:
         return []
 
     def saved(self):
+        """The state to persist: a new dict each call (the state store keeps it)."""
         return {}
 
     def restore(self, state):

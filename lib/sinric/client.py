@@ -385,7 +385,9 @@ class SinricClient:
             a = p["action"]
             if a[0] == "a":  # only adjust* requests start with "a" (airQuality: events)
                 a = "targetTemperature" if a == "adjustTargetTemperature" else "set" + a[6:]
-            if self._limiter.offer((dev, a, p.get("instanceId")), None, 0) is not None:
+            # the held key, found by its parts: no key tuple per request
+            key = self._limiter.key(dev, a, p.get("instanceId"))
+            if key is not None and self._limiter.offer(key, None, 0) is not None:
                 self._log("sinric: pending %s event for %s superseded by the response"
                           % (a, dev))
 

@@ -26,6 +26,14 @@ class EventLimiter:
         #         ticks when that item was offered, lost item or None]
         self._slots = {}
 
+    def key(self, dev, action, instance):
+        """The held key (dev, action, instance), or None when there is none: found by its
+        parts, so a caller need not make a tuple to look one up."""
+        for k in self._slots:
+            if k[0] == dev and k[1] == action and k[2] == instance:
+                return k
+        return None
+
     def offer(self, key, item, gap_ms):
         """Queue item under key. Returns the waiting item it replaced (or None); raises
         OverflowError when max_keys keys already have items or closed windows. Item None

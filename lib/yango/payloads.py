@@ -66,11 +66,11 @@ def _one(v, items, key):
 
 def normalize(t, inst, p, v):
     """The value to send for (t, inst) under the declared parameters p, or ValueError."""
-    p = p or {}
-    if t == ON_OFF or t == TOGGLE:
+    if t == ON_OFF or t == TOGGLE:  # before p's empty dict: no object per on/off report
         if v is True or v is False or v in (0, 1) and type(v) is int:
             return v == 1
         raise ValueError("%r is not a boolean" % (v,))
+    p = p or {}
     if t == RANGE:
         r = p.get("range") or {}
         return _num(v, r.get("min"), r.get("max"))
