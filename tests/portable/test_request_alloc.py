@@ -11,7 +11,6 @@ import sys
 from clock import Clock
 from support import MICROPYTHON, FakeTicks
 
-SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
 DEV = "5dc1564130aaaaaaaaaaaa01"
 NOW = 1700000000
 # as firmware.config hands it over (defaults filled in); no button: the request is measured
