@@ -162,7 +162,6 @@ class App:
         gc.collect()
         wd = self.watchdog
         wd.watch("app", TASK_LIMIT_MS)
-        asyncio.create_task(self.time.run())
         if not isinstance(self.led, _Status):
             asyncio.create_task(self.led.run())
         gc.collect()
@@ -170,7 +169,7 @@ class App:
         log("app: running %d service(s), %d bytes free" % (len(self.services), gc.mem_free()))
         # this task runs the monitor: it steps Wi-Fi, feeds the watchdog, writes the state
         # store and raises what a task died of (each task and its frame is RAM on a small
-        # board: four less than one per job)
+        # board: five less than one per job)
         await self._monitor()
 
     async def _monitor(self):
@@ -178,7 +177,8 @@ class App:
         Wi-Fi (each step of firmware.wifi's state machine when it asks for it), the status
         LED, the watchdog (its app check-in and the feeding: a blocked loop or a silent
         watched task starves it), the state store's writes (firmware.persist: each within
-        500 ms of being due), and the stable-run mark of the crash counter."""
+        500 ms of being due), time keeping (firmware.timekeeper: SNTP in a short task when
+        due, the RTC kept in step), and the stable-run mark of the crash counter."""
         clock = self.clock
         wifi = self.wifi
         t0 = last = wifi_at = clock.ticks_ms()
@@ -208,6 +208,7 @@ class App:
             self.watchdog.checkin("app")
             self.watchdog.feed()
             self.store.poll()
+            self.time.poll()
             if not self.wifi.online:
                 self.led.set("connecting")
             else:

@@ -7,6 +7,7 @@
 #   Sinric            strong: the client syncs the clock from the server's timestamp frame.
 # After a strong sync the RTC is set from the clock. The clock is read at least hourly here,
 # which keeps its base inside ticks_diff's range on a board that never talks to a cloud.
+# The app's monitor drives it (poll() every beat); SNTP runs in a short task when due.
 # (Every identifier costs RAM on the board; the names here reuse MicroPython's where they can.)
 import asyncio
 import sys
@@ -48,6 +49,10 @@ class TimeKeeper:
         self.failures = 0  # SNTP requests failed in a row
         self._wait = _RETRY_MS  # the next retry's wait (doubles to _RETRY_MAX_MS)
         self.syncs = -1  # clock.syncs when the RTC was last written
+        self._at = clock.ticks_ms()  # poll(): ticks of the last due time ...
+        self._next = 0  # ... and the ms from it to the next (0: the first poll)
+        self._away = False  # a due time found Wi-Fi down: ask once it is up
+        self._asking = False  # an SNTP exchange runs (its own short task)
 
     def start(self):
         """At boot: sync the clock from the RTC when it holds a plausible date (kept across
@@ -121,25 +126,33 @@ class TimeKeeper:
             self.log("time: clock set by SNTP %s (%d)" % (self.host, t))
         return _RESYNC_MS
 
-    async def run(self):
-        """Forever: SNTP while online (when a server is configured), the RTC kept in step,
-        the clock read at least hourly."""
+    def poll(self):
+        """From the app's monitor, every beat (no allocation until something is due): the RTC
+        kept in step with a strong sync (SNTP's, or Sinric's timestamp frame), and when due
+        the clock read (it rebases its tick, which wraps) and SNTP asked in a short task of
+        its own: at once, then hourly (after a failure sooner, see step), again as soon as
+        Wi-Fi is back after a due time found it down. No task waits in between (a
+        permanent task and its frame are RAM on a small board)."""
+        self.update()
+        if self._asking:
+            return
+        c = self.clock
         wifi = self.wifi
-        while True:
-            wait = _RESYNC_MS
-            if self.host and (wifi is None or wifi.online):
-                wait = await self.step()
-            self.update()
-            self.clock.now()  # rebases the clock's base tick (ticks wrap)
-            if wifi is not None and not wifi.online and self.host:
-                try:  # ask as soon as the link is up; read the clock hourly meanwhile
-                    await asyncio.wait_for(wifi.up.wait(), _RESYNC_MS // 1000)
-                except asyncio.TimeoutError:
-                    pass
-                continue
-            while wait > 0:  # in steps: a Sinric sync meanwhile reaches the RTC soon
-                n = wait if wait < 60000 else 60000
-                f = getattr(asyncio, "sleep_ms", None)  # CPython (tests) has only sleep(s)
-                await (f(n) if f else asyncio.sleep(n / 1000))
-                wait -= n
-                self.update()
+        ask = self.host and (wifi is None or wifi.online)
+        if c.since(self._at) < self._next and not (ask and self._away):
+            return
+        self._at = c.ticks_ms()
+        c.now()
+        self._next = _RESYNC_MS
+        self._away = not ask and bool(self.host)  # ask as soon as the link is up
+        if ask:
+            self._asking = True
+            asyncio.create_task(self._ask())
+
+    async def _ask(self):
+        try:
+            self._next = await self.step()
+        finally:
+            self._at = self.clock.ticks_ms()
+            self._asking = False
+        self.update()

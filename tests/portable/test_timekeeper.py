@@ -155,3 +155,64 @@ def test_a_sinric_sync_reaches_the_rtc_too():
     tk.update()
     tk.update()
     assert rtc.sets == [civil(T)]
+
+
+
+class _Wifi:
+    online = False
+
+
+async def _asked(tk):
+    for _ in range(200):  # the exchange's own task: the fake server answers at once
+        if not tk._asking:
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the SNTP task did not end")
+
+
+def test_the_monitor_asks_sntp_in_a_short_task_once_wifi_is_up():
+    rtc = FakeRTC((2000, 1, 1, 5, 0, 0, 7, 0))
+    tk, clock, sock, logs = _tk([lambda n: reply(T, n)], rtc)
+    tk.wifi = wifi = _Wifi()
+
+    async def main():
+        tk.poll()  # due at boot, but Wi-Fi is down: nothing asked, no task
+        tk.poll()
+        assert not tk._asking and sock.sent == []
+        wifi.online = True
+        tk.poll()  # up: asked at once, not at the next hourly due time
+        assert tk._asking
+        tk.poll()  # one exchange at a time
+        await _asked(tk)
+        assert len(sock.sent) == 1 and clock.name == "sntp" and clock.now() == T
+        assert rtc.sets == [civil(T)]  # written after the strong sync
+        sock.ticks.advance(3599000)
+        tk.poll()
+        assert not tk._asking and len(sock.sent) == 1  # not due before the hour
+
+    asyncio.run(main())
+
+
+def test_the_monitor_asks_again_sooner_after_a_failure_then_hourly():
+    tk, clock, sock, logs = _tk([None, lambda n: reply(T, n), lambda n: reply(T + 3600, n)])
+
+    async def main():
+        tk.poll()  # no wifi object: always online
+        await _asked(tk)  # no answer within 3 s: retry in 5 s
+        assert len(sock.sent) == 1 and not clock.synced
+        sock.ticks.advance(4900)
+        tk.poll()
+        assert not tk._asking
+        sock.ticks.advance(100)
+        tk.poll()
+        await _asked(tk)
+        assert len(sock.sent) == 2 and clock.now() == T
+        sock.ticks.advance(3599900)
+        tk.poll()
+        assert not tk._asking and len(sock.sent) == 2
+        sock.ticks.advance(100)
+        tk.poll()
+        await _asked(tk)
+        assert len(sock.sent) == 3 and clock.now() == T + 3600
+
+    asyncio.run(main())
