@@ -470,6 +470,40 @@ def test_malformed_frames_mid_session_close_1002_and_nothing_moves():
     run(scenario())
 
 
+def test_request_split_at_small_boundaries_then_a_stream_cut_mid_frame():
+    # A signed request arrives a few bytes at a time (the head, the 16-bit length and the
+    # payload each cut): acted on once and answered. Then a frame is cut by the end of the
+    # stream: the link is lost (1006), the client reconnects, nothing more moves.
+    async def scenario():
+        async with rig() as (server, dev):
+            c = await server.wait_connection()
+            text, token = server.request_text(DEV, "setPowerState", {"state": "On"})
+            frame = _raw_frame(0x81, text.encode())
+            assert frame[1] == 126  # the 16-bit length form: the length is cut too
+            fut = asyncio.get_running_loop().create_future()
+            server._pending[token] = fut
+            i = 0
+            for n in (1, 1, 1, 1, 2, 7, 100, 1, 150):
+                c.ws.transport.write(frame[i : i + n])
+                i += n
+                await asyncio.sleep(0.05)
+            c.ws.transport.write(frame[i:])
+            r = await asyncio.wait_for(fut, 8)
+            assert r["success"], r
+            text, _ = server.request_text(DEV, "setPowerState", {"state": "Off"})
+            frame = _raw_frame(0x81, text.encode())
+            n = len(dev.lines)
+            c.ws.transport.write(frame[: len(frame) - 5])
+            await asyncio.sleep(0.1)
+            c.ws.transport.close()
+            await dev.wait_for(r"LOG sinric: disconnected \(connection closed: 1006 ",
+                               start=n, timeout=10)
+            await server.wait_connection(count=2)
+        assert acts(dev) == ['ACT %s setPowerState {"state": "On"} None' % DEV]
+
+    run(scenario())
+
+
 def test_network_down_disconnects_and_waits():
     async def scenario():
         async with rig({"net_poll_ms": 100}, net=True) as (server, dev):
