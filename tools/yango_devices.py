@@ -7,7 +7,7 @@ config's yango.user_id and every device with a yango_id is described. Each entry
 checked with yango_check before it is printed; a bad config exits 2 with the reason.
 
 entries_from_config() maps each config device type to its capabilities and properties;
-once the device types (firmware/devices) exist it can call their yango_entry() instead.
+once the device types (firmware/devices) exist it can call the board's own entry(dev) instead.
 """
 
 import argparse
@@ -38,7 +38,7 @@ class _Quiet:
 
 
 def _firmware_entry(d):
-    """The device's own yango_entry(): the device types are the one place that maps a
+    """The board's own entry(dev) (firmware.devices.discovery): the one place that maps a
     config device to Yango, so discovery can never promise what the board does not send.
     Built on the simulated board's fake machine/dht, which only record pin levels."""
     fakes = os.path.join(_ROOT, "tools", "sim", "fakes")
@@ -59,7 +59,9 @@ def _firmware_entry(d):
         raise ValueError(str(e).replace("devices[0].", "")) from None
     d = cfg["devices"][0]
     hw = Hardware(machine, dht, Clock(_NoTicks), lambda s: None)
-    return DEVICE_TYPES[d["type"]](d, hw, _Quiet(), None).yango_entry()
+    from firmware.devices.discovery import entry
+
+    return entry(DEVICE_TYPES[d["type"]](d, hw, _Quiet(), None))
 
 
 class _NoTicks:

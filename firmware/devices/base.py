@@ -1,6 +1,6 @@
-# What every device type shares: the contract the app relies on (handle, yango_entry,
-# yango_state, saved/restore, tasks) and request-value checks. Yango discovery (what
-# yango_entry builds) is firmware/devices/discovery.py, loaded only while it is used.
+# What every device type shares: the contract the app relies on (handle, yango_state,
+# saved/restore, tasks) and request-value checks. Yango discovery (a device's entry) is
+# firmware/devices/discovery.py's entry(dev), loaded only while it is used.
 #
 # A type subclasses Device (or Powered, for an output that is on or off), builds its pins
 # from `hw` in __init__, answers Sinric actions with `do_<action>(value, action) -> dict`
@@ -114,13 +114,6 @@ class Device:
         """handle() as the Sinric client calls it, through out.request (firmware/sink.py:
         the request's sender is the cause of a change)."""
         return self.out.request(self, action, value, instance_id)
-
-    def yango_entry(self):
-        """Yango discovery dict, or None when the device has no yango_id
-        (firmware.devices.discovery: boot-only, the Yango factory unloads it)."""
-        from firmware.devices.discovery import entry
-
-        return entry(self)
 
     def yango_state(self):
         """[(type, instance, value)] for every known state; unknown values are left out."""

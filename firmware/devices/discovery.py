@@ -7,10 +7,7 @@
 # device has (an RGB light, a garage with a contact). A type of your own describes itself
 # with yango_caps() and/or yango_props() methods returning lists built with cap() and
 # event_prop() below; without them a Powered type declares on_off and nothing else.
-#
-# The Yango names from lib/yango/payloads (loaded with the notifier anyway), not from
-# firmware.devices.base: that module loads this one, and imports must not go in a circle
-from yango.payloads import COLOR, EVENT, FLOAT, MODE, ON_OFF, RANGE
+from firmware.devices.base import COLOR, EVENT, FLOAT, MODE, ON_OFF, RANGE, Powered
 
 _OPEN = ("opened", "closed")
 
@@ -38,8 +35,7 @@ def event_prop(instance, values, retrievable=True):
 def describe(dev):
     """(capabilities, properties) of dev: lists of Yango discovery dicts."""
     t = dev.type
-    # set_power: a Powered type (firmware.devices.base)
-    caps = [cap(ON_OFF)] if hasattr(dev, "set_power") or t == "garage" else []
+    caps = [cap(ON_OFF)] if isinstance(dev, Powered) or t == "garage" else []
     props = []
     if t == "dimmer" or t == "light":
         caps.append(percent_range("brightness"))

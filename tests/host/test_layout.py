@@ -105,3 +105,14 @@ def test_class_tunables_are_lowercase():
                 upper += ["%s.%s.%s" % (name, cls.name, t.id) for t in targets
                           if isinstance(t, ast.Name) and t.id.isupper()]
     assert upper == [], upper
+
+
+def test_the_yango_names_are_spelled_alike_everywhere():
+    # the device classes keep their own copies: a board without Yango never loads
+    # yango.payloads (firmware.devices.discovery takes base's)
+    import yango.payloads as payloads
+
+    from firmware.devices import base, discovery
+
+    for name in ("ON_OFF", "RANGE", "COLOR", "MODE", "FLOAT", "EVENT"):
+        assert getattr(discovery, name) == getattr(payloads, name) == getattr(base, name), name

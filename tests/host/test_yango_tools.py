@@ -237,7 +237,7 @@ def test_standalone_process_with_config_and_cli_faults(tmp_path):
 
 
 def test_discovery_reply_for_the_example_config():
-    # The entries are the device types' own yango_entry(): one mapping, not two.
+    # The entries are the board's own discovery.entry(dev): one mapping, not two.
     reply = reply_for_config(load_config(ROOT / "config.example.json"), "r-1")
     devs = reply["payload"]["devices"]
     assert reply["request_id"] == "r-1" and reply["payload"]["user_id"] == "user-1"

@@ -120,10 +120,12 @@ def test_thermostat_lost_sensor_turns_the_heater_off():
 
 
 def test_thermostat_restore_and_discovery():
+    from firmware.devices.discovery import entry
+
     b = Board()
     th = b.make(dict(THERMO, power_on="restore"), {"on": True, "mode": "ECO", "target": 23})
     assert (th.on, th.mode, th.target) == (True, "ECO", 23)
-    e = th.yango_entry()
+    e = entry(th)
     assert e["type"] == "devices.types.thermostat"
     assert e["capabilities"][1]["parameters"]["range"] == {"min": 5, "max": 35, "precision": 0.5}
     assert e["capabilities"][2]["parameters"]["modes"] == [

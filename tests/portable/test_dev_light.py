@@ -97,12 +97,14 @@ def test_restore_and_button():
 
 
 def test_yango_discovery_and_state():
+    from firmware.devices.discovery import entry
+
     b = Board()
-    caps = b.make(RGBW).yango_entry()["capabilities"]
+    caps = entry(b.make(RGBW))["capabilities"]
     assert caps[2] == {"type": COLOR, "retrievable": True, "reportable": True, "parameters": {
         "color_model": "rgb", "temperature_k": {"min": 2200, "max": 7000}}}
     lt = b.make(CW)
-    assert "color_model" not in lt.yango_entry()["capabilities"][2]["parameters"]
+    assert "color_model" not in entry(lt)["capabilities"][2]["parameters"]
     assert lt.yango_state()[2] == (COLOR, "temperature_k", 2700)
     lt = b.make(RGB)
     lt.handle("setColor", {"color": {"r": 1, "g": 2, "b": 3}}, None)

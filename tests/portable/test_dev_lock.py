@@ -81,6 +81,8 @@ def test_lock_command_already_met_then_key_is_an_event_not_a_jam():
 
 
 def test_lock_power_on_policy_and_bad_values():
+    from firmware.devices.discovery import entry
+
     b = Board()
     lk = b.make(dict(LOCK, power_on="restore"), {"on": True})
     assert b.level(21) == 1
@@ -90,7 +92,7 @@ def test_lock_power_on_policy_and_bad_values():
             lk.handle("setLockState", value, None)
     assert snapshot() == before and b.out.changes == 0
     assert lk.handle("setMode", {"mode": "Open"}, None) is None
-    e = lk.yango_entry()
+    e = entry(lk)
     assert e["type"] == "devices.types.sensor" and e["capabilities"] == []
     assert e["properties"][0]["parameters"] == {
         "instance": "open", "events": [{"value": "opened"}, {"value": "closed"}]}
@@ -122,10 +124,12 @@ def test_garage_pulses_only_when_the_door_must_move():
 
 
 def test_garage_without_contact_tracks_requests():
+    from firmware.devices.discovery import entry
+
     b = Board()
     gd = b.make({"name": "g", "type": "garage", "relay": 23}, {"closed": False})
     assert gd.yango_state() == [(ON_OFF, "on", True)]
-    assert gd.yango_entry() is None  # no yango_id
+    assert entry(gd) is None  # no yango_id
     assert describe(gd)[1] == []  # no contact: no open property
     gd.handle("setMode", {"mode": "Close"}, None)
     assert b.level(23) == 1 and gd.saved() == {"closed": True} and b.out.changes == 1

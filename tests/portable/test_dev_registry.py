@@ -33,6 +33,8 @@ class Fan(Powered):
 
 
 def test_a_user_type_in_a_few_lines():
+    from firmware.devices.discovery import entry
+
     DEVICE_TYPES["fan"] = Fan
     try:
         b = Board()
@@ -45,7 +47,7 @@ def test_a_user_type_in_a_few_lines():
         b.press(fan, 3)
         assert b.level(2) == 1 and b.out.sinric_events[0][1:3] == ("setPowerState",
                                                                    {"state": "On"})
-        e = fan.yango_entry()
+        e = entry(fan)
         assert e["type"] == "devices.types.ventilation.fan"
         assert e["capabilities"] == [{"type": "devices.capabilities.on_off",  # from Powered
                                       "retrievable": True, "reportable": True}]
@@ -113,10 +115,12 @@ class Window(Device):
 
 
 def test_a_user_type_describes_its_own_yango_properties():
+    from firmware.devices.discovery import entry
+
     DEVICE_TYPES["window"] = Window
     try:
         w = Board().make({"name": "w", "type": "window", "yango_id": "w1", "room": "Hall"})
-        assert w.yango_entry() == {
+        assert entry(w) == {
             "id": "w1", "name": "w", "type": "devices.types.openable", "room": "Hall",
             "capabilities": [],  # a Device, not Powered: no on_off
             "properties": [{"type": "devices.properties.event", "retrievable": True,

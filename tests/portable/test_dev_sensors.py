@@ -60,6 +60,8 @@ def test_contact_is_active_low_with_pull_up():
 
 
 def test_doorbell_press_is_one_event():
+    from firmware.devices.discovery import entry
+
     b = Board()
     d = b.make(BELL)
     b.press(d, 27, bounces=6)
@@ -72,15 +74,17 @@ def test_doorbell_press_is_one_event():
         d.handle("setPowerState", {"state": "off"}, None)
     b.press(d, 27)
     assert len(b.out.sinric_events) == 2
-    assert d.yango_entry()["properties"] == [{
+    assert entry(d)["properties"] == [{
         "type": EVENT, "retrievable": False, "reportable": True,
         "parameters": {"instance": "button", "events": [{"value": "click"}]}}]
 
 
 def test_sensor_discovery():
+    from firmware.devices.discovery import entry
+
     b = Board()
-    assert b.make(MOTION).yango_entry()["type"] == "devices.types.sensor"
-    e = b.make(CONTACT).yango_entry()
+    assert entry(b.make(MOTION))["type"] == "devices.types.sensor"
+    e = entry(b.make(CONTACT))
     assert e["type"] == "devices.types.sensor" and e["capabilities"] == []
     assert e["properties"][0]["parameters"]["events"] == [{"value": "closed"},
                                                           {"value": "opened"}]

@@ -125,12 +125,14 @@ def test_dimmer_button_active_high_and_restore():
 
 
 def test_yango_entries():
+    from firmware.devices.discovery import entry
+
     b = Board()
-    e = b.make(dict(SWITCH, room="Hall")).yango_entry()
+    e = entry(b.make(dict(SWITCH, room="Hall")))
     assert e == {"id": "lamp", "name": "lamp", "type": "devices.types.switch", "room": "Hall",
                  "capabilities": [{"type": ON_OFF, "retrievable": True, "reportable": True}],
                  "properties": []}
-    e = b.make(DIMMER).yango_entry()
+    e = entry(b.make(DIMMER))
     assert e["type"] == "devices.types.light"
     assert e["capabilities"][1] == {
         "type": RANGE, "retrievable": True, "reportable": True,
@@ -138,4 +140,4 @@ def test_yango_entries():
                        "range": {"min": 0, "max": 100, "precision": 1}}}
     no_yango = dict(SWITCH)
     del no_yango["yango_id"]
-    assert b.make(no_yango).yango_entry() is None
+    assert entry(b.make(no_yango)) is None
