@@ -12,8 +12,9 @@ from net import ws as websocket
 
 SEED = 0x5EED13
 CASES = 400  # per run: under a second on the ESP8266-profile interpreter
-# payload lengths around the encodings (125/126, 65535/65536) and the receive buffer
-# (608 = its 640 bytes less the 32 of padding, 640)
+# payload lengths around the 7/16-bit encodings (125/126) and the receive buffer (608 = its
+# 640 bytes less the 32 of padding, 640); 65535/65536 come as declared lengths over
+# max_size (malformed), payloads that big do not fit the ESP8266's heap
 EDGES = (0, 1, 2, 125, 126, 127, 200, 607, 608, 609, 639, 640, 641)
 
 
