@@ -2,9 +2,8 @@
 # small enough to compile on a 38 KB heap: the product's clouds made to hang, and a service
 # that crashes on request. SIMSVC: "name" or "name=function" (run under name), comma-separated.
 import asyncio
-import os
 
-from firmware import app
+from simplug import plug
 
 
 async def _forever(*args, **kw):
@@ -68,8 +67,4 @@ def devices(ctx):
     return services.devices(ctx)
 
 
-# "name" or "name=function" (the service runs under name, made by function)
-for _name in (os.getenv("SIMSVC") or "").split(","):
-    if _name:
-        _name, _, _fn = _name.partition("=")
-        app.SERVICES.append((_name, globals()[_fn or _name]))
+plug(globals())

@@ -2,9 +2,8 @@
 # fragmented for their connections (after the first connect or POST, every one runs out of
 # memory, as a 44wK test board's reconnects once did for good). SIMSVC as in simhang.py.
 import asyncio
-import os
 
-from firmware import app
+from simplug import plug
 
 _calls = [0]
 
@@ -79,7 +78,4 @@ def devices(ctx):
     return services.devices(ctx)
 
 
-for _name in (os.getenv("SIMSVC") or "").split(","):
-    if _name:
-        _name, _, _fn = _name.partition("=")
-        app.SERVICES.append((_name, globals()[_fn or _name]))
+plug(globals())

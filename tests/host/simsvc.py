@@ -3,12 +3,10 @@
 # firmware.app.SERVICES, comma-separated.
 import asyncio
 import json
-import os
 import time
 
 import machine
-
-from firmware import app
+from simplug import plug
 
 
 def record(ctx):
@@ -116,6 +114,4 @@ def devices(ctx):
     return make(ctx)
 
 
-for _name in (os.getenv("SIMSVC") or "").split(","):
-    if _name:
-        app.SERVICES.append((_name, globals()[_name]))
+plug(globals())
