@@ -32,7 +32,8 @@ DNS_PORT = 53
 #   a coroutine                 run as a task.
 # What it returns (if not None) is kept in ctx.services[name] for the factories after it.
 # Factories run before Wi-Fi starts, so devices set their power-on levels first. A factory
-# that raises, or a task that dies with an exception, is logged and restarts the board.
+# that raises, or a task that dies with an exception, is logged and restarts the board; a
+# factory but the devices' that runs out of memory is left out with a "not started" line.
 # Left empty, the product's own list in firmware/services.py runs (devices, Sinric, Yango);
 # the simulator's tests put their own services here instead.
 SERVICES = []

@@ -55,7 +55,20 @@ def start(app, services, a):
         # each factory imports its stack: load it into a compacted heap, so the code
         # blocks of a small board do not land between the previous stack's garbage
         gc.collect()
-        obj = factory(app)
+        try:
+            obj = factory(app)
+        except MemoryError as e:
+            # A service the heap cannot hold: the board runs without it, and says so, rather
+            # than crash at every boot into safe mode (a config too big for the heap is not
+            # a crash; the devices still answer their buttons and the local page). Every
+            # later factory needs the devices, so theirs is still a crash.
+            if name == "devices":
+                raise
+            obj = None
+            gc.collect()
+            log("%s: not started: out of memory (%s; %d bytes free): fewer devices, plain "
+                "ws:// or http://, or the frozen image (docs/memory.md)"
+                % (name, e, gc.mem_free()))
         wd.feed()
         if obj is not None:
             app.services[name] = obj

@@ -72,6 +72,15 @@ def oom_yango(ctx):
     return n
 
 
+def no_heap(ctx):
+    """A service whose stack the heap cannot hold."""
+    raise MemoryError("memory allocation failed, allocating 4096 bytes")
+
+
+def after(ctx):
+    print("svc: the next service runs")
+
+
 def devices(ctx):
     from firmware import services
 

@@ -242,6 +242,23 @@ def test_a_heap_too_fragmented_for_a_cloud_restarts_the_board(cloud):
         assert "quick restart" not in sim.output(2)
 
 
+def test_a_service_the_heap_cannot_hold_is_left_out_and_the_board_runs():
+    # a config too big for the heap (the full example over TLS from .mpy on an ESP32) ran
+    # out of memory in the Yango factory at every boot and ended in safe mode
+    with board(config(), svc="devices,big=no_heap,after", module="simoom", max_boots=2) as sim:
+        sim.wait_for("app: running")
+        out = sim.output(1)
+        assert ("big: not started: out of memory (memory allocation failed, allocating 4096 "
+                "bytes; ") in out
+        assert "svc: the next service runs" in out and "crash" not in out
+        time.sleep(1)
+        assert len(sim.boots) == 1 and sim.info()["app"] == "running"
+    # the devices are every later service's: without them it is still a crash
+    with board(config(), svc="devices=no_heap", module="simoom", max_boots=2) as sim:
+        sim.wait_for("app: crashed: MemoryError('memory allocation failed, allocating 4096 "
+                     "bytes',)")
+
+
 def test_the_watchdog_is_fed_while_healthy():
     with board(config(watchdog_s=5), svc="wifi_watch") as sim:
         sim.wait_for("svc: client up")
