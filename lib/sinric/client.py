@@ -168,14 +168,14 @@ class SinricClient:
             up_at, why = None, e
         if not self._running:
             return
+        if up_at is not None:  # the link was up: the count starts again
+            self._oom = 0
         if isinstance(why, MemoryError):
             self._oom += self._oom >= 0
             if self._oom >= self.memory_failures_max and self.heap_stuck is not None:
                 self._oom = 0
                 self.heap_stuck("sinric: %d connects ran out of memory since the link was "
                                 "last up" % self.memory_failures_max)
-        elif up_at is not None:
-            self._oom = 0
         now = self._ticks()
         if up_at is not None:
             # since(): a session that lived for weeks is stable too, not "in the future"

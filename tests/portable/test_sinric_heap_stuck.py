@@ -13,16 +13,25 @@ from support import FakeTicks
 
 class _Link:
     """The part of net.ws.WebSocket the client uses: the server's timestamp frame, then the
-    connection is lost."""
+    connection is lost (or, with oom, the session ends in a MemoryError)."""
 
     binary = False
 
-    def __init__(self):
+    def __init__(self, oom=False):
         self.frames = [b'{"timestamp":1700000000}']
+        self.oom = oom
+
+    def recv_now(self):  # nothing read in place: the reader goes on to recv()
+        return None
+
+    def readable(self):
+        return None
 
     async def recv(self, timeout=None):
         if self.frames:
             return self.frames.pop()
+        if self.oom:
+            raise MemoryError("memory allocation failed, allocating 640 bytes")
         raise net.ws.ConnectionClosed(1006)
 
     def abort(self):
@@ -76,6 +85,16 @@ def test_a_link_that_came_up_clears_the_count():
     assert stuck == [], logs
     assert len([x for x in logs if x.startswith("sinric: connected to")]) == 2, logs
     assert len([x for x in logs if "(MemoryError" in x]) == 4, logs
+
+
+def test_a_session_that_was_up_starts_the_count_again_even_when_it_ends_out_of_memory():
+    # up, then out of memory mid-session: the link was up, so that is the first of a new
+    # count, not the next of the old one (and never a reason while the link keeps coming up)
+    oom = MemoryError()
+    stuck, logs = _run([_Link(), oom, oom, _Link(oom=True), oom, _Link(oom=True), oom], 3)
+    assert stuck == [], logs
+    stuck, logs = _run([_Link(), oom, _Link(oom=True), oom, oom], 3)
+    assert stuck == ["sinric: 3 connects ran out of memory since the link was last up"], logs
 
 
 def test_a_link_never_up_since_boot_is_no_reason_to_restart():
