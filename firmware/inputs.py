@@ -13,15 +13,26 @@ class Input:
     burst = 4  # changes let straight through ...
     refill_ms = 1000  # ... then one more per refill_ms
     poll_ms = 10  # sampling period while settling, or always on a pin without IRQ
+    cause = "input"  # out.cause while on_change runs (the reason in a change's log line)
+    # Defaults an instance overrides only when it differs: every entry of an instance's dict
+    # is RAM (8 bytes, and the table grows 12 -> 17 -> 23 slots), one per input on the board.
+    irq = True  # False: the pin has no IRQ, run() polls it
+    merged = 0  # changes swallowed by the rate limit (the latest level still goes out)
+    _out = None
 
-    def __init__(self, hw, gpio, on_change, active_low=False, pull=None, debounce_ms=None):
+    def __init__(self, hw, gpio, on_change, active_low=False, pull=None, debounce_ms=None,
+                 out=None):
+        """on_change(level: bool) for every accepted change; out: the device's sink
+        (firmware/sink.py Out), whose .cause is self.cause while on_change runs (a bound
+        method and this, not a closure per input). hw: firmware.hardware.Hardware."""
         self._hw = hw
-        self._ms = hw.clock.ticks_ms  # bound once: the IRQ handler must not allocate
         self._pin = hw.input(gpio, pull)
         self._inv = 1 if active_low else 0
         if debounce_ms is not None:
             self.debounce_ms = debounce_ms
         self._on_change = on_change
+        if out is not None:
+            self._out = out
         now = hw.clock.ticks_ms()
         self.level = bool(self._pin.value() ^ self._inv)  # debounced logical level
         self._sample = self.level  # the last raw sample
@@ -31,17 +42,16 @@ class Input:
         self._tokens = self.burst
         self._refill_t = now
         self._flag = None
-        self.merged = 0  # changes swallowed by the rate limit (the latest level still goes out)
         Pin = hw.machine.Pin
         try:
             self._pin.irq(handler=self._irq, trigger=Pin.IRQ_RISING | Pin.IRQ_FALLING)
-            self.irq = True
         except Exception:  # noqa: BLE001 - e.g. ESP8266 GPIO16 has no IRQ: poll it
             self.irq = False
 
     def _irq(self, _pin):
-        # Interrupt context: store a small int and set a flag only.
-        self._edge_t = self._ms()
+        # Interrupt context: store a small int and set a flag only (the clock's ticks_ms is
+        # the built-in itself: no bound method is made).
+        self._edge_t = self._hw.clock.ticks_ms()
         if self._flag is not None:
             self._flag.set()
 
@@ -82,7 +92,15 @@ class Input:
         if self._tokens:
             self._tokens -= 1
             self._sent = self.level
-            self._on_change(self.level)
+            out = self._out
+            if out is None:
+                self._on_change(self.level)
+            else:
+                out.cause = self.cause
+                try:
+                    self._on_change(self.level)
+                finally:
+                    out.cause = "schedule"
         return self.busy()
 
 class ButtonInput(Input):
@@ -90,6 +108,7 @@ class ButtonInput(Input):
 
     burst = 8
     refill_ms = 250
+    cause = "button"
 
 
 async def run(inputs, hw):

@@ -68,18 +68,6 @@ def on_off(on):
 _DO = {}
 
 
-def _caused(out, fn, cause):
-    """fn, with `cause` as out.cause while it runs (the reason in a change's log line)."""
-    def f(v):
-        out.cause = cause
-        try:
-            fn(v)
-        finally:
-            out.cause = "schedule"
-
-    return f
-
-
 class Device:
     # yango_type: the Yango device type (firmware/devices/discovery.py: "devices.types.other"
     # when a class names none; not a default here: every class entry is RAM)
@@ -150,10 +138,10 @@ class Device:
         """A debounced input; pull=True picks pull-up for active-low, pull-down otherwise."""
         if pull is True:
             pull = "up" if active_low else "down"
-        i = (ButtonInput if button else Input)(self.hw, gpio,
-                                               _caused(self.out, on_change,
-                                                       "button" if button else "input"),
-                                               active_low, pull, self.cfg.get("debounce_ms"))
+        # the input sets out.cause ("button" or "input") around on_change: the reason in a
+        # change's log line, with no closure per input
+        i = (ButtonInput if button else Input)(self.hw, gpio, on_change, active_low, pull,
+                                               self.cfg.get("debounce_ms"), self.out)
         self._inputs += (i,)
         return i
 
