@@ -18,14 +18,18 @@ class Garage(Device):
         Device.__init__(self, cfg, hw, out)
         self.relay = hw.output(cfg["relay"], cfg["relay_active_low"])
         self.pulse_ms = cfg["pulse_ms"]
-        self.contact = None
         if cfg.get("contact") is not None:
-            self.contact = self.add_input(cfg["contact"], self._moved,
-                                          cfg["contact_active_low"])
+            self.add_input(cfg["contact"], self._moved, cfg["contact_active_low"])
         self.closed = True  # tracked state without a contact
         self._pulse_end = None
         if saved:
             self.restore(saved)
+
+    @property
+    def contact(self):
+        """The door's contact (firmware.inputs.Input; the one input a garage may have), or
+        None: no instance entry (this dict stays within 12 slots)."""
+        return self._inputs[0] if self._inputs else None
 
     def is_closed(self):
         return self.contact.level if self.contact else self.closed

@@ -21,14 +21,22 @@ class Lock(Device):
         Device.__init__(self, cfg, hw, out)
         self.relay = hw.output(cfg["relay"], cfg["relay_active_low"])
         self.on = False  # relay energised = unlocked
-        self.contact = None
         if cfg.get("contact") is not None:
-            self.contact = self.add_input(cfg["contact"], self._moved,
-                                          cfg["contact_active_low"])
-            self.poll_ms = 200  # the jam check
+            self.add_input(cfg["contact"], self._moved, cfg["contact_active_low"])
         self._check = None  # ticks by which the contact must agree with the command
         self.start(saved)
         self.reported = self.state()  # what the cloud was last told
+
+    # the contact and the jam check's period come from the one input a lock may have (no
+    # instance entries: this dict stays within 12 slots)
+    @property
+    def contact(self):
+        """The bolt's contact (firmware.inputs.Input), or None."""
+        return self._inputs[0] if self._inputs else None
+
+    @property
+    def poll_ms(self):
+        return 200 if self._inputs else 0  # the jam check, with a contact
 
     def apply(self):
         self.relay.value(self.on)

@@ -51,12 +51,13 @@ class YangoNotifier:
             # body (Yango's: about 70 bytes); a longer one reads into a bigger buffer made
             # for it.
             self._rx = bytearray(256)
-        self._post = post or self._http_post
+        # the defaults are the class's (_post, _rand): every instance entry is RAM, and
+        # this dict is one of the board's biggest (within 29 slots: 64 bytes less than 37)
+        if post is not None:
+            self._post = post
         self._log = log or print
-        self._ticks = clock.ticks_ms
-        self._diff = clock.ticks_diff
-        self._add = clock.ticks_add
-        self._rand = rand or _rand
+        if rand is not None:
+            self._rand = rand
         self._cadata = cadata
         self._ctx = None
         self.states = PendingStates(clock)
@@ -115,7 +116,7 @@ class YangoNotifier:
 
     def report(self, device_id, type, instance, value):
         """A device's new value for one declared instance. Never blocks, never raises."""
-        now = self._ticks()
+        now = self._clock.ticks_ms()
         try:
             due = self.states.report(device_id, type, instance, value, now)
         except KeyError:
@@ -126,12 +127,12 @@ class YangoNotifier:
             self.stats["invalid"] += 1
             self._log("yango: %s %s %s ignored: %s" % (device_id, type, instance, due))
         elif due is not None and self._until is not None \
-                and self._diff(self._add(now, due), self._until) < 0:
+                and self._clock.ticks_diff(self._clock.ticks_add(now, due), self._until) < 0:
             self._kick()
 
     def report_all(self):
         """Queue every known capability and float property again (a full report)."""
-        self.states.mark(self._ticks())
+        self.states.mark(self._clock.ticks_ms())
         self._kick()
 
     # --- the synchronous core ------------------------------------------------------------
@@ -141,7 +142,7 @@ class YangoNotifier:
         (None: until woken). Sets in_flight until complete(). The body is a list or a
         yango.state.Body of str pieces whose concatenation is the JSON text."""
         if now is None:
-            now = self._ticks()
+            now = self._clock.ticks_ms()
         if self.stopped or self.in_flight:
             return None
         if not self._clock.synced:
@@ -156,7 +157,7 @@ class YangoNotifier:
             return self.sync_poll_ms
         if not self._synced:
             self._synced = True
-            self._initial_at = self._add(now, self.initial_delay_ms)
+            self._initial_at = self._clock.ticks_add(now, self.initial_delay_ms)
         # deadlines via until(): one left for days (a 401 stop, no changes) has passed,
         # it is not in the future
         c = self._clock
@@ -173,7 +174,8 @@ class YangoNotifier:
                 return w
             self._initial_at = None
             j0, j1 = self.jitter_ms
-            self._hb_at = self._add(now, self.heartbeat_ms + j0 + self._rand(j1 - j0 + 1))
+            pick = (self._rand or _random)(j1 - j0 + 1)
+            self._hb_at = c.ticks_add(now, self.heartbeat_ms + j0 + pick)
             self.states.mark(now)
         hb = None
         if self._hb_at is not None:
@@ -181,12 +183,12 @@ class YangoNotifier:
             hb = c.until(self._hb_at, longest, now)
             if hb <= 0:  # keep the phase unless a whole period was missed
                 late = c.since(self._hb_at, now)
-                self._hb_at = self._add(self._hb_at if late < self.heartbeat_ms else now,
-                                        self.heartbeat_ms)
+                self._hb_at = c.ticks_add(self._hb_at if late < self.heartbeat_ms else now,
+                                          self.heartbeat_ms)
                 hb = c.until(self._hb_at, longest, now)
                 self.states.mark(now, True)
         if self._resync_at is not None:
-            r = self._diff(self._resync_at, now)
+            r = self._clock.ticks_diff(self._resync_at, now)
             if r <= 0:
                 self._resync_at = None
                 self.states.mark(now)
@@ -215,9 +217,9 @@ class YangoNotifier:
     def complete(self, req, status, body):
         """Apply the answer to req: status None is a network error/timeout (body: why)."""
         kind, _url, _body, batch, t0 = req
-        now = self._ticks()
+        now = self._clock.ticks_ms()
         self.in_flight = False
-        self._not_before = self._add(t0, self.gap_ms)
+        self._not_before = self._clock.ticks_add(t0, self.gap_ms)
         st = self.stats
         what = "yango: %s (%d states)" % (kind, len(batch)) if batch else "yango: " + kind
         if status is None:
@@ -256,7 +258,7 @@ class YangoNotifier:
         if kind == "discovery":
             self._disc = 0
         elif batch and self._resync_at is None:
-            self._resync_at = self._add(now, self.resync_ms)
+            self._resync_at = self._clock.ticks_add(now, self.resync_ms)
             return self._log("%s; dropped, not retried; full state report in %d s"
                              % (line, self.resync_ms // 1000))
         self._log(line + "; dropped, not retried")
@@ -269,7 +271,7 @@ class YangoNotifier:
 
             self._backoff = Backoff(self.backoff_ms, self.backoff_max_ms, None, 1024, 1024)
         back = self._backoff.next_ms()
-        self._not_before = self._add(now, back)
+        self._not_before = self._clock.ticks_add(now, back)
         if req[0] == "discovery":
             self._disc -= 1
         self.states.restore(req[3])
@@ -314,7 +316,7 @@ class YangoNotifier:
                 w.clear()
                 if req is None or req > self.idle_ms:
                     req = self.idle_ms  # nothing lost: poll() is asked again, that is all
-                self._until = self._add(self._ticks(), req)
+                self._until = self._clock.ticks_add(self._clock.ticks_ms(), req)
                 try:
                     await _wait_ms(w.wait(), req)
                 except asyncio.TimeoutError:
@@ -341,7 +343,7 @@ class YangoNotifier:
             except Exception as e:  # noqa: BLE001 - keep the batch: a repeat is harmless
                 self.in_flight = False
                 self.states.restore(req[3])
-                self._not_before = self._add(self._ticks(), self.backoff_ms)
+                self._not_before = self._clock.ticks_add(self._clock.ticks_ms(), self.backoff_ms)
                 self._crash("post" if status == -1 else "complete", e)
             if self._oom >= self.memory_failures_max and self.heap_stuck is not None:
                 self._oom = 0
@@ -359,6 +361,10 @@ class YangoNotifier:
         self._log("yango: ERROR: config: %s; sending stopped until the config changes or "
                   "the board restarts" % (e,))
 
+    _post = _http_post  # POST(url, body, headers) -> (status, body); the constructor's post=
+    # replaces it (tests)
+    _rand = None  # rand(n) -> 0..n-1; None: _random (the constructor's rand= replaces it)
+
     def _crash(self, where, e):
         self.stats["errors"] += 1
         try:
@@ -375,7 +381,7 @@ def _wait_ms(aw, ms):
     return asyncio.wait_for(aw, ms / 1000)
 
 
-def _rand(n):
+def _random(n):
     import random
 
     return random.getrandbits(30) % n if n > 1 else 0
