@@ -64,7 +64,7 @@ def sinric(ctx):
                           log=ctx.log, cadata=cadata)
     out = ctx.services["devices"].out
     for d in devs:
-        client.dispatch.on_request(d.sinric_id, d.sinric_request)
+        client.dispatch.on_request(d.sinric_id, d)  # Device.__call__: d.sinric_request
     client.dispatch.health = out.health
     return client
 

@@ -103,6 +103,10 @@ class Device:
         the request's sender is the cause of a change)."""
         return self.out.request(self, action, value, instance_id)
 
+    # the device is its own Sinric request handler (firmware/services.py registers it): a
+    # call on an instance makes no object, where a bound method per device stays resident
+    __call__ = sinric_request
+
     def yango_state(self):
         """[(type, instance, value)] for every known state; unknown values are left out."""
         return []
