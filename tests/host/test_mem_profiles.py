@@ -56,9 +56,9 @@ def test_esp32_profile_frozen_full_example_keeps_its_low_point():
 
 # The ESP8266 goal (the demo at 38K with 8 KB free at its low point) is not reached: at 38K the
 # demo runs out of memory in the Yango factory. This holds the gap from growing: at 38K + 9K
-# the demo runs (14 of 14) and its low point (3,232-3,312; once 2,736) stays above 2.25 KB
-# (main had 38K + 10K above 3 KB: this needs 1.75 KB less); at 38K + 8K it
-# runs too (2,256-2,288 in 3 runs) but with too thin a margin, and at 38K + 7K it fails (an
+# the demo runs and its low point (3,824-3,888 since issue 11's per-device cuts; 3,232-3,312
+# before, floor 2.25 KB then) stays above 3 KB; at 38K + 8K it
+# runs too (2,832-2,864 in 2 runs) but with too thin a margin, and at 38K + 7K it fails (an
 # incoming Sinric request's frame or a Yango POST finds no hole). Before the firmware's own
 # slimming and the cloud side's buffers the gap was 38K + 11K above 2 KB. The demo is about
 # 6 KB short of running at 38K and 14 KB short of the 8 KB margin (docs/memory.md). Lower the
