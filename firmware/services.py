@@ -93,9 +93,11 @@ def yango(ctx):
             # the current values are the baseline: stateful events are sent only on a change
             n.declare(e, d.yango_state())
     e = entry = None
-    # declared: the descriptions' code goes, and the type registry its import loaded again
+    # declared: the descriptions' code goes, and the type registry its import loaded again,
+    # and the declarations' own (yango.payloads: the value checks are yango.values)
     _unload("firmware.devices", "discovery")
     _unload("firmware", "devices")
+    _unload("yango", "payloads")
     return n
 
 

@@ -31,10 +31,10 @@ STACKS = {
                 "firmware.devices.sensors", "firmware.devices.temperature"],
     "sinric": ["canonical_json", "hmac_sha256", "sinric.codec", "net.frame", "net.ws",
                "backoff", "sinric.event_limiter", "sinric.dispatch", "sinric.client"],
-    "yango": ["net.http_response", "net.url", "net.http_client", "yango.payloads",
+    "yango": ["net.http_response", "net.url", "net.http_client", "yango.values",
               "yango.state", "yango.answer", "yango.notifier"],
     # loaded for a moment: the WebSocket handshake, the TLS setup, a module-scope request
-    "transient": ["net.handshake", "net.tls_context", "sinric.module_requests"],
+    "transient": ["net.handshake", "net.tls_context", "sinric.module_requests", "yango.payloads"],
 }
 
 _SCRIPT = """

@@ -1,7 +1,7 @@
 # Pending Yango state: one slot per declared (device, type, instance), newest value wins,
 # so a request never carries two entries for one instance (docs/yango.md §6.1, dext0r #406).
 from canonical_json import dumps, encode_str
-from yango.payloads import K_CAP, K_EVENT, K_FLOAT, K_MOMENT, check, pairs, rules
+from yango.values import K_CAP, K_EVENT, K_FLOAT, K_MOMENT, check
 
 try:
     from micropython import const
@@ -36,6 +36,10 @@ class PendingStates:
         keeping known values). Items marked reportable: false are left out."""
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise ValueError("discovery entry needs a string id")
+        # the declarations' code is loaded only to declare (firmware/services.py unloads it
+        # once the devices are declared)
+        from yango.payloads import pairs, rules
+
         dev = entry["id"]
         new = []
         for key in ("capabilities", "properties"):
