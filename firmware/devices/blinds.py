@@ -27,10 +27,11 @@ class Blinds(Device):
         self.target = None  # percent while a move runs or waits out the reversal pause
         self.dir = 0  # +1 opening, -1 closing, 0 stopped
         self._from = 0  # position when the running move started
-        self._t0 = 0  # ticks when the running move started
         self._run_ms = 0  # length of the running move
         self._last = 0  # the way the motor last ran
-        self._halt_t = hw.clock.ticks_ms()  # when it last stopped (read with since())
+        # ticks when the running move started, or (stopped) when the motor last stopped,
+        # read with since(): one entry for both (this dict then stays within 17 slots)
+        self._t = hw.clock.ticks_ms()
         if saved:
             try:
                 self.restore(saved)
@@ -40,7 +41,7 @@ class Blinds(Device):
     def now_position(self):
         if not self.dir:
             return self.position
-        run = self.hw.clock.since(self._t0)
+        run = self.hw.clock.since(self._t)
         p = self._from + self.dir * run * 100 / self.travel_ms
         return 0 if p < 0 else 100 if p > 100 else p
 
@@ -48,9 +49,9 @@ class Blinds(Device):
         """Relays for way d (+1, -1, 0): whichever must open goes first. Stopping fixes the
         position and starts the reversal pause."""
         if self.dir and not d:
-            self.position = int(self.now_position() + 0.5)
+            self.position = int(self.now_position() + 0.5)  # (reads the start's _t first)
             self._last = self.dir
-            self._halt_t = self.hw.clock.ticks_ms()
+            self._t = self.hw.clock.ticks_ms()
         if d <= 0:
             self.up.value(False)
         if d >= 0:
@@ -96,7 +97,7 @@ class Blinds(Device):
         c = self.hw.clock
         now = c.ticks_ms()
         if self.dir:
-            if c.since(self._t0, now) >= self._run_ms:
+            if c.since(self._t, now) >= self._run_ms:
                 self._drive(0)
                 self.position = self.target
                 self.target = None
@@ -109,13 +110,13 @@ class Blinds(Device):
             self.target = None
             self.out.changed(self)
         # since(): stopped for a week reads as long ago, not as the future (ticks wrap)
-        elif d != -self._last or c.since(self._halt_t, now) >= self.reverse_pause_ms:
+        elif d != -self._last or c.since(self._t, now) >= self.reverse_pause_ms:
             self._start(d, now)
 
     def _start(self, d, now):
         pos = self.now_position()
         self._from = pos
-        self._t0 = now
+        self._t = now
         self._run_ms = int(abs(self.target - pos) * self.travel_ms / 100)
         if self.target in (0, 100):
             self._run_ms += self.overrun_ms
