@@ -17,17 +17,18 @@ class ConnectionClosed(Exception):
         self.reason = reason
 
 
-def mask(buf, key, start=0):
-    """XOR buf[start:] (a bytearray) in place with the 4-byte key; the same call unmasks.
+def mask(buf, key, start=0, at=0):
+    """XOR buf[start:] (a bytearray) in place with the 4-byte key key[at:at + 4] (the key
+    may lie in buf itself, in front of start); the same call unmasks.
 
     A byte loop, four bytes a turn: it allocates nothing (every value is a small int), where
     XOR-ing chunks as big integers allocated about four times the payload per frame (2.4 KB
     for a 400-byte response on 64-bit MicroPython). RFC 6455 section 5.3.
     """
-    k0 = key[0]  # one name each: a 4-tuple unpacking would allocate the tuple
-    k1 = key[1]
-    k2 = key[2]
-    k3 = key[3]
+    k0 = key[at]  # one name each: a 4-tuple unpacking would allocate the tuple
+    k1 = key[at + 1]
+    k2 = key[at + 2]
+    k3 = key[at + 3]
     i = start
     end = len(buf)
     last = end - 3
@@ -45,17 +46,29 @@ def mask(buf, key, start=0):
                 buf[i + 2] ^= k2
 
 
-_ZERO_KEY = b"\0\0\0\0"
+# Masking keys' random bytes, drawn 64 at a time into a buffer made at import (no block
+# left standing mid-heap between draws); its last byte counts those used
+_POOL = bytearray(65)
+_POOL[64] = 64
 
 
-def new_key(urandom):
-    """A fresh 4-byte masking key from urandom(n) (os.urandom), never all zero: a zero key
-    sends the payload unmasked, which RFC 6455 §5.3 masking exists to prevent (a 1 in 2^32
-    draw, redrawn)."""
-    key = urandom(4)
-    while key == _ZERO_KEY:
-        key = urandom(4)
-    return key
+def key_into(buf, at, urandom):
+    """Write a fresh masking key into buf[at:at + 4] (a bytearray). Its bytes come from
+    urandom(n) (os.urandom: RFC 6455 §5.3 wants a strong source of entropy), drawn 64 at a
+    time and each used once: one short-lived bytes object per 16 keys, where urandom(4) was
+    one per frame. Never all zero: a zero key sends the payload unmasked, which §5.3's
+    masking exists to prevent (a 1 in 2^32 draw: the next 4 bytes are taken)."""
+    k = _POOL
+    z = 0
+    while not z:
+        i = k[64]
+        if i == 64:
+            k[:64] = urandom(64)
+            i = 0
+        k[64] = i + 4
+        for j in range(4):
+            z |= k[i + j]
+            buf[at + j] = k[i + j]
 
 
 def head(opcode, n, key, fin=True):

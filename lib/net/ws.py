@@ -11,11 +11,15 @@ from net.frame import (
     HandshakeError,
     close_payload,
     head,
+    key_into,
     mask,
-    new_key,
     parse_close,
 )
 
+try:
+    from asyncio import core as _core  # MicroPython: the IO queue the idle wait joins
+except ImportError:  # CPython
+    _core = None
 try:
     from micropython import const
 except ImportError:  # CPython
@@ -54,6 +58,40 @@ _RX_SIZE = const(640)
 # A frame's first 2 bytes, then its 16-bit length, as recv_now reads them: one buffer for
 # every connection (recv_now is a plain call, it never waits with the bytes in here)
 _HB = bytearray(2)
+
+
+
+
+class _Readable:
+    """The wait for a socket to become readable (MicroPython): `_WAIT.s = sock; await _WAIT`,
+    nothing awaited in between. The same object for every wait of every link, where a 0-byte
+    Stream.readinto is a new coroutine each time (96 bytes on 64-bit, one per request). A
+    wait does what extmod/asyncio/stream.py Stream.readinto does: the task joins the IO
+    queue for the socket (core.py IOQueue.queue_read; a cancel takes it out), and the await
+    ends when the task is woken. The ending is extmod/asyncio/core.py SingletonGenerator's:
+    one StopIteration raised again and again, its traceback cleared first (py/objexcept.c
+    keeps the entries' room: no allocation). Its own class: the link's send() and close()
+    would be taken for the generator protocol's by an await of the link itself."""
+
+    s = None  # the socket the next wait is for
+    exc = StopIteration()
+
+    def __iter__(self):  # MicroPython's await (py/compile.c: yield from)
+        return self
+
+    __await__ = __iter__  # CPython's
+
+    def __next__(self):
+        s = self.s
+        if s is not None:  # the await's first step: wait
+            self.s = None
+            _core._io_queue.queue_read(s)
+            return None
+        self.exc.__traceback__ = None  # woken: the await is over
+        raise self.exc
+
+
+_WAIT = _Readable()
 
 
 async def connect(url, headers=None, timeout=10, max_size=4096, cadata=None,
@@ -208,14 +246,15 @@ class WebSocket:
         """After recv_now() gave None: the wait for the next bytes (awaitable; on_idle is
         called first, the owner's idle point), then call recv_now() again; or None when
         recv_now() left a frame to recv() (always on CPython): await recv() then.
-        MicroPython: a 0-byte read of the stream, that is a wait for the socket to become
-        readable (extmod/asyncio/stream.py Stream.readinto); on wss the TCP socket's, never
-        a poll of the TLS one (see _rest)."""
+        MicroPython: the wait for the socket to become readable (_Readable: no object per
+        wait), to be awaited at once; on wss the TCP socket's, never a poll of the TLS one
+        (see _rest)."""
         if self._s is None or self._pending or self.closed:
             return None
         if self.on_idle is not None:
             self.on_idle()
-        return (self._raw or self._r).readinto(_NOTHING)
+        _WAIT.s = self._s if self._raw is None else self._raw.s
+        return _WAIT
 
     async def _recv_within(self, timeout):
         try:
@@ -255,7 +294,8 @@ class WebSocket:
             # is taken first (a record may carry several frames); only when it holds nothing
             # is there anything to wait for, and then it is the TCP socket's data.
             while len(got) < n:
-                await self._raw.readinto(_NOTHING)  # reads 0 bytes: only waits
+                _WAIT.s = self._raw.s
+                await _WAIT
                 got += self._now(n - len(got))  # b"" when nothing is buffered
             return got
         if timeout is None:
@@ -443,8 +483,6 @@ class WebSocket:
         # segments, and Nagle + delayed ACK then hold the second for up to 40 ms. The header
         # goes right in front of the payload, the masking is in place.
         n = len(buf) - _ROOM
-        key = new_key(os.urandom)
-        start = _ROOM
         if n < 126:
             s = _ROOM - 6
             buf[s + 1] = 0x80 | n
@@ -454,13 +492,12 @@ class WebSocket:
             buf[2] = n >> 8
             buf[3] = n & 0xFF
         else:  # not a Sinric message: built apart (allocates the frame)
-            buf = bytearray(head(op, n, key)) + memoryview(buf)[_ROOM:]
+            buf = bytearray(head(op, n, b"\0\0\0\0")) + memoryview(buf)[_ROOM:]
             s = 0
-            start = len(buf) - n
-        if start == _ROOM:
-            buf[s] = 0x80 | op
-            buf[_ROOM - 4 : _ROOM] = key
-        mask(buf, key, start)
+        start = len(buf) - n
+        buf[s] = 0x80 | op
+        key_into(buf, start - 4, os.urandom)  # right in front of the payload, read from there
+        mask(buf, buf, start, start - 4)
         if op == _OP_CLOSE:
             self._close_sent = True
         frame = memoryview(buf)[s:] if s else buf

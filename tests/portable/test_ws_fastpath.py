@@ -2,10 +2,11 @@
 # socket took whole is sent, without the task suspending (no scheduler pass, no poll, no
 # wait_for tasks); only what is missing is waited for.
 import asyncio
+import gc
 
 from net import ws as websocket
 from net.frame import mask
-from support import raises
+from support import MICROPYTHON, raises
 
 
 class Sock:
@@ -68,6 +69,40 @@ class Writer:
     async def drain(self):
         self.drains += 1
         self.out_buf = b""
+
+
+class IdleWaitCore:
+    """asyncio.core as net.ws's idle wait sees it (net.ws._core), for `with`: queue_read(s)
+    counts the wait (.waits), records which sockets were waited on (.sockets, each once),
+    runs arrive() (the bytes that come meanwhile) and lets the task run again at once
+    (MicroPython: back on the run queue, as extmod/asyncio/core.py's IOQueue does once the
+    socket is readable; CPython: the wait's bare yield does that). A test's fake socket must
+    never reach a real poller: MicroPython's select.poll takes only streams (a fake one
+    crashed the interpreter)."""
+
+    def __init__(self, arrive=None, wake=True):
+        self.waits = 0
+        self.sockets = []
+        self.arrive = arrive
+        self._io_queue = self
+        self.real = websocket._core  # None on CPython
+        self.wake = wake  # False: a coroutine driven by hand, outside any event loop
+
+    def queue_read(self, s):
+        self.waits += 1
+        if s not in self.sockets:
+            self.sockets.append(s)
+        if self.arrive is not None:
+            self.arrive()
+        if self.wake and self.real is not None:
+            self.real._task_queue.push(self.real.cur_task)
+
+    def __enter__(self):
+        websocket._core = self
+        return self
+
+    def __exit__(self, *exc):
+        websocket._core = self.real
 
 
 def ws_with(sock=None, reader=None, writer=None):
@@ -185,28 +220,28 @@ def test_a_send_during_another_ones_drain_waits_its_turn():
 
 
 def test_wss_waits_on_the_tcp_socket_and_reads_through_tls():
-    # The TLS socket holds nothing at first: the wait is a 0-byte read of the TCP stream (a
-    # file descriptor to poll), then the frame comes through the TLS socket.
-    class Tls(Sock):
-        def __init__(self):
-            Sock.__init__(self)
-            self.waits = 0
-
-    tls = Tls()
+    # The TLS socket holds nothing at first: the wait is for the TCP socket (a file
+    # descriptor to poll), then the frame comes through the TLS socket.
+    tls = Sock()
     frame = server_frame(b'{"x":1}')
 
-    class Raw:
-        async def readinto(self, buf):
-            assert len(buf) == 0  # never consumes the TCP bytes: TLS reads them
-            tls.waits += 1
-            tls.buf.extend(frame[:1] if tls.waits == 1 else frame[1:])  # a partial record
-            return 0
+    class Raw:  # the stream on the TCP socket
+        s = object()
+
+    def arrive():  # never from the TCP bytes themselves: TLS reads them
+        tls.buf.extend(frame[:1] if core.waits == 1 else frame[1:])  # a partial record
 
     ws = ws_with(tls, Reader())
     ws._raw = Raw()
     ws.decode_text = False
-    assert asyncio.run(ws.recv()) == b'{"x":1}'
-    assert tls.waits == 2
+    with IdleWaitCore(arrive) as core:
+        assert asyncio.run(ws.recv()) == b'{"x":1}'
+        assert core.waits == 2 and core.sockets == [Raw.s]
+        ws.on_idle = lambda: None
+        assert ws.recv_now() is None and ws.readable() is not None
+        tls.buf.extend(frame)
+        asyncio.run(_await(ws.readable()))
+        assert core.waits == 3 and core.sockets == [Raw.s] and ws.recv_now() == b'{"x":1}'
     tls.eof = True
     with raises(websocket.ConnectionClosed):
         asyncio.run(ws.recv())
@@ -317,20 +352,46 @@ def test_recv_now_at_the_end_of_the_stream_closes_as_recv_does():
 def test_idle_reader_waits_for_bytes_then_reads_in_place():
     # The client's loop: nothing there -> readable() (the idle point), then recv_now again.
     idle = []
-
-    class Stream:
-        async def readinto(self, buf):  # the stream's wait: the frame comes meanwhile
-            assert len(buf) == 0
-            s.buf.extend(server_frame(b'{"d":4}'))
-            return 0
-
     s = Sock()
-    ws = ws_with(s, Stream())
+    ws = ws_with(s)
     ws.decode_text = False
     ws.on_idle = lambda: idle.append(1)
     assert ws.recv_now() is None
-    asyncio.run(_await(ws.readable()))
-    assert idle == [1] and ws.recv_now() == b'{"d":4}'
+    with IdleWaitCore(lambda: s.buf.extend(server_frame(b'{"d":4}'))) as core:
+        asyncio.run(_await(ws.readable()))
+    assert core.waits == 1 and core.sockets == [s] and idle == [1]
+    assert ws.recv_now() == b'{"d":4}'
+
+
+def test_idle_wait_is_one_object_that_suspends_once_and_allocates_nothing():
+    # The same awaitable for every wait; awaited, it suspends once (the task waits on the
+    # socket), and ends when the task runs again. On MicroPython a wait allocates nothing:
+    # no coroutine per wait, and its ending raises one StopIteration made once.
+    s = Sock()
+    ws = ws_with(s)
+    w = ws.readable()
+    assert w is not None and ws_with(Sock()).readable() is w
+
+    async def waits(n):
+        for _ in range(n):
+            await ws.readable()
+
+    with IdleWaitCore(wake=False) as core:
+        coro = waits(30)
+        assert coro.send(None) is None and core.waits == 1  # suspended in the first wait
+        coro.send(None)  # woken: the first wait ends, the second begins
+        gc.collect()
+        gc.disable()
+        try:
+            a0 = gc.mem_alloc() if MICROPYTHON else 0
+            for _ in range(20):
+                assert coro.send(None) is None
+            used = gc.mem_alloc() - a0 if MICROPYTHON else 0
+        finally:
+            gc.enable()
+        coro.close()
+    assert core.waits == 22 and core.sockets == [s]
+    assert used == 0, "%d bytes for 20 waits" % used
 
 
 def test_send_buffer_taken_whole_is_written_by_the_call():

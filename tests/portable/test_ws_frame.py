@@ -74,12 +74,46 @@ def test_pem_to_der():
     assert der(b"\x30\x82") == b"\x30\x82"
 
 
-def test_masking_keys_are_never_all_zero():
-    draws = [b"\0\0\0\0", b"\0\0\0\0", b"\0\0\0\1"]
-    assert F.new_key(lambda n: draws.pop(0)) == b"\0\0\0\1" and draws == []
-    for _ in range(50):
-        k = F.new_key(os.urandom)
-        assert len(k) == 4 and k != b"\0\0\0\0"
+def test_mask_reads_its_key_where_it_lies_in_the_buffer():
+    # the send path's frame: the key in front of the payload, read from there
+    for n in (0, 1, 3, 4, 5, 130):
+        frame = bytearray(b"\x81\x80K3y!" + bytes(range(n)))
+        want = bytearray(frame)
+        naive_mask(want, b"K3y!", 6)
+        F.mask(frame, frame, 6, 2)
+        assert frame == want, n
+
+
+def test_masking_keys_from_the_pool_are_drawn_64_bytes_at_a_time_and_used_once():
+    draws = []
+
+    def urandom(n):
+        draws.append(n)
+        return bytes((len(draws) * 64 + i) & 0xFF for i in range(n))
+
+    F._POOL[64] = 64  # a fresh pool
+    buf = bytearray(8)
+    keys = []
+    for _ in range(17):
+        F.key_into(buf, 2, urandom)
+        keys.append(bytes(buf[2:6]))
+    assert draws == [64, 64]  # one draw per 16 keys
+    want = [bytes((64 + 4 * i + j) & 0xFF for j in range(4)) for i in range(16)]
+    assert keys[:16] == want and keys[16] == bytes((128, 129, 130, 131))
+    assert buf[:2] == b"\0\0" and buf[6:] == b"\0\0"  # only the key's 4 bytes written
+
+
+def test_a_zero_key_from_the_pool_is_skipped():
+    pool = [b"\0\0\0\0" * 15 + b"\0\0\0\1", b"\0\0\0\0\7\0\0\0" + bytes(56)]
+    F._POOL[64] = 64
+    buf = bytearray(4)
+    F.key_into(buf, 0, lambda n: pool.pop(0))
+    assert buf == b"\0\0\0\1"
+    F.key_into(buf, 0, lambda n: pool.pop(0))  # the first key of the next draw is zero too
+    assert buf == b"\7\0\0\0" and pool == []
+    for _ in range(40):
+        F.key_into(buf, 0, os.urandom)
+        assert buf != b"\0\0\0\0"
 
 
 def test_close_codes_at_every_boundary_of_rfc6455_7_4():

@@ -10,6 +10,8 @@ import gc
 
 from net import ws as websocket
 
+_CORE = websocket._core  # MicroPython's asyncio.core; None on CPython
+
 SEED = 0x5EED13
 CASES = 400  # per run: under a second on the ESP8266-profile interpreter
 # payload lengths around the 7/16-bit encodings (125/126) and the receive buffer (608 = its
@@ -54,6 +56,7 @@ class Wire:
         self.pos = 0
         self.eof = False
         self.limit = limit  # at most this much per read (a TLS record at a time)
+        self._io_queue = self
         for _ in range(preload):
             self._arrive()
 
@@ -88,10 +91,15 @@ class Wire:
         buf[: len(got)] = got
         return len(got)
 
-    async def _wait(self):
+    # asyncio.core's IO queue as net.ws's idle wait sees it (ws._core, ws._core._io_queue):
+    # the wait lets the next piece arrive and the task run on (MicroPython: back on the run
+    # queue, as extmod/asyncio/core.py does once the socket is readable; CPython: the wait's
+    # bare yield does that). A fake socket must never reach MicroPython's real poller.
+    def queue_read(self, s):
         if not self._have():
             self._arrive()
-        return 0
+        if _CORE is not None:
+            _CORE._task_queue.push(_CORE.cur_task)
 
     # the stream (ws._r)
     async def readexactly(self, n):
@@ -107,13 +115,10 @@ class Wire:
 
 
 class Stream:
-    """ws._r: a Wire whose readinto is the awaitable wait readable() returns."""
+    """ws._r (and ws._raw): the Wire as a stream; .s is what the idle wait waits on."""
 
     def __init__(self, wire):
-        self.w = wire
-
-    def readinto(self, buf):
-        return self.w._wait()
+        self.w = self.s = wire
 
     def readexactly(self, n):
         return self.w.readexactly(n)
@@ -315,12 +320,15 @@ def run(data, chunks, preload, limit, decode, max_size, client_order, tls=False)
         ws._raw = Stream(wire)
     ws._w = w = Writer()
     out = []
+    websocket._core = wire
     try:
         asyncio.run((_client_order if client_order else _recv_only)(ws, out))
     except websocket.ConnectionClosed as e:
         out.append(("closed", e.code, e.reason))
     except Exception as e:  # noqa: BLE001 - anything else is a crash: it must match too
         out.append(("raised", type(e).__name__, str(e)))
+    finally:
+        websocket._core = _CORE
     out.append(("state", ws.closed, ws.close_code, ws.close_reason))
     out.append(("sent", sent(w.data)))
     return out

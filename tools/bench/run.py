@@ -308,7 +308,9 @@ async def section_timeline(n=N_TIMELINE, interpreter=None):
                 await server.send_request(DEV, "setPowerState", {"state": "On"}, timeout=10)
             if not timeline:
                 rows, _ = await _request_lines(server, board, n, "BENCH alloc")
-                allocs = [r[0] for r in rows]
+                # a window holds more than one request when the next came in before the
+                # reader was idle: its bytes per request
+                allocs = [r[0] // r[1] for r in rows if r[1]]
                 out["alloc"] = {"n": len(allocs), "median": statistics.median(allocs),
                                 "max": max(allocs)} if allocs else None
                 await asyncio.to_thread(board.stop)

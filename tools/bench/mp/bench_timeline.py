@@ -1,12 +1,14 @@
 # Preloaded on the simulated board by tools/bench/run.py (before boot.py): what one Sinric
 # request costs on the real interpreter.
 #
-# Allocation, always: "BENCH alloc <bytes>" per request. The client's reader collects after
-# each request; counted is what is allocated from that collection to the wait for the next
-# frame, plus from the frame's first bytes to the next collection (response written), with
-# the automatic GC held off in that second part (the idle wait runs with it on). What other
-# tasks allocate meanwhile is counted too (an upper bound); the 2-byte header read itself is
-# not (one small bytes object).
+# Allocation, always: "BENCH alloc <bytes> <frames>" per window. The client's reader collects
+# at its idle point, after a request when no other frame is in yet; counted is what is
+# allocated from that collection to the wait for the next frame, plus from the frame's first
+# bytes to the next collection, with the automatic GC held off in that second part (the idle
+# wait runs with it on). A request that came in before the reader was idle is in the same
+# window: <frames> says how many frames the window handled (tools/bench/run.py divides). What
+# other tasks allocate meanwhile is counted too (an upper bound); the 2-byte header read of
+# the stream path is not (one small bytes object).
 #
 # With BENCH_TIMELINE=1 also the timeline: time.ticks_us() marks at each step, printed once
 # the response is on the wire as
@@ -22,9 +24,11 @@ import time
 
 from net import ws as websocket
 from sinric import client as sinric_client
+from sinric import dispatch as sinric_dispatch
 
 _readexactly = asyncio.StreamReader.readexactly
-_A = [None, 0, 0]  # alloc after the last collection, before the wait, at the frame's start
+# alloc after the last collection, before the wait, at the frame's start; frames since
+_A = [None, 0, 0, 0]
 M = [0] * 10  # timeline marks, see _timeline()
 _armed = [False]  # a request's timeline is being recorded
 _TIMING = bool(os.getenv("BENCH_TIMELINE"))
@@ -97,19 +101,32 @@ websocket.WebSocket.readable = _readable_probed
 websocket.WebSocket.recv_now = _recv_now_probed
 
 
+_handle = sinric_dispatch.Dispatcher.handle
+
+
+def _handle_counted(self, raw, out=None):
+    # a frame handled (no tuple: a fixed number of arguments)
+    _A[3] += 1
+    return _handle(self, raw, out)
+
+
+sinric_dispatch.Dispatcher.handle = _handle_counted
+
+
 class _Gc:
     """sinric_client's view of gc: its per-request collection closes the alloc window."""
 
     @staticmethod
     def collect():
         if _A[2]:
-            print("BENCH alloc %d" % (_A[1] - _A[0] + gc.mem_alloc() - _A[2]))
+            print("BENCH alloc %d %d" % (_A[1] - _A[0] + gc.mem_alloc() - _A[2], _A[3]))
             _A[2] = 0
         _armed[0] = False
         gc.collect()
         gc.enable()
         _A[0] = gc.mem_alloc()
         _A[1] = 0
+        _A[3] = 0
 
     mem_free = staticmethod(gc.mem_free)
     mem_alloc = staticmethod(gc.mem_alloc)
@@ -121,7 +138,6 @@ sinric_client.gc = _Gc
 def _timeline():
     import machine
     from sinric import codec as sinric_codec
-    from sinric import dispatch as sinric_dispatch
 
     from firmware import persist
 

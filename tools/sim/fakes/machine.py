@@ -5,6 +5,7 @@
 # the simulated board every change of an output's level is also printed as "@sim:pin G V",
 # which the runner records (SimBoard.pin_log) without showing it.
 import os
+import sys
 import time
 
 from sim_profile import CHIP, P
@@ -22,6 +23,12 @@ IDLE = 0
 _reset_cause = P["restart"][os.getenv("SIM_RESET_KIND") or "poweron"]
 _wdt = None
 _LOG_PINS = bool(os.getenv("SIM_ROOT"))
+# The record of a level change goes out without a heap object: on the ports Pin.value(v)
+# allocates nothing (ports/esp32/machine_pin.c gpio_set_level, ports/esp8266/machine_pin.c
+# pin_set), and the simulator's own line must not be charged to the firmware's heap (a
+# formatted str per change was 96 bytes of every Sinric request that moved a relay). The
+# unix port's sys.stdout.buffer writes the bytes as they are, to the same stream as print().
+_OUT = getattr(sys.stdout, "buffer", None) if sys.implementation.name == "micropython" else None
 
 
 class _PinState:
@@ -33,12 +40,20 @@ class _PinState:
         self.irq = None  # (handler, trigger, pin)
         self.freq = 0
         self.duty_u16 = 0
+        self._line = None  # "@sim:pin G V\n", made once, V written in place
 
     def level(self, v):
         """Set the output level; logs a change of a driven pin (the no-glitch tests)."""
         v = 1 if v else 0
         if v != self.value and self.mode in ("out", "pwm") and _LOG_PINS:
-            print("@sim:pin %d %d" % (self.gpio, v))
+            if _OUT is None:
+                print("@sim:pin %d %d" % (self.gpio, v))
+            else:
+                line = self._line
+                if line is None:
+                    line = self._line = bytearray(b"@sim:pin %d 0\n" % self.gpio)
+                line[-2] = 0x31 if v else 0x30
+                _OUT.write(line)
         self.value = v
 
     def as_dict(self):
