@@ -110,3 +110,49 @@ def test_posts_that_run_out_of_memory_ask_for_a_restart():
 def test_network_failures_are_not_the_heap():
     stuck, posts, logs = _stuck_run([OSError(113)] * 6, 3)
     assert stuck == [] and posts == 6, logs
+
+
+def test_a_report_wakes_the_idle_loop_and_a_cancel_still_ends_it():
+    # run() sleeps up to idle_ms when nothing is due; a report() that is due sooner wakes it
+    # at once (its sleep is cancelled: a kick, caught), while a cancel of the task itself
+    # ends run() as before
+    sent = []
+    EV = "devices.properties.event"
+    door = {"id": "door", "properties": [{"type": EV, "reportable": True, "parameters": {
+        "instance": "open", "events": [{"value": "opened"}, {"value": "closed"}]}}]}
+
+    async def post(url, body, headers):
+        sent.append("".join(body))
+        return 202, b'{"request_id":"r","status":"ok"}'
+
+    clock = Clock(WallTicks())
+    clock.sync(T0)
+    n = YangoNotifier("http://h", "sk", "tok", "u", clock, post=post, log=lambda s: None)
+    n.initial_delay_ms = 0
+    n.gap_ms = 0
+    n.idle_ms = 60000  # without the kick the loop would sleep for a minute
+    n.declare(door, [(EV, "open", "closed")])
+    ended = []
+
+    async def main():
+        task = asyncio.create_task(n.run())
+        for _ in range(100):  # nothing is due (a stateful event's first value is its
+            await asyncio.sleep(0.01)  # baseline): the loop goes to sleep for idle_ms
+            if n._until is not None and n._clock.until(n._until, 60000) > 50000:
+                break
+        assert n._until is not None and not sent, (n.stats, sent)  # asleep
+        n.report("door", EV, "open", "opened")
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if n.stats["ok"] == 1:
+                break
+        task.cancel()
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if task.done():
+                break
+        ended.append(task.done())
+
+    asyncio.run(main())
+    assert n.stats["ok"] == 1 and '"value":"opened"' in sent[-1], (n.stats, sent)
+    assert ended[-1] is True
