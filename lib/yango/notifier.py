@@ -76,7 +76,7 @@ class YangoNotifier:
         self._hb_at = None  # ticks of the next heartbeat
         self._resync_at = None  # ticks of the full report after a dropped batch
         self._disc = self.discovery_tries if discovery else 0  # tries left
-        self._sleeper = None  # run()'s task while it sleeps (_kick() wakes it)
+        self._wake = None
         self._until = None  # ticks the run loop sleeps until (report() may wake it)
         # callable() the owner sets to hear that the loop is alive (the board's watchdog
         # check-in); called at least every watch_ms while run() runs
@@ -289,13 +289,8 @@ class YangoNotifier:
         return 2 * max(self.idle_ms, 2 * self.timeout_s * 1000)
 
     def _kick(self):
-        # wakes run() from its sleep by cancelling that sleep: a plain sleep_ms holds one
-        # task, where waiting on an Event with a timeout (wait_for) held three and their
-        # frames, about 270 bytes for as long as the notifier is idle (32-bit)
-        t = self._sleeper
-        if t is not None:
-            self._sleeper = None  # says "a kick" to run(), which catches the CancelledError
-            t.cancel()
+        if self._wake is not None:
+            self._wake.set()
 
     async def _http_post(self, url, body, headers):
         from net import http_client
@@ -309,6 +304,7 @@ class YangoNotifier:
     async def run(self):
         """Forever: wait until state is due, send it, apply the policy to the answer.
         Nothing escapes: a failure (say a MemoryError) is logged and retried later."""
+        self._wake = w = asyncio.Event()
         while True:
             if self.alive is not None:
                 self.alive()
@@ -317,17 +313,14 @@ class YangoNotifier:
             except Exception as e:  # noqa: BLE001 - take() leaves the state pending
                 req = self._crash("poll", e)
             if req is None or isinstance(req, int):
+                w.clear()
                 if req is None or req > self.idle_ms:
                     req = self.idle_ms  # nothing lost: poll() is asked again, that is all
                 self._until = self._clock.ticks_add(self._clock.ticks_ms(), req)
-                self._sleeper = asyncio.current_task()
                 try:
-                    await _sleep_ms(req)
-                except asyncio.CancelledError:
-                    if self._sleeper is not None:  # not a kick: the task itself is cancelled
-                        raise
-                    _uncancel()
-                self._sleeper = None
+                    await _wait_ms(w.wait(), req)
+                except asyncio.TimeoutError:
+                    pass
                 self._until = None
                 continue
             try:
@@ -382,18 +375,10 @@ class YangoNotifier:
 
 
 
-def _sleep_ms(ms):
-    if hasattr(asyncio, "sleep_ms"):  # MicroPython: no float on the way
-        return asyncio.sleep_ms(ms)
-    return asyncio.sleep(ms / 1000)
-
-
-def _uncancel():
-    # CPython counts a caught cancel against the task (asyncio.timeout and wait_for read
-    # that count): a kick is not a cancel of the task. MicroPython keeps no count.
-    t = asyncio.current_task()
-    if hasattr(t, "uncancel"):
-        t.uncancel()
+def _wait_ms(aw, ms):
+    if hasattr(asyncio, "wait_for_ms"):  # MicroPython: no float on the way
+        return asyncio.wait_for_ms(aw, ms)
+    return asyncio.wait_for(aw, ms / 1000)
 
 
 def _random(n):

@@ -114,8 +114,7 @@ def test_network_failures_are_not_the_heap():
 
 def test_a_report_wakes_the_idle_loop_and_a_cancel_still_ends_it():
     # run() sleeps up to idle_ms when nothing is due; a report() that is due sooner wakes it
-    # at once (its sleep is cancelled: a kick, caught), while a cancel of the task itself
-    # ends run() as before
+    # at once, and a cancel of the task ends run()
     sent = []
     EV = "devices.properties.event"
     door = {"id": "door", "properties": [{"type": EV, "reportable": True, "parameters": {
