@@ -30,6 +30,13 @@ def devices(ctx):
             ctx.log(line)
         out.last[dev.name] = saved if saved == new else new  # the store's dict when equal
         gc.collect()
+    # Built: the devices' config entries go now, not once every factory has run, so the
+    # cloud stacks load into the room they held (about 130 bytes of dict a device); a
+    # device keeps only its Yango room for its declaration (firmware/devices/discovery.py).
+    for dev in ds.all:
+        room = dev.cfg.get("room")
+        dev.cfg = {"room": room} if room else None
+    ctx.config["devices"] = cfg = dev = None
     # The type registry is only needed to build them: give its RAM back. The classes live
     # on in their own modules; a later import of firmware.devices starts a fresh registry.
     DEVICE_TYPES = cls = None

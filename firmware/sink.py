@@ -115,7 +115,8 @@ class Devices:
 
     async def run(self):
         # Runs once every factory has built and declared the devices (tasks start only
-        # then): a device's config entry is not needed any more, its RAM comes back.
+        # then): what a device kept of its config entry for its declaration (its room; the
+        # devices factory released the rest) is not needed any more.
         inputs = []
         for d in self.all:
             d.cfg = None

@@ -75,7 +75,7 @@ class Device:
     _inputs = ()  # add_input makes a tuple of the device's own: no list per device
 
     def __init__(self, cfg, hw, out):
-        self.cfg = cfg  # while it is built and declared: firmware.sink.Devices.run releases it
+        self.cfg = cfg  # while it is built (firmware/services.py then keeps only its room)
         self.type = cfg.get("type")
         self.hw = hw
         self.out = out
