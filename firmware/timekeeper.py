@@ -37,6 +37,9 @@ class TimeKeeper:
 
     timeout = 3000
     poll_ms = 50
+    # defaults an instance overrides only when it must (its dict then stays within 12 slots)
+    socket = None  # the socket module to use (tests inject a fake); None: the board's
+    failures = 0  # SNTP requests failed in a row
 
     def __init__(self, clock, wifi, host, rtc=None, log=print, socket=None):
         self.clock = clock
@@ -44,9 +47,9 @@ class TimeKeeper:
         self.host = host
         self.rtc = rtc
         self.log = log
-        self.socket = socket
+        if socket is not None:
+            self.socket = socket
         self.key = None  # the server's resolved address: once, again after a failure
-        self.failures = 0  # SNTP requests failed in a row
         self._wait = _RETRY_MS  # the next retry's wait (doubles to _RETRY_MAX_MS)
         self.syncs = -1  # clock.syncs when the RTC was last written
         self._at = clock.ticks_ms()  # poll(): ticks of the last due time ...
@@ -118,7 +121,8 @@ class TimeKeeper:
             return wait
         finally:
             _unload()
-        self.failures = 0
+        if self.failures:
+            self.failures = 0
         self._wait = _RETRY_MS
         first = self.clock.name in (None, "rtc")
         self.clock.sync(t, "sntp")

@@ -22,14 +22,18 @@ class Thermostat(Powered):
     eco_offset = 3.0
     min_target = 5
     max_target = 35
+    # defaults an instance overrides only when it differs (its dict then stays within 12
+    # slots): the config's default hysteresis, the mode until it is changed or restored
+    hysteresis = 0.5
+    mode = "HEAT"
 
     def __init__(self, cfg, hw, out, saved):
         Powered.__init__(self, cfg, hw, out)
         self.relay = hw.output(cfg["relay"], cfg["relay_active_low"])
         self.climate = Climate(self, cfg)
-        self.hysteresis = cfg["hysteresis"]
+        if cfg["hysteresis"] != self.hysteresis:
+            self.hysteresis = cfg["hysteresis"]
         self.target = min(self.max_target, max(self.min_target, cfg["target"]))
-        self.mode = "HEAT"
         self.heating = False
         self.start(saved)
 
@@ -106,6 +110,7 @@ class Thermostat(Powered):
         t = state["target"]
         if m not in _MODES or not self.min_target <= t <= self.max_target:
             raise ValueError("thermostat state")
-        self.mode = m
+        if m != self.mode:
+            self.mode = m
         self.target = t
         Powered.restore(self, state)
