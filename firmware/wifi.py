@@ -31,6 +31,13 @@ class Wifi:
     check_ms = 1000  # while online
     backoff_min_ms = 1000
     backoff_max_ms = 60000
+    # Defaults an instance overrides only when it must: every entry of an instance's dict is
+    # RAM (this one's stays within 17 slots, not 23, while the link just works).
+    failures = 0  # attempts failed in a row
+    losses = 0  # times an established link dropped
+    _rand = None  # backoff.Backoff's jitter (tests inject one)
+    _backoff = None  # a backoff.Backoff from the first failure until a success
+    _subs = ()  # subscribers, cb(state)
 
     def __init__(self, wlan, ssid, password, *, hostname=None, timeout_s=20, set_hostname=None,
                  fail_status=(), log=print, clock=None, rand=None):
@@ -47,18 +54,14 @@ class Wifi:
         self._timeout_ms = timeout_s * 1000
         self._fail = fail_status  # wlan.status() values that end an attempt early
         self._log = log
-        self._ms = clock.ticks_ms
-        self._since = clock.since
+        self._clock = clock
         self.state = DOWN
         self.generation = 0
-        self.failures = 0  # attempts failed in a row
-        self.losses = 0  # times an established link dropped
         self._phase = _IDLE
         self._t0 = 0  # dial start, or when IDLE started
         self._wait = 0  # IDLE: ms to wait from _t0
-        self._rand = rand
-        self._backoff = None  # a backoff.Backoff from the first failure until a success
-        self._subs = []
+        if rand is not None:
+            self._rand = rand
         if asyncio:
             self.up = asyncio.Event()
             self.down = asyncio.Event()
@@ -72,7 +75,7 @@ class Wifi:
         return self.state == ONLINE
 
     def subscribe(self, cb):
-        self._subs.append(cb)
+        self._subs += (cb,)
 
     def _set(self, state):
         if state == self.state:
@@ -155,7 +158,7 @@ class Wifi:
 
     def poll(self):
         """One step of the state machine; returns ms until it wants to run again."""
-        now = self._ms()
+        now = self._clock.ticks_ms()
         w = self._wlan
         if self._phase == _UP:
             if w.isconnected():
@@ -166,7 +169,8 @@ class Wifi:
                 w.disconnect()  # stop the driver's own retries before dialing again
             except OSError:
                 pass
-            self._backoff = None
+            if self._backoff is not None:
+                self._backoff = None
             self._phase = _IDLE
             self._wait = 0
             self._set(DOWN)
@@ -174,20 +178,22 @@ class Wifi:
         if self._phase == _DIALING:
             if w.isconnected():
                 self._phase = _UP
-                self.failures = 0
-                self._backoff = None
+                if self.failures:
+                    self.failures = 0
+                if self._backoff is not None:
+                    self._backoff = None
                 self.generation += 1
                 self._set(ONLINE)
                 self._log("wifi: online as %s after %d ms"
-                          % (self.ip(), self._since(self._t0, now)))
+                          % (self.ip(), self._clock.since(self._t0, now)))
                 return self.check_ms
             st = w.status()
             if st in self._fail:
                 return self._retry(now, "connect failed (status %s)" % st)
-            if self._since(self._t0, now) >= self._timeout_ms:
+            if self._clock.since(self._t0, now) >= self._timeout_ms:
                 return self._retry(now, "no connection within %d s" % (self._timeout_ms // 1000))
             return self.poll_ms
-        left = self._wait - self._since(self._t0, now)
+        left = self._wait - self._clock.since(self._t0, now)
         if left > 0:
             return left if left < self.check_ms else self.check_ms
         return self._dial(now)

@@ -21,8 +21,13 @@ class Edge(Device):
 
     def __init__(self, cfg, hw, out, saved):
         Device.__init__(self, cfg, hw, out)
-        self.input = self.add_input(cfg["pin"], self._edge,
-                                    cfg["active_low"], self.pull)
+        self.add_input(cfg["pin"], self._edge, cfg["active_low"], self.pull)
+
+    @property
+    def input(self):
+        """The debounced input (firmware.inputs.Input): the one an Edge has (no instance
+        entry: the dict stays within 8 slots)."""
+        return self._inputs[0]
 
     def _edge(self, active):
         i = 0 if active else 1
