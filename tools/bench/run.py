@@ -716,12 +716,13 @@ def goal_rows(r):
                   at_least=True, figures="%s / %s" % (f(rate, "%.0f"), f(sdk_rate, "%.0f")),
                   per_round=rounds(d, "per_s", sdk, "per_s"))
     for tag, key in (("64-bit host", "timeline"), ("ESP8266 profile, 32-bit", "timeline_32")):
-        # the median: a window's count includes what other tasks allocate meanwhile (the
-        # Yango POST, a state file write), which the max shows
+        # the median over the reader's windows (each its bytes / the requests it held): a
+        # window's count includes what other tasks allocate meanwhile (the Yango POST, a
+        # state file write), which the max shows
         a = _get(r, key, "alloc", "median")
         if a is None and key == "timeline_32" and not r.get(key):
             continue
-        ratio("bytes allocated per request (%s), median of %s" % (
+        ratio("bytes allocated per request (%s), median of %s windows" % (
             tag, _get(r, key, "alloc", "n") or "n/a"), a, 2048, 1.0,
             figures="%s / 2048 B (max %s)" % (f(a, "%d B"),
                                               f(_get(r, key, "alloc", "max"), "%d B")))
