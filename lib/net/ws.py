@@ -60,8 +60,6 @@ _RX_SIZE = const(640)
 _HB = bytearray(2)
 
 
-
-
 class _Readable:
     """The wait for a socket to become readable (MicroPython): `_WAIT.s = sock; await _WAIT`,
     nothing awaited in between. The same object for every wait of every link, where a 0-byte

@@ -28,7 +28,8 @@ _LOG_PINS = bool(os.getenv("SIM_ROOT"))
 # pin_set), and the simulator's own line must not be charged to the firmware's heap (a
 # formatted str per change was 96 bytes of every Sinric request that moved a relay). The
 # unix port's sys.stdout.buffer writes the bytes as they are, to the same stream as print().
-_OUT = getattr(sys.stdout, "buffer", None) if sys.implementation.name == "micropython" else None
+_OUT = getattr(sys.stdout, "buffer", None) \
+    if _LOG_PINS and sys.implementation.name == "micropython" else None
 
 
 class _PinState:
@@ -40,7 +41,9 @@ class _PinState:
         self.irq = None  # (handler, trigger, pin)
         self.freq = 0
         self.duty_u16 = 0
-        self._line = None  # "@sim:pin G V\n", made once, V written in place
+        # "@sim:pin G V\n", V written in place: made with the pin (at boot, with the
+        # firmware's own objects), not mid-heap at its first change
+        self._line = bytearray(b"@sim:pin %d 0\n" % gpio) if _OUT is not None else None
 
     def level(self, v):
         """Set the output level; logs a change of a driven pin (the no-glitch tests)."""
@@ -50,8 +53,6 @@ class _PinState:
                 print("@sim:pin %d %d" % (self.gpio, v))
             else:
                 line = self._line
-                if line is None:
-                    line = self._line = bytearray(b"@sim:pin %d 0\n" % self.gpio)
                 line[-2] = 0x31 if v else 0x30
                 _OUT.write(line)
         self.value = v
