@@ -30,6 +30,7 @@ _LOG_PINS = bool(os.getenv("SIM_ROOT"))
 # unix port's sys.stdout.buffer writes the bytes as they are, to the same stream as print().
 _OUT = getattr(sys.stdout, "buffer", None) \
     if _LOG_PINS and sys.implementation.name == "micropython" else None
+_REC = bytearray(b"@sim:pin 00 0\n")  # one for every pin, made with the simulator: G V set
 
 
 class _PinState:
@@ -41,9 +42,6 @@ class _PinState:
         self.irq = None  # (handler, trigger, pin)
         self.freq = 0
         self.duty_u16 = 0
-        # "@sim:pin G V\n", V written in place: made with the pin (at boot, with the
-        # firmware's own objects), not mid-heap at its first change
-        self._line = bytearray(b"@sim:pin %d 0\n" % gpio) if _OUT is not None else None
 
     def level(self, v):
         """Set the output level; logs a change of a driven pin (the no-glitch tests)."""
@@ -52,9 +50,11 @@ class _PinState:
             if _OUT is None:
                 print("@sim:pin %d %d" % (self.gpio, v))
             else:
-                line = self._line
-                line[-2] = 0x31 if v else 0x30
-                _OUT.write(line)
+                r = _REC
+                r[9] = 0x30 + self.gpio // 10
+                r[10] = 0x30 + self.gpio % 10
+                r[12] = 0x31 if v else 0x30
+                _OUT.write(r)
         self.value = v
 
     def as_dict(self):
