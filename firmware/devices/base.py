@@ -73,12 +73,22 @@ class Device:
     # when a class names none; not a default here: every class entry is RAM)
     poll_ms = 0  # > 0: tasks() includes a loop calling self.poll() every poll_ms
     _inputs = ()  # add_input makes a tuple of the device's own: no list per device
+    # The board's one Hardware and sink: on the class, set by the first device built (two
+    # entries fewer in every device's dict); a device given others keeps its own.
+    hw = out = None
 
     def __init__(self, cfg, hw, out):
         self.cfg = cfg  # while it is built (firmware/services.py then keeps only its room)
         self.type = cfg.get("type")
-        self.hw = hw
-        self.out = out
+        d = Device
+        if d.hw is None:
+            d.hw = hw
+        if d.out is None:
+            d.out = out
+        if hw is not d.hw:
+            self.hw = hw
+        if out is not d.out:
+            self.out = out
         self.name = cfg["name"]
         self.sinric_id = cfg.get("sinric_id")
         self.yango_id = cfg.get("yango_id")
