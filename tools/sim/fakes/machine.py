@@ -34,14 +34,20 @@ _REC = bytearray(b"@sim:pin 00 0\n")  # one for every pin, made with the simulat
 
 
 class _PinState:
+    # A pin's state as the port keeps it outside the heap (ports/esp32/machine_pin.c: the
+    # pins are a const table, their IRQ handlers a static root array): nothing the firmware
+    # could have spent. So the defaults are the class's and an instance holds only what was
+    # set (an output: gpio, mode, value: a 4-slot dict, not 8), charging the firmware's heap
+    # on the simulated board as little as it can.
+    mode = None  # "in", "out", "pwm"
+    pull = None
+    value = 0
+    irq = None  # (handler, trigger, pin)
+    freq = 0
+    duty_u16 = 0
+
     def __init__(self, gpio):
         self.gpio = gpio
-        self.mode = None  # "in", "out", "pwm"
-        self.pull = None
-        self.value = 0
-        self.irq = None  # (handler, trigger, pin)
-        self.freq = 0
-        self.duty_u16 = 0
 
     def level(self, v):
         """Set the output level; logs a change of a driven pin (the no-glitch tests)."""
