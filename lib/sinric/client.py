@@ -15,13 +15,13 @@ SENSOR_ACTIONS = ("currentTemperature", "airQuality", "powerUsage", "pushNotific
 _MP = hasattr(gc, "mem_free")
 
 
-def _wait(event, ms):
-    # event.wait() bounded by ms (awaitable; asyncio.TimeoutError when ms passed first). A
-    # plain call: no coroutine frame of its own held while the link idles, and on MicroPython
-    # no float for the timeout (wait_for_ms, extmod/asyncio/funcs.py)
-    if hasattr(asyncio, "wait_for_ms"):
-        return asyncio.wait_for_ms(event.wait(), ms)
-    return asyncio.wait_for(event.wait(), ms / 1000)
+async def _wait(event, ms):
+    # event.wait() bounded by ms; True if the event fired.
+    try:
+        await asyncio.wait_for(event.wait(), ms / 1000)
+        return True
+    except asyncio.TimeoutError:
+        return False
 
 
 class SinricClient:
@@ -208,11 +208,8 @@ class SinricClient:
         down = watch and not self._net_ready()
         while ms > 0 and self._running:
             step = min(ms, self.net_poll_ms if watch else 5000)
-            try:
-                await _wait(self._stop, step)
+            if await _wait(self._stop, step):
                 return
-            except asyncio.TimeoutError:
-                pass
             self._checkin()
             ms -= step
             self._expire_events()
@@ -374,10 +371,7 @@ class SinricClient:
                 if self._net_ready is not None and self.net_poll_ms < wait:
                     wait = self.net_poll_ms
                 if wait > 0:
-                    try:
-                        await _wait(self._wake, wait)
-                    except asyncio.TimeoutError:
-                        pass
+                    await _wait(self._wake, wait)
         except Exception as e:
             self._end(e)
 
