@@ -41,8 +41,8 @@ def test_esp32_profile_frozen_keeps_half_of_its_heap():
 
 # The full config.example.json (11 devices, both clouds over ws/http) on the ESP32 frozen
 # image: the floor is the issue's goal itself, half the heap (57,344 bytes). Measured
-# 58,176-58,208 after 100 requests (docs/memory.md): 800 bytes of margin above the goal;
-# 57,232-57,472 before the devices' shared Hardware and sink, the Sinric idle wait and the
+# 58,080-58,112 after 100 requests (docs/memory.md): 740 bytes of margin above the goal;
+# 57,232-57,472 before the devices' shared Hardware and sink and the
 # simulator's pin state (54,992 before issue 11's per-device cuts).
 ESP32_EXAMPLE_FLOOR = 112 * 1024 // 2
 
