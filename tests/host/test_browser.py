@@ -17,10 +17,10 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import (  # noqa: E402
     NoSuchElementException,
     StaleElementReferenceException,
+    WebDriverException,
 )
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -64,12 +64,32 @@ def until(browser, fn, what):
         NoSuchElementException, StaleElementReferenceException)).until(fn, what)
 
 
+def replaced(old):
+    """A wait condition: the element `old` has left the document (its page was replaced).
+    Selenium's staleness_of knows one way Chromium says so (a stale element); mid-navigation
+    Chromium may answer "Node with given id does not belong to the document" instead, which
+    staleness_of lets through as an error."""
+
+    def check(_):
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+        return False
+
+    return check
+
+
 def submit(browser, css="button"):
     """Click a form's button and wait until the board's answer has replaced the page: a
     click returns before the navigation it starts, so the old page can still be read."""
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, css).click()
-    until(browser, staleness_of(old), "the board's answer to the form")
+    until(browser, replaced(old), "the board's answer to the form")
 
 
 def test_set_up_a_board_from_nothing(browser):
