@@ -34,20 +34,26 @@ class Input:
     # is RAM (8 bytes, and the table grows 12 -> 17 -> 23 slots), one per input on the board.
     irq = True  # False: the pin has no IRQ, run() polls it
     merged = 0  # changes swallowed by the rate limit (the latest level still goes out)
-    _out = None
+    # The board's one Hardware and sink, on the class: set by the first input (two entries
+    # fewer in every input's dict); an input given others keeps its own.
+    _hw = _out = None
 
     def __init__(self, hw, gpio, on_change, active_low=False, pull=None, debounce_ms=None,
                  out=None):
         """on_change(level: bool) for every accepted change; out: the device's sink
         (firmware/sink.py Out), whose .cause is self.cause while on_change runs (a bound
         method and this, not a closure per input). hw: firmware.hardware.Hardware."""
-        self._hw = hw
+        c = Input
+        if c._hw is None:  # once: an input built before keeps reading what it was given
+            c._hw, c._out = hw, out
+        if hw is not c._hw:
+            self._hw = hw
+        if out is not c._out:
+            self._out = out
         self._pin = hw.input(gpio, pull)
         if debounce_ms is not None and debounce_ms != self.debounce_ms:
             self.debounce_ms = debounce_ms
         self._on_change = on_change
-        if out is not None:
-            self._out = out
         now = hw.clock.ticks_ms()
         inv = _INV if active_low else 0
         # level, sample and sent all start at the pin's logical level

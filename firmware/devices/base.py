@@ -81,10 +81,8 @@ class Device:
         self.cfg = cfg  # while it is built (firmware/services.py then keeps only its room)
         self.type = cfg.get("type")
         d = Device
-        if d.hw is None:
-            d.hw = hw
-        if d.out is None:
-            d.out = out
+        if d.hw is None:  # once: a device built before keeps reading what it was given
+            d.hw, d.out = hw, out
         if hw is not d.hw:
             self.hw = hw
         if out is not d.out:
