@@ -21,6 +21,9 @@ def devices(ctx):
         saved = ctx.store.get(cfg["name"])
         dev = cls(cfg, hw, out, saved)
         ds.all.append(dev)
+        room = cfg.get("room")
+        if room:  # kept for the device's Yango declaration (firmware/devices/discovery.py)
+            ds.rooms[dev.name] = room
         # the state each output starts in, and from what (as saved before the reset)
         cause = "power-on " + cfg.get("power_on", "off")
         new = dev.saved()
@@ -31,12 +34,12 @@ def devices(ctx):
         out.last[dev.name] = saved if saved == new else new  # the store's dict when equal
         gc.collect()
     # Built: the devices' config entries go now, not once every factory has run, so the
-    # cloud stacks load into the room they held (about 130 bytes of dict a device); a
-    # device keeps only its Yango room for its declaration (firmware/devices/discovery.py).
-    for dev in ds.all:
-        room = dev.cfg.get("room")
-        dev.cfg = {"room": room} if room else None
-    ctx.config["devices"] = cfg = dev = None
+    # cloud stacks load into the room they held (about 130 bytes of dict a device); the
+    # Devices service keeps only their Yango rooms for their declarations.
+    from firmware.devices.base import Device
+
+    Device.cfg = None
+    ctx.config["devices"] = cfg = dev = room = None
     # The type registry is only needed to build them: give its RAM back. The classes live
     # on in their own modules; a later import of firmware.devices starts a fresh registry.
     DEVICE_TYPES = cls = None
@@ -94,12 +97,13 @@ def yango(ctx):
         return None
     from firmware.devices.discovery import entry
 
-    for d in ctx.services["devices"].all:
-        e = entry(d)
+    ds = ctx.services["devices"]
+    for d in ds.all:
+        e = entry(d, ds.rooms.get(d.name))
         if e is not None:
             # the current values are the baseline: stateful events are sent only on a change
             n.declare(e, d.yango_state())
-    e = entry = None
+    e = entry = ds = d = None
     # declared: the descriptions' code goes, and the type registry its import loaded again,
     # and the declarations' own (yango.payloads: the value checks are yango.values)
     _unload("firmware.devices", "discovery")

@@ -112,14 +112,15 @@ class Devices:
     def __init__(self, out):
         self.out = out
         self.all = []
+        self.rooms = {}  # device name -> its Yango room, until the devices run
 
     async def run(self):
         # Runs once every factory has built and declared the devices (tasks start only
-        # then): what a device kept of its config entry for its declaration (its room; the
-        # devices factory released the rest) is not needed any more.
+        # then): the rooms kept for the Yango declarations (the devices factory released the
+        # rest of the config) are not needed any more.
         inputs = []
+        self.rooms.clear()
         for d in self.all:
-            d.cfg = None
             for coro in d.tasks(inputs):
                 asyncio.create_task(coro)
         if inputs:  # one task for every input of the board

@@ -76,10 +76,17 @@ class Device:
     # The board's one Hardware and sink: on the class, set by the first device built (two
     # entries fewer in every device's dict); a device given others keeps its own.
     hw = out = None
+    # The config entry of the device being built, on the class: devices are built one at a
+    # time and read it only while built (firmware/services.py clears it), so it takes no
+    # entry in every device's dict.
+    cfg = None
+    _type = ""  # the config's type name when it is not the class's own (see type)
 
     def __init__(self, cfg, hw, out):
-        self.cfg = cfg  # while it is built (firmware/services.py then keeps only its room)
-        self.type = cfg.get("type")
+        Device.cfg = cfg
+        t = cfg.get("type")
+        if t != type(self).__name__.lower():
+            self._type = t
         d = Device
         if d.hw is None:  # once: a device built before keeps reading what it was given
             d.hw, d.out = hw, out
@@ -90,6 +97,13 @@ class Device:
         self.name = cfg["name"]
         self.sinric_id = cfg.get("sinric_id")
         self.yango_id = cfg.get("yango_id")
+
+    @property
+    def type(self):
+        """The config's type name ("switch"...): the class's own name in lower case for the
+        built-in types, no entry in the device's dict."""
+        t = self._type
+        return type(self).__name__.lower() if t == "" else t
 
     def handle(self, action, value, instance_id=None):
         """Sinric request -> response value dict; None for an action this type lacks."""

@@ -71,16 +71,15 @@ def describe(dev):
     return caps, props
 
 
-def entry(dev):
-    """dev's Yango discovery dict, or None when it has no yango_id. Reads the room from
-    dev.cfg: call it while the device still has its config (before the devices run)."""
+def entry(dev, room=None):
+    """dev's Yango discovery dict, or None when it has no yango_id. room: its config's
+    `room` (str) or None (firmware/services.py keeps the rooms until the devices run)."""
     if not dev.yango_id:
         return None
     caps, props = describe(dev)
     e = {"id": dev.yango_id, "name": dev.name,
          "type": getattr(dev, "yango_type", "devices.types.other"),
          "capabilities": caps, "properties": props}
-    room = dev.cfg.get("room") if dev.cfg else None
     if room:
         e["room"] = room
     return e

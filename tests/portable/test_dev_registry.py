@@ -120,7 +120,7 @@ def test_a_user_type_describes_its_own_yango_properties():
     DEVICE_TYPES["window"] = Window
     try:
         w = Board().make({"name": "w", "type": "window", "yango_id": "w1", "room": "Hall"})
-        assert entry(w) == {
+        assert entry(w, "Hall") == {  # the room as firmware.services keeps it
             "id": "w1", "name": "w", "type": "devices.types.openable", "room": "Hall",
             "capabilities": [],  # a Device, not Powered: no on_off
             "properties": [{"type": "devices.properties.event", "retrievable": True,

@@ -128,7 +128,7 @@ def test_yango_entries():
     from firmware.devices.discovery import entry
 
     b = Board()
-    e = entry(b.make(dict(SWITCH, room="Hall")))
+    e = entry(b.make(dict(SWITCH, room="Hall")), "Hall")  # the room as firmware.services keeps it
     assert e == {"id": "lamp", "name": "lamp", "type": "devices.types.switch", "room": "Hall",
                  "capabilities": [{"type": ON_OFF, "retrievable": True, "reportable": True}],
                  "properties": []}
