@@ -1,7 +1,7 @@
 # The registry, a user-defined type, and device tasks running under a real asyncio loop.
 
 from clock import Clock
-from fakehw import Board, Hardware, dht, machine
+from fakehw import Board, Hardware, dht, fill_defaults, machine
 from support import raises
 from wallticks import WallTicks
 
@@ -128,3 +128,34 @@ def test_a_user_type_describes_its_own_yango_properties():
                                 {"value": "opened"}, {"value": "closed"}]}}]}
     finally:
         DEVICE_TYPES._table.pop("window")
+
+
+def test_the_devices_factory_keeps_only_the_rooms_for_the_yango_declarations():
+    # firmware.services.devices releases the config entries once the devices are built:
+    # a device's room waits in the Devices service for its declaration, the entry itself
+    # is nobody's (Device.cfg), and the type name is still the config's
+    from firmware import services
+    from firmware.devices.base import Device
+    from firmware.devices.discovery import entry
+
+    b = Board()
+
+    lamp = {"name": "lamp", "type": "switch", "relay": 5, "yango_id": "y1", "room": "Hall"}
+    fan = {"name": "fan", "type": "switch", "relay": 4, "yango_id": "y2"}
+    fill_defaults(lamp)
+    fill_defaults(fan)
+
+    class Ctx:
+        log = b.logs.append
+        clock = b.clock
+        store = {}
+        services = {}
+        config = {"devices": [lamp, fan]}
+
+    ds = services.devices(Ctx)
+    assert Device.cfg is None and Ctx.config["devices"] is None
+    assert ds.rooms == {"lamp": "Hall"}
+    lamp, fan = ds.all
+    assert (lamp.type, fan.type) == ("switch", "switch")
+    assert entry(lamp, ds.rooms.get("lamp"))["room"] == "Hall"
+    assert "room" not in entry(fan, ds.rooms.get("fan"))
