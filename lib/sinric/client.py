@@ -56,11 +56,6 @@ class SinricClient:
     # mends it; heap_stuck(reason) is then called (the board restarts). Not before the link
     # was up once: a heap fresh from boot that cannot connect would restart in a loop.
     memory_failures_max = 5
-    # Defaults an instance overrides only when it must: its dict holds 23 entries, a 23-slot
-    # table instead of 29 (8 bytes a slot on 32-bit)
-    fatal = None  # why the client stopped for good (a config value), or None
-    _rand = None  # backoff jitter source (backoff.Backoff), None: its default
-    _tls = (None, None)  # (cadata, server_hostname) for the connect
 
     def __init__(self, app_key, app_secret, device_ids, clock, *, url="wss://ws.sinric.pro",
                  info=None, net_ready=None, log=None, cadata=None, server_hostname=None,
@@ -68,7 +63,9 @@ class SinricClient:
         # clock: lib/clock.Clock, the tick source and the Unix time this client reads and syncs
         self._clock = clock
         self._log = log = log or print
+        self._ticks = clock.ticks_ms
         self.dispatch = d = Dispatcher(app_secret, clock, log)
+        self.stats = d.stats
         for k, v in knobs.items():
             o = self if hasattr(SinricClient, k) else d  # max_age_s, seen_tokens: d's
             if not isinstance(getattr(o, k, None), int) or k[0] == "_":
@@ -82,16 +79,15 @@ class SinricClient:
         self.url = url
         self._info = info
         self._net_ready = net_ready
-        if cadata is not None or server_hostname is not None:
-            self._tls = (cadata, server_hostname)
-        if rand is not None:
-            self._rand = rand
+        self._tls = (cadata, server_hostname)
+        self._rand = rand
         self._limiter = EventLimiter(clock, self.max_event_keys)
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._down = None
         self._running = False
         self.connected = False
+        self.fatal = None  # why the client stopped for good (a config value), or None
         # callable() the owner sets to hear that the loop is alive (the board's watchdog
         # check-in); called at least every watch_ms while run() runs
         self.alive = None
@@ -101,15 +97,10 @@ class SinricClient:
         # after 30 s) grows the instance's table, a one-time step in a long run's heap
         self._alive_at = 0
         self._ping_at = None
-        self._ping_payload = bytearray(4)  # the ping count (big-endian), counted in place
-        self._missed = 0
+        self._ping_payload = bytearray(4)  # the ping count, rewritten in place
+        self._missed = self._pings = 0
         self._why = None
         self._quick_until = None
-
-    @property
-    def stats(self):
-        """The counters (dict), the dispatcher's: requests, connects, failures, events..."""
-        return self.dispatch.stats
 
     @property
     def watch_ms(self):
@@ -185,7 +176,7 @@ class SinricClient:
                 self._oom = 0
                 self.heap_stuck("sinric: %d connects ran out of memory since the link was "
                                 "last up" % self.memory_failures_max)
-        now = self._clock.ticks_ms()
+        now = self._ticks()
         if up_at is not None:
             # since(): a session that lived for weeks is stable too, not "in the future"
             if self._clock.since(up_at, now) >= self.stable_ms:
@@ -248,7 +239,7 @@ class SinricClient:
             return None, "connect failed: %s" % (e,)
         ws.decode_text = False  # the codec verifies bytes
         self._checkin()
-        t0 = self._clock.ticks_ms()
+        t0 = self._ticks()
         try:  # nothing is sent before the server's clock is known (§2.2)
             while True:
                 left = self.timestamp_timeout_ms - self._clock.since(t0)
@@ -265,15 +256,13 @@ class SinricClient:
             if isinstance(e, MemoryError):
                 return None, e
             return None, "no timestamp frame (%s)" % (e,)
-        up_at = self._alive_at = self._clock.ticks_ms()
+        up_at = self._alive_at = self._ticks()
         s = self.stats
         s["reconnects"] += s["connects"] > 0
         s["connects"] += 1
         self._log("sinric: connected to %s (server time %d)" % (self.url, ts))
         self._ping_at = None
-        self._missed = 0
-        b = self._ping_payload
-        b[0] = b[1] = b[2] = b[3] = 0
+        self._missed = self._pings = 0
         ws.on_pong = self._pong
         self._down = down = asyncio.Event()
         self._why = None
@@ -338,7 +327,7 @@ class SinricClient:
         if self._ping_at is not None and payload == self._ping_payload:
             self._ping_at = None
             self._missed = 0
-            self._alive_at = self._clock.ticks_ms()
+            self._alive_at = self._ticks()
 
     async def _pump(self, ws):
         # The one keep-alive owner, the network watch and the event sender.
@@ -347,7 +336,7 @@ class SinricClient:
                 self._checkin()
                 self._wake.clear()
                 self._clock.now()  # read at least every ping interval: rebases the clock
-                now = self._clock.ticks_ms()
+                now = self._ticks()
                 if self._ping_at is None:
                     ping = self._clock.since(self._alive_at, now) >= self.ping_interval_ms
                 else:
@@ -360,18 +349,18 @@ class SinricClient:
                         self._log("sinric: no pong within %d ms (%d of %d)"
                                   % (self.pong_timeout_ms, self._missed, self.max_missed_pongs))
                 if ping:
-                    b, i = self._ping_payload, 3
-                    while i >= 0:  # one more, carried byte by byte: no object per ping
-                        b[i] = b[i] + 1 & 0xFF
-                        if b[i]:
-                            break
-                        i -= 1
+                    self._pings += 1
+                    n, b = self._pings, self._ping_payload
+                    b[0] = n >> 24 & 0xFF  # 4 bytes, big-endian: no object per ping
+                    b[1] = n >> 16 & 0xFF
+                    b[2] = n >> 8 & 0xFF
+                    b[3] = n & 0xFF
                     self._ping_at = now
                     await ws.ping(self._ping_payload)
                 if self._net_ready is not None and not self._net_ready():
                     return self._end("network down")
                 await self._send_events(ws)
-                now = self._clock.ticks_ms()
+                now = self._ticks()
                 if self._ping_at is None:
                     wait = self.ping_interval_ms - self._clock.since(self._alive_at, now)
                 else:

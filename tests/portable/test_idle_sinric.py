@@ -74,7 +74,7 @@ def test_keepalive_left_for_days_pings_at_once():
         c = SinricClient("key", "s" * 40, [], Clock(t), log=[].append)
         c._alive_at = t.ticks_ms()  # the last pong
         c._ping_at = None
-        c._missed = 0
+        c._missed = c._pings = 0
         c._down = asyncio.Event()
         c._why = None
         c.connected = True
