@@ -41,7 +41,7 @@ def test_esp32_profile_frozen_keeps_half_of_its_heap():
 
 # The full config.example.json (11 devices, both clouds over ws/http) on the ESP32 frozen
 # image: the floor is the issue's goal itself, half the heap (57,344 bytes). Measured
-# 58,064-58,352 after 100 requests (docs/memory.md, 5 runs): 720-1,000 bytes above the goal;
+# 58,320 after 100 requests (docs/memory.md, 3 of 3 runs): 976 bytes above the goal;
 # 57,232-57,472 before the devices' and inputs' shared Hardware and sink, their fewer dict
 # entries and the simulator's pin state (54,992 before issue 11's per-device cuts).
 ESP32_EXAMPLE_FLOOR = 112 * 1024 // 2
