@@ -24,6 +24,18 @@ _SENT = const(4)  # the last level handed to on_change
 _INV = const(8)  # active low
 
 
+def share_board(obj, cls, hw, out):
+    """Keep the board's one Hardware (hw) and sink (out) on cls, set by the first obj built:
+    two entries fewer in every device's and input's dict. An obj given others keeps its own
+    (obj.hw, obj.out then shadow the class's); one built before keeps reading its own."""
+    if cls.hw is None:
+        cls.hw, cls.out = hw, out
+    if hw is not cls.hw:
+        obj.hw = hw
+    if out is not cls.out:
+        obj.out = out
+
+
 class Input:
     debounce_ms = 50  # the level must hold this long (docs/device-types.md, `debounce_ms`)
     burst = 4  # changes let straight through ...
@@ -34,22 +46,14 @@ class Input:
     # is RAM (8 bytes, and the table grows 12 -> 17 -> 23 slots), one per input on the board.
     irq = True  # False: the pin has no IRQ, run() polls it
     merged = 0  # changes swallowed by the rate limit (the latest level still goes out)
-    # The board's one Hardware and sink, on the class: set by the first input (two entries
-    # fewer in every input's dict); an input given others keeps its own.
-    _hw = _out = None
+    hw = out = None  # the board's one Hardware and sink: see share_board
 
     def __init__(self, hw, gpio, on_change, active_low=False, pull=None, debounce_ms=None,
                  out=None):
         """on_change(level: bool) for every accepted change; out: the device's sink
         (firmware/sink.py Out), whose .cause is self.cause while on_change runs (a bound
         method and this, not a closure per input). hw: firmware.hardware.Hardware."""
-        c = Input
-        if c._hw is None:  # once: an input built before keeps reading what it was given
-            c._hw, c._out = hw, out
-        if hw is not c._hw:
-            self._hw = hw
-        if out is not c._out:
-            self._out = out
+        share_board(self, Input, hw, out)
         self._pin = hw.input(gpio, pull)
         if debounce_ms is not None and debounce_ms != self.debounce_ms:
             self.debounce_ms = debounce_ms
@@ -78,7 +82,7 @@ class Input:
     def _irq(self, _pin):
         # Interrupt context: store a small int and set a flag only (the clock's ticks_ms is
         # the built-in itself: no bound method is made).
-        self._edge_t = self._hw.clock.ticks_ms()
+        self._edge_t = self.hw.clock.ticks_ms()
         if self._flag is not None:
             self._flag.set()
 
@@ -90,7 +94,7 @@ class Input:
 
     def poll(self):
         """Sample once; calls on_change(level) for an accepted change. Returns busy()."""
-        c = self._hw.clock
+        c = self.hw.clock
         now = c.ticks_ms()
         st = self._st
         raw = (self._pin.value() ^ (st >> 3)) & 1
@@ -124,7 +128,7 @@ class Input:
         if self._tokens:
             self._tokens -= 1
             self._st = st & ~_SENT | lvl << 2
-            out = self._out
+            out = self.out
             if out is None:
                 self._on_change(lvl == 1)
             else:

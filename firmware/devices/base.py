@@ -9,7 +9,7 @@
 # the board through `out`: out.sinric(dev, action, value, cause) for Sinric events,
 # out.yango(dev, type, instance, value) for Yango state reports, out.changed(dev) when
 # saved() would now return something new.
-from firmware.inputs import ButtonInput, Input
+from firmware.inputs import ButtonInput, Input, share_board
 from firmware.inputs import run as run_inputs
 
 ON_OFF = "devices.capabilities.on_off"
@@ -73,9 +73,7 @@ class Device:
     # when a class names none; not a default here: every class entry is RAM)
     poll_ms = 0  # > 0: tasks() includes a loop calling self.poll() every poll_ms
     _inputs = ()  # add_input makes a tuple of the device's own: no list per device
-    # The board's one Hardware and sink: on the class, set by the first device built (two
-    # entries fewer in every device's dict); a device given others keeps its own.
-    hw = out = None
+    hw = out = None  # the board's one Hardware and sink: see firmware.inputs.share_board
     # The config entry of the device being built, on the class: devices are built one at a
     # time and read it only while built (firmware/services.py clears it), so it takes no
     # entry in every device's dict.
@@ -87,13 +85,7 @@ class Device:
         t = cfg.get("type")
         if t != type(self).__name__.lower():
             self._type = t
-        d = Device
-        if d.hw is None:  # once: a device built before keeps reading what it was given
-            d.hw, d.out = hw, out
-        if hw is not d.hw:
-            self.hw = hw
-        if out is not d.out:
-            self.out = out
+        share_board(self, Device, hw, out)
         self.name = cfg["name"]
         self.sinric_id = cfg.get("sinric_id")
         self.yango_id = cfg.get("yango_id")
