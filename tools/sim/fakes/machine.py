@@ -34,8 +34,9 @@ _REC = bytearray(b"@sim:pin 00 0\n")  # one for every pin, made with the simulat
 
 
 class _PinState:
-    # A pin's state as the port keeps it outside the heap (ports/esp32/machine_pin.c: the
-    # pins are a const table, their IRQ handlers a static root array): nothing the firmware
+    # A pin's state as the ports keep it outside the heap (ports/esp32/machine_pin.c
+    # machine_pin_obj_table, ports/esp8266/machine_pin.c pyb_pin_obj: const tables; the IRQ
+    # handlers a static root array, MP_STATE_PORT): nothing the firmware
     # could have spent. So the defaults are the class's and an instance holds only what was
     # set (an output: gpio, mode, value: a 4-slot dict, not 8), charging the firmware's heap
     # on the simulated board as little as it can.
