@@ -154,6 +154,10 @@ class WebSocket:
     # bytes recv_now took from the socket but left to recv() (a frame it could not finish,
     # or one that is not a plain message): read first by _now
     _pending = b""
+    # the first byte of the frame whose head recv_now read and whose payload it left to recv()
+    # (0: none), and its payload's length; _pending holds the part of the payload it took
+    _part = 0
+    _part_n = 0
 
     def __init__(self, max_size=4096):
         self.max_size = max_size
@@ -176,8 +180,9 @@ class WebSocket:
 
     # -- receiving --------------------------------------------------------------------
     def recv(self, timeout=None):
-        """Next message (awaitable): str for text (bytes if decode_text is False), bytes for
-        binary.
+        """Next message (awaitable): str for text, else its bytes (bytes; a message that came
+        in fragments: the bytearray it was joined in). Text comes as bytes too if
+        decode_text is False.
 
         Control frames are handled on the way. No message within timeout (s), a close,
         a protocol error or a lost link -> ConnectionClosed, and the link is closed.
@@ -199,7 +204,7 @@ class WebSocket:
         end of the stream or a socket error -> ConnectionClosed, as from recv(). MicroPython
         only (None on CPython)."""
         s = self._s
-        if s is None or self.closed or self._pending:
+        if s is None or self.closed or self._pending or self._part:
             return None
         hb = _HB
         try:
@@ -231,11 +236,19 @@ class WebSocket:
                     if p == n:
                         self.binary = op == _OP_BINARY
                         return rx
-            # Not a plain message, or not all there: recv() goes on from the bytes taken (not
-            # final, reserved bits, masked, a control frame, longer than the buffer, a part
-            # of it); h 3 or 4: the 16-bit length, or its first byte, was taken too
-            head = bytes(hb[:h]) if h < 2 else bytes((b0, b1, hb[0], hb[1])[:h])
-            self._pending = head + bytes(rx[:p]) if p else head
+                    # A part of it: recv() reads the rest of the frame whose head is read
+                    # already. The part is copied once (it may stay on the heap while the
+                    # rest is on its way) and joined with the rest once: two buffers of the
+                    # frame's size at most, where a heap near its end has few such holes.
+                    rx[p:] = b""
+                    self._pending = bytes(rx) if p else b""
+                    self._part = b0
+                    self._part_n = n
+                    return None
+            # Not a plain message, or its head not all there: recv() goes on from the bytes
+            # taken (not final, reserved bits, masked, a control frame, longer than the
+            # buffer); h 3: the first byte of the 16-bit length was taken too
+            self._pending = bytes(hb[:h]) if h < 2 else bytes((b0, b1, hb[0], hb[1])[:h])
             return None
         except (OSError, EOFError) as e:
             self._gone(_LOST, "connection lost (%s)" % (e,))
@@ -247,7 +260,7 @@ class WebSocket:
         MicroPython: the wait for the socket to become readable (_Readable: no object per
         wait), to be awaited at once; on wss the TCP socket's, never a poll of the TLS one
         (see _rest)."""
-        if self._s is None or self._pending or self.closed:
+        if self._s is None or self._pending or self._part or self.closed:
             return None
         if self.on_idle is not None:
             self.on_idle()
@@ -267,8 +280,12 @@ class WebSocket:
         # one allocation and no coroutine.
         p = self._pending
         if p:  # what recv_now took first
-            got = p[:n]
-            self._pending = p[n:]
+            if len(p) <= n:  # all of it, as it is: no copy
+                got = p
+                self._pending = b""
+            else:
+                got = p[:n]
+                self._pending = p[n:]
             if len(got) == n or self._s is None:
                 return got
             more = self._now(n - len(got))
@@ -311,25 +328,32 @@ class WebSocket:
             msg_op = 0
             t = self.read_timeout
             while True:
-                hdr = self._now(2)
-                if len(hdr) < 2:
-                    if not hdr and self.on_idle is not None:
-                        self.on_idle()
-                    hdr = await self._rest(2, hdr, None)
-                b0, b1 = hdr[0], hdr[1]
-                fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
-                if b0 & 0x70:
-                    await self._fail(_PROTOCOL, "reserved bits")
-                if b1 & 0x80:
-                    await self._fail(_PROTOCOL, "masked frame")
-                if n == 126:
-                    b = self._now(2)
-                    n = int.from_bytes(b if len(b) == 2 else await self._rest(2, b, t), "big")
-                elif n == 127:
-                    b = self._now(8)
-                    n = int.from_bytes(b if len(b) == 8 else await self._rest(8, b, t), "big")
-                    if n >> 63:
-                        await self._fail(_PROTOCOL, "bad length")
+                if self._part:  # a plain message's head, read and checked by recv_now
+                    b0 = self._part
+                    fin, op, n = 0x80, b0 & 0x0F, self._part_n
+                    self._part = 0
+                else:
+                    hdr = self._now(2)
+                    if len(hdr) < 2:
+                        if not hdr and self.on_idle is not None:
+                            self.on_idle()
+                        hdr = await self._rest(2, hdr, None)
+                    b0, b1 = hdr[0], hdr[1]
+                    fin, op, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
+                    if b0 & 0x70:
+                        await self._fail(_PROTOCOL, "reserved bits")
+                    if b1 & 0x80:
+                        await self._fail(_PROTOCOL, "masked frame")
+                    if n == 126:
+                        b = self._now(2)
+                        n = int.from_bytes(b if len(b) == 2 else await self._rest(2, b, t),
+                                           "big")
+                    elif n == 127:
+                        b = self._now(8)
+                        n = int.from_bytes(b if len(b) == 8 else await self._rest(8, b, t),
+                                           "big")
+                        if n >> 63:
+                            await self._fail(_PROTOCOL, "bad length")
                 if op >= 8:  # control frame, may come between fragments
                     if not fin or n > 125:
                         await self._fail(_PROTOCOL, "bad control frame")
@@ -386,7 +410,9 @@ class WebSocket:
                             return str(data, "utf-8")
                         except UnicodeError:
                             await self._fail(1007, "text not UTF-8")
-                    return bytes(data) if msg is not None else data
+                    # a message that came in fragments is the bytearray it was joined in:
+                    # a copy would need a second hole of its size
+                    return data
         except (OSError, EOFError) as e:
             self._gone(_LOST, "connection lost (%s)" % (e,))
 

@@ -286,10 +286,15 @@ def sent(data):
 
 
 def _value(ws, raw):
-    # its type, length and hash, not the bytes: one path's messages are held while the
-    # other runs, on a board-sized heap
-    return (ws.binary, type(raw) is str, len(raw), hash(raw if isinstance(raw, str)
-                                                        else bytes(raw)))
+    # its type, length and a digest, not the bytes: one path's messages are held while the
+    # other runs, on a board-sized heap; and no copy of a long message (a second hole of
+    # its size) either
+    if isinstance(raw, str):
+        return (ws.binary, True, len(raw), hash(raw))
+    d = 0
+    for b in raw:
+        d = (d * 31 + b) & 0xFFFFFF
+    return (ws.binary, False, len(raw), d)
 
 
 async def _client_order(ws, out):
