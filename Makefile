@@ -331,7 +331,8 @@ mem: venv
 # both profiles (ESP8266 at 38K and at 38K + 14K; tests/host/test_mem_profiles.py holds the
 # gap at 38K + 9K), the README's ESP8266 example and Sinric alone at 38K, the ESP32 from .mpy and frozen
 # (the kit at 112K; plain ws/http there: axTLS under asyncio is issue 11 item 4) with the
-# demo and the full example, and over TLS.
+# demo and the full example, and over TLS; the ESP32's .mpy on the 32-bit kit too (--word32:
+# the loaded bytecode's full share of the heap, as on the chip).
 .PHONY: mem-profiles
 mem-profiles: venv kit
 	$(BIN)/python -m tools.mem_profile --requests 100 1000 10000
@@ -342,6 +343,9 @@ mem-profiles: venv kit
 	$(BIN)/python -m tools.mem_profile --chip esp8266 --sinric-only --tls --heap 56K --requests 100
 	$(BIN)/python -m tools.mem_profile --chip esp32 --frozen --requests 100
 	$(BIN)/python -m tools.mem_profile --chip esp32 --frozen --config config.example.json \
+	  --requests 100
+	$(BIN)/python -m tools.mem_profile --chip esp32 --word32 --requests 100
+	$(BIN)/python -m tools.mem_profile --chip esp32 --word32 --config config.example.json \
 	  --requests 100
 	$(BIN)/python -m tools.mem_profile --chip esp32 --tls --requests 100
 	$(BIN)/python -m tools.mem_profile --chip esp32 --config config.example.json --requests 100

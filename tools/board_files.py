@@ -111,16 +111,22 @@ def why_unavailable(chip):
     return None
 
 
-def locate(chip, build=True, frozen=None):
+def locate(chip, build=True, frozen=None, word32=False):
     """The Interp for chip ("esp32" | "esp8266"). build: run `make kit` first so the frozen
     esp8266 binary matches lib/ and firmware/ (incremental, a no-op when up to date).
     frozen: True plays the chip's frozen image on the kit's 32-bit interpreter at
     FROZEN_HEAP (the default: esp8266 frozen, esp32 .mpy from files on the venv binary).
-    Raises Unavailable (one-line reason) when the profile cannot run here."""
-    why = why_unavailable("esp8266" if frozen else chip)
+    word32: esp32 .mpy from files on the kit's 32-bit interpreter at FROZEN_HEAP, the
+    chip's heap in bytes: objects and the loaded bytecode take the room they take on the
+    chip (on the venv's 64-bit binary at 112wK the bytecode, the same bytes in twice the
+    heap, takes half its share). Not for TLS: the kit's axTLS allocates on the MicroPython
+    heap, an ESP32's mbedTLS on the IDF's. Raises Unavailable (one-line reason) when the
+    profile cannot run here."""
+    word32 = word32 and chip == "esp32" and not frozen
+    why = why_unavailable("esp8266" if frozen or word32 else chip)
     if why:
         raise Unavailable(why)
-    if chip == "esp32" and not frozen:
+    if chip == "esp32" and not frozen and not word32:
         return Interp(chip, MICROPYTHON, HEAP[chip], frozen=False)
     if build:
         r = subprocess.run(["make", "--no-print-directory", "-s", "kit"], cwd=ROOT,
@@ -131,7 +137,7 @@ def locate(chip, build=True, frozen=None):
     if not KIT_BIN.exists():
         raise Unavailable("esp8266 profile: %s is not built (run `make kit`)"
                           % KIT_BIN.relative_to(ROOT))
-    return Interp(chip, KIT_BIN, FROZEN_HEAP[chip], frozen=True)
+    return Interp(chip, KIT_BIN, FROZEN_HEAP[chip], frozen=not word32)
 
 
 class CompileError(RuntimeError):

@@ -78,10 +78,14 @@ def drive(demo, n, rest=True):
 
 
 def profile(chip, heap=None, config=demo_run.CONFIG, more=(100,), say=lambda s: None,
-            tls=False, rest=True, frozen=None):
-    """{"chip", "heap", "config", "tls", "frozen", "demo_low", "end_free",
+            tls=False, rest=True, frozen=None, word32=False):
+    """{"chip", "heap", "config", "tls", "frozen", "word32", "demo_low", "end_free",
     "lows": {requests: low}, "rest": {requests: least free at rest}, "error"}. tls: both
-    clouds over TLS. frozen: True plays the chip's frozen image (board_files.locate)."""
+    clouds over TLS. frozen: True plays the chip's frozen image; word32: an ESP32's .mpy on
+    the kit's 32-bit interpreter (board_files.locate). ValueError for word32 with tls."""
+    if word32 and tls:
+        raise ValueError("the ESP32's .mpy on the 32-bit kit: without TLS (the kit's axTLS "
+                         "is on the MicroPython heap, an ESP32's mbedTLS is not)")
     cfg = json.loads(Path(config).read_text())
     for dev in cfg["devices"]:  # the scenario waits for a reading: read every 2 s
         if "interval_s" in dev:
@@ -92,9 +96,9 @@ def profile(chip, heap=None, config=demo_run.CONFIG, more=(100,), say=lambda s: 
     with tmp:
         json.dump(cfg, tmp)
     d = demo_run.Demo(heap, tmp.name, say, chip=chip, board_args=PROBE, tls=tls,
-                      frozen=frozen)
+                      frozen=frozen, word32=word32)
     out = {"chip": chip, "heap": d.heap, "config": str(Path(config).name), "error": None,
-           "lows": {}, "rest": {}, "tls": tls, "frozen": d.interp_frozen()}
+           "lows": {}, "rest": {}, "tls": tls, "frozen": d.interp_frozen(), "word32": word32}
     try:
         d.run()
         out["demo_low"] = low_point(d.board)
@@ -206,12 +210,18 @@ def main(argv=None):
     ap.add_argument("--tls", action="store_true", help="both clouds over TLS")
     ap.add_argument("--frozen", action="store_true",
                     help="the chip's frozen image on the kit's 32-bit interpreter")
+    ap.add_argument("--word32", action="store_true",
+                    help="the ESP32's .mpy on the kit's 32-bit interpreter at the chip's heap "
+                         "in bytes (bytecode and objects as on the chip; not with --tls)")
     ap.add_argument("--sinric-only", action="store_true",
                     help="the demo config without Yango, against the Sinric double alone")
     args = ap.parse_args(argv)
+    if args.word32 and args.tls:
+        ap.error("--word32 runs without TLS: the kit's axTLS is on the MicroPython heap, an "
+                 "ESP32's mbedTLS is not")
     print("Heap low points (least free right after a collection, bytes) on the simulated board")
     for chip in args.chip or board_files.CHIPS:
-        why = board_files.why_unavailable("esp8266" if args.frozen else chip)
+        why = board_files.why_unavailable("esp8266" if args.frozen or args.word32 else chip)
         if why:
             print(why)
             continue
@@ -224,10 +234,11 @@ def main(argv=None):
                      + before(r, True)), flush=True)
             continue
         r = profile(chip, args.heap, args.config, more=args.requests, tls=args.tls,
-                    frozen=args.frozen or None)
+                    frozen=args.frozen or None, word32=args.word32)
         print("%-8s heap %-6s %s%s, %s: demo %s (%s); %s%s"
               % (chip, r["heap"], r["config"], " (TLS)" if r["tls"] else "",
-                 "frozen" if r["frozen"] else ".mpy", r.get("demo_low"),
+                 "frozen" if r["frozen"] else ".mpy on 32-bit" if r["word32"] else ".mpy",
+                 r.get("demo_low"),
                  share(r.get("demo_low"), r["heap"], r["frozen"]), _lows(r),
                  ("; FAILED: " + r["error"] if r["error"] else "") + before(r)), flush=True)
     return 0

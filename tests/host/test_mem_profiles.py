@@ -15,8 +15,8 @@ def _need(chip, frozen=False):
         pytest.skip(why)
 
 
-def _run(chip, heap=None, frozen=None):
-    r = profile(chip, heap, more=(100,), rest=False, frozen=frozen)
+def _run(chip, heap=None, frozen=None, word32=False):
+    r = profile(chip, heap, more=(100,), rest=False, frozen=frozen, word32=word32)
     assert r["error"] is None, r["error"]
     assert r["lows"][100] is not None
     return r["demo_low"], heap_bytes(r["heap"], r["frozen"])
@@ -28,6 +28,18 @@ def test_esp32_profile_from_mpy_keeps_15_percent_of_its_heap():
     _need("esp32")
     low, heap = _run("esp32")
     assert low >= heap * 15 // 100, (low, heap)
+
+
+def test_esp32_profile_from_mpy_on_32_bit_keeps_its_low_point():
+    """The same .mpy on the kit's 32-bit interpreter at the ESP32's 112 KB: the loaded
+    bytecode takes its full share of the heap, as on the chip (on the 64-bit binary it is the
+    same bytes in twice the heap). Measured 14,960-15,344 (13 %) after 100 requests, where
+    the 64-bit stand-in says 41 KB (17.9 %); the floor sits 2.5 KB under. The 30 % goal is
+    not reached from .mpy (docs/memory.md)."""
+    _need("esp32", frozen=True)  # the kit
+    low, heap = _run("esp32", word32=True)
+    assert heap == 112 * 1024
+    assert low >= 12 * 1024, (low, heap)
 
 
 def test_esp32_profile_frozen_keeps_half_of_its_heap():

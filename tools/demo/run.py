@@ -157,13 +157,15 @@ class Demo:
     called by main()) ends every process it started."""
 
     def __init__(self, heap=None, config=CONFIG, say=print, echo=False, logs=LOGS, chip=None,
-                 board_args=None, tls=False, frozen=None):
+                 board_args=None, tls=False, frozen=None, word32=False):
         self.chip = chip
         self.frozen = frozen  # True: the chip's frozen image on the kit (board_files.locate)
+        self.word32 = word32  # True: an ESP32's .mpy on the kit (board_files.locate)
         self.tls = tls  # both clouds through TLS fronts (tools/tls_proxy.py, throwaway CA)
         self.proxies = []
         self.board_args = dict(board_args or {})  # more SimBoard arguments (preload=...)
-        self.heap = heap or ((board_files.FROZEN_HEAP if frozen else board_files.HEAP)[chip]
+        self.heap = heap or ((board_files.FROZEN_HEAP if frozen or word32
+                              else board_files.HEAP)[chip]
                              if chip else DEMO_HEAP)
         self.cfg = json.loads(Path(config).read_text())
         self.config_path = Path(config)
@@ -182,7 +184,8 @@ class Demo:
     # -- the three processes ---------------------------------------------------------------
     def start(self):
         try:
-            self.interp = board_files.locate(self.chip or "esp32", frozen=self.frozen)
+            self.interp = board_files.locate(self.chip or "esp32", frozen=self.frozen,
+                                             word32=self.word32)
         except board_files.Unavailable as e:
             raise DemoError(str(e)) from None
         self.logs.mkdir(parents=True, exist_ok=True)
