@@ -235,7 +235,10 @@ class App:
             try:
                 self.store.flush()
             except Exception as e:  # noqa: BLE001 - a reset must still happen
-                log("app: state not saved: %r" % (e,))
+                try:
+                    log("app: state not saved: %r" % (e,))
+                except MemoryError:
+                    log("app: state not saved (out of memory)")
 
     def crashed(self, e):
         global mode

@@ -172,4 +172,7 @@ async def run(inputs, hw):
             try:
                 i.poll()
             except Exception as e:  # noqa: BLE001 - a failing handler must not stop the input
-                hw.log("input %r: %r" % (i._pin, e))
+                try:  # the failure may be the heap's: then the line may not fit either
+                    hw.log("input %r: %r" % (i._pin, e))
+                except MemoryError:
+                    hw.log("input: handler failed (out of memory for the details)")

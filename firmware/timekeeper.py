@@ -74,7 +74,10 @@ class TimeKeeper:
             _unload()
             self.clock.sync(t, "rtc")
         except Exception as e:  # noqa: BLE001 - an odd RTC must not stop the boot
-            self.log("time: RTC unreadable: %r" % (e,))
+            try:
+                self.log("time: RTC unreadable: %r" % (e,))
+            except MemoryError:
+                self.log("time: RTC unreadable (out of memory for the details)")
             return False
         self.syncs = self.clock.syncs
         self.log("time: clock set from the RTC (%d)" % t)
@@ -91,7 +94,10 @@ class TimeKeeper:
 
             self.rtc.datetime(sntp.civil(c.now()))
         except Exception as e:  # noqa: BLE001 - the RTC is a convenience
-            self.log("time: RTC not set: %r" % (e,))
+            try:
+                self.log("time: RTC not set: %r" % (e,))
+            except MemoryError:
+                self.log("time: RTC not set (out of memory for the details)")
         _unload()
 
     async def step(self):
@@ -115,9 +121,13 @@ class TimeKeeper:
             wait = self._wait
             self._wait = min(wait * 2, _RETRY_MAX_MS)
             if self.failures == 1 or self.failures % 10 == 0:
-                self.log("time: SNTP %s failed (%s: %s), %d in a row; retry in %d s; clock %s"
-                         % (self.host, type(e).__name__, e, self.failures, wait // 1000,
-                            self.clock.name or "without a time source yet"))
+                try:  # the failure may be the heap's: then the line may not fit either
+                    self.log("time: SNTP %s failed (%s: %s), %d in a row; retry in %d s; "
+                             "clock %s" % (self.host, type(e).__name__, e, self.failures,
+                                           wait // 1000,
+                                           self.clock.name or "without a time source yet"))
+                except MemoryError:
+                    self.log("time: SNTP failed (out of memory for the details); retrying")
             return wait
         finally:
             _unload()

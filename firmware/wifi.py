@@ -92,7 +92,10 @@ class Wifi:
             try:
                 cb(state)
             except Exception as e:  # noqa: BLE001 - a bad subscriber must not stop Wi-Fi
-                self._log("wifi: subscriber failed: %r" % (e,))
+                try:  # the failure may be the heap's: then the line may not fit either
+                    self._log("wifi: subscriber failed: %r" % (e,))
+                except MemoryError:
+                    self._log("wifi: subscriber failed (out of memory for the details)")
 
     def ip(self):
         try:
@@ -122,7 +125,10 @@ class Wifi:
             try:
                 self._set_hostname(self.hostname)
             except Exception as e:  # noqa: BLE001 - old ports spell it differently
-                self._log("wifi: cannot set hostname: %r" % (e,))
+                try:
+                    self._log("wifi: cannot set hostname: %r" % (e,))
+                except MemoryError:
+                    self._log("wifi: cannot set hostname (out of memory for the details)")
         try:
             w.active(True)
             w.connect(self._ssid, self._password)

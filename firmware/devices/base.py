@@ -150,7 +150,10 @@ class Device:
             try:
                 self.poll()  # out.cause stays "schedule" (what the sink resets it to)
             except Exception as e:  # noqa: BLE001 - log it and keep the device alive
-                self.hw.log("%s: poll: %r" % (self.name, e))
+                try:  # the failure may be the heap's: then the line may not fit either
+                    self.hw.log("%s: poll: %r" % (self.name, e))
+                except MemoryError:
+                    self.hw.log("device poll failed (out of memory for the details)")
 
     def add_input(self, gpio, on_change, active_low, pull=True, button=False):
         """A debounced input; pull=True picks pull-up for active-low, pull-down otherwise."""

@@ -54,7 +54,11 @@ class Climate:
                 raise ValueError("implausible reading %r C %r %%" % (t, h))
         except Exception as e:  # noqa: BLE001 - any failure counts (see the top)
             self.failures += 1
-            hw.log("%s: sensor read failed (%d in a row): %r" % (dev.name, self.failures, e))
+            try:  # the failure may be the heap's: then the line may not fit either
+                hw.log("%s: sensor read failed (%d in a row): %r" % (dev.name, self.failures,
+                                                                      e))
+            except MemoryError:
+                hw.log("temperature: sensor read failed (out of memory for the details)")
             if self.failures != self.max_failures:
                 return False
             self.temperature = self.humidity = None

@@ -229,7 +229,10 @@ async def _serve_one(handler, reader, writer, log):
             writer.write(resp.body)
         await writer.drain()
     except Exception as e:  # noqa: BLE001 - one broken client must not stop the server
-        log("web: request failed: %r" % (e,))
+        try:  # the failure may be the heap's: then the line may not fit either
+            log("web: request failed: %r" % (e,))
+        except MemoryError:
+            log("web: request failed (out of memory for the details)")
     finally:
         try:
             writer.close()

@@ -124,7 +124,10 @@ class SinricClient:
             self._wake.set()
         except Exception as e:
             self.stats["dropped_events"] += 1
-            self._log("sinric: event %s for %s dropped: %s" % (action, device_id, e))
+            try:  # never raises: not even when the line does not fit the heap (counted)
+                self._log("sinric: event %s for %s dropped: %s" % (action, device_id, e))
+            except MemoryError:
+                pass
 
     def stop(self):
         self._running = False

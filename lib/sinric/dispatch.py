@@ -119,7 +119,10 @@ class Dispatcher:
             self.log("sinric: out of memory on %s: answered success false" % _describe(p))
             return r
         except Exception as e:  # a bug here must not end the connection loop
-            self.log("sinric: error %s: %s" % (type(e).__name__, e))
+            try:
+                self.log("sinric: error %s: %s" % (type(e).__name__, e))
+            except MemoryError:
+                self.log("sinric: error (out of memory for the details)")
         finally:
             self._out = None
 

@@ -83,6 +83,28 @@ def no_heap(ctx):
     raise MemoryError("memory allocation failed, allocating 4096 bytes")
 
 
+def hog(ctx):
+    """A firmware that fills the heap with 64-byte blocks once it runs (what is left is holes
+    too small for a control reply), holds it for 2 s, then gives it back."""
+    import gc
+
+    async def fill():
+        held = []
+        await asyncio.sleep_ms(500)
+        try:
+            while True:
+                held.append(bytearray(64))
+        except MemoryError:
+            pass
+        print("svc: heap full")
+        await asyncio.sleep_ms(2000)
+        held = None
+        gc.collect()
+        print("svc: heap given back")
+
+    asyncio.create_task(fill())
+
+
 def after(ctx):
     print("svc: the next service runs")
 

@@ -1,5 +1,8 @@
 # temperature and thermostat: periodic DHT readings, events, failures, hysteresis, modes.
+import asyncio
+
 from fakehw import Board, dht, snapshot
+from oomlog import OomLog
 from support import raises
 
 FLOAT = "devices.properties.float"
@@ -169,3 +172,43 @@ def test_a_checksum_error_counts_as_a_sensor_failure():
 
 def test_a_sensor_timeout_turns_the_heater_off_and_is_reported():
     _heater_stops_on(None)
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_device_poll_failing_on_a_full_heap_keeps_its_loop():
+    # The failure may be the heap's: the line with its details may not fit either, and its
+    # MemoryError ended the task (the app took that for a crash); a short constant line now.
+    b = Board()
+    dev = b.make(TEMP)
+    log = b.hw.log = OomLog("outside: poll: ")
+    calls = []
+
+    def poll():
+        calls.append(1)
+        raise MemoryError("memory allocation failed, allocating 64 bytes")
+
+    async def sleep_ms(ms):
+        if len(calls) == 3:
+            raise _Stop
+
+    dev.poll = poll
+    dev.poll_ms = 10
+    b.hw.sleep_ms = sleep_ms
+    with raises(_Stop):
+        asyncio.run(dev._loop())
+    assert len(calls) == 3
+    assert log.lines == ["device poll failed (out of memory for the details)"] * 3
+
+
+def test_a_sensor_failing_on_a_full_heap_counts_and_goes_on():
+    # The failure may be the heap's: the line with its details may not fit either, and its
+    # MemoryError ended the task (the app took that for a crash); a short constant line now.
+    b = Board()
+    t = b.make(TEMP)
+    log = b.hw.log = OomLog("outside: sensor read failed (1 in a row): ")
+    b.run(2000, t, step=100)  # no sensor answering; the line with its name does not fit
+    assert t.climate.failures == 1
+    assert log.lines == ["temperature: sensor read failed (out of memory for the details)"]

@@ -1,5 +1,9 @@
 # firmware/inputs.py: debounce, IRQ or polling, rate limit; time comes from injected ticks.
+import asyncio
+
 from fakehw import Board
+from oomlog import OomLog
+from support import raises
 
 from firmware.inputs import ButtonInput, Input
 
@@ -133,3 +137,39 @@ def test_ticks_wrap_does_not_stick_the_limiter():
     b.drive(35, 1)
     b.run(20, pir)
     assert seen.levels[-1] is True and not pir.busy()
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_an_input_handler_failing_on_a_full_heap_keeps_the_inputs_running():
+    # The failure may be the heap's: the line with its details may not fit either, and its
+    # MemoryError ended the task (the app took that for a crash); a short constant line now.
+    from firmware import inputs
+
+    b = Board()
+    log = b.hw.log = OomLog("input 5: ")
+    seen = []
+
+    class Failing:
+        _pin = 5
+        irq = True
+
+        def busy(self):
+            return False
+
+        def poll(self):
+            seen.append(1)
+            raise MemoryError("memory allocation failed, allocating 48 bytes")
+
+    class Flag:
+        async def wait(self):
+            if len(seen) == 2:
+                raise _Stop
+
+    b.hw.flag = Flag
+    with raises(_Stop):
+        asyncio.run(inputs.run([Failing()], b.hw))
+    assert len(seen) == 2
+    assert log.lines == ["input: handler failed (out of memory for the details)"] * 2

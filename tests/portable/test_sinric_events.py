@@ -4,6 +4,7 @@ import gc
 import json
 
 from clock import Clock
+from oomlog import OomLog
 from sinric.client import SinricClient
 from support import FakeTicks, raises
 
@@ -94,7 +95,6 @@ def test_sensor_values_get_the_60_s_gap_and_instances_their_own_key():
     assert r.ws.sent[-1]["cause"] == {"type": "PERIODIC_POLL"}
 
 
-
 def test_events_wait_for_clock_and_connection_and_keep_their_time():
     r = Rig()
     r.c.event(DEV, "setPowerState", {"state": "On"})  # before any clock or link
@@ -102,6 +102,17 @@ def test_events_wait_for_clock_and_connection_and_keep_their_time():
     r.t.advance(3000)
     r.online()  # the clock says NOW, 3 s after the event happened
     assert r.pump() == [("setPowerState", {"state": "On"}, NOW - 3)]
+
+
+def test_an_event_dropped_on_a_full_heap_never_raises():
+    # event() never raises: not even when its log line does not fit the heap
+    # (tests/portable/oomlog.py)
+    r = Rig(max_event_keys=1)
+    log = r.c._log = OomLog("sinric: event b for ")
+    r.c.event(DEV, "a", {})
+    r.c.event(DEV, "b", {})  # the queue is full: dropped
+    assert r.c.stats["dropped_events"] == 1  # counted, where the line did not fit
+    assert log.lines == []
 
 
 def test_undelivered_events_expire_with_a_log_line():

@@ -1,5 +1,6 @@
 # SinricClient.handle(): what is refused (and never actuated): bad signatures, garbage,
 # malformed, stale and replayed requests.
+from oomlog import OomLog
 from sinric_rig import DEV, NOW, Rig
 
 
@@ -186,6 +187,20 @@ def test_an_internal_error_is_logged_and_never_escapes():
     d.on_request(DEV, r.handler)
     assert d.handle(r.request("setPowerState", {"state": "On"}).encode()) is None
     assert logs[-1] == "sinric: error RuntimeError: clock broke"
+
+
+def test_an_internal_error_on_a_full_heap_is_logged_short_and_never_escapes():
+    # the line with the error's details does not fit the heap either: a constant one does
+    # (tests/portable/oomlog.py)
+    from sinric.dispatch import Dispatcher
+    from sinric_rig import SECRET
+
+    r = Rig()
+    log = OomLog("sinric: error RuntimeError")
+    d = Dispatcher(SECRET, _BrokenClock(), log)
+    d.on_request(DEV, r.handler)
+    assert d.handle(r.request("setPowerState", {"state": "On"}).encode()) is None
+    assert log.lines == ["sinric: error (out of memory for the details)"]
 
 
 def test_tokens_whose_hash_is_small_are_no_replays_at_first_sight():

@@ -5,6 +5,7 @@
 import asyncio
 
 from clock import Clock
+from oomlog import OomLog
 from sntp import civil, request, unix, unix_time
 from support import FakeTicks, raises
 
@@ -157,7 +158,6 @@ def test_a_sinric_sync_reaches_the_rtc_too():
     assert rtc.sets == [civil(T)]
 
 
-
 class _Wifi:
     online = False
 
@@ -216,3 +216,15 @@ def test_the_monitor_asks_again_sooner_after_a_failure_then_hourly():
         assert len(sock.sent) == 3 and clock.now() == T + 3600
 
     asyncio.run(main())
+
+
+def test_sntp_failing_on_a_full_heap_is_a_retry_not_a_dead_task():
+    # The failure may be the heap's: the line with its details may not fit either, and its
+    # MemoryError ended the task (the app took that for a crash); a short constant line now.
+    t = FakeTicks()
+    log = OomLog("time: SNTP pool.ntp.org failed (")
+    tk = TimeKeeper(Clock(t), None, "pool.ntp.org", None, log, FakeSocketModule(t, [None]))
+    tk.poll_ms = 1
+    assert asyncio.run(tk.step()) == 5000  # no answer: retried, as with room for the line
+    assert log.lines == ["time: SNTP failed (out of memory for the details); retrying"]
+    assert tk.failures == 1 and tk.key is None

@@ -1,4 +1,5 @@
 from clock import Clock
+from oomlog import OomLog
 from support import FakeTicks
 
 from firmware.wifi import CONNECTING, DOWN, ONLINE, Wifi
@@ -178,3 +179,20 @@ def test_hostname_errors_are_logged_once_per_attempt():
     w.poll()
     assert w.state == CONNECTING
     assert any(x.startswith("wifi: cannot set hostname") for x in logs)
+
+
+def test_a_wifi_subscriber_failing_on_a_full_heap_does_not_stop_wifi():
+    # The failure may be the heap's: the line with its details may not fit either, and its
+    # MemoryError ended the task (the app took that for a crash); a short constant line now.
+    w, wlan, t, logs, states, _ = _wifi()
+    log = w._log = OomLog("wifi: subscriber failed: ")
+
+    def bad(state):
+        raise MemoryError("memory allocation failed, allocating 32 bytes")
+
+    w.subscribe(bad)
+    wlan.connected = True
+    w.poll()
+    w.poll()
+    assert w.online and states[-1] == w.state
+    assert "wifi: subscriber failed (out of memory for the details)" in log.lines

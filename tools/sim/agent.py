@@ -132,26 +132,43 @@ def _repl_line(line, env):
 
 
 async def _agent():
+    # A task on the board's loop, so the app's exception handler (firmware/launch.py) would
+    # take a death of this task for one of its own and crash the app: the agent must not
+    # die of a heap the firmware filled, which on a real board (no agent) would go on.
     env = {"__name__": "__main__"}
     r = asyncio.StreamReader(sys.stdin)
     while True:
-        line = await r.readline()
-        if not line:
-            print("sim: stdin closed; power off")
-            sys.exit(0)
-        line = line.decode().strip()
-        if line.startswith("@sim:"):
-            w = line[5:].split()
+        try:
+            line = await r.readline()
+            if not line:
+                print("sim: stdin closed; power off")
+                sys.exit(0)
+            _agent_line(line.decode().strip(), env)
+        except MemoryError:
+            line = None
+            gc.collect()
             try:
-                reply = _op(w[1:])
-            except Exception as e:  # noqa: BLE001 - the control port never takes the board down
-                reply = {"error": "board: %r" % (e,)}
-            print("@sim:%s %s" % (w[0], json.dumps(reply)))
-        elif line and not _repl[0]:
-            print("sim: the app is running; the REPL answers after main.py returns")
-        elif line:
-            print(">>> " + line)
-            _repl_line(line, env)
+                print("sim: agent out of memory: a control line was lost")
+            except MemoryError:
+                pass
+            # the firmware's turn: a read that fails at once again would hold the loop
+            # (asyncio's sleep_ms allocates nothing: extmod/asyncio/core.py SingletonGenerator)
+            await asyncio.sleep_ms(50)
+
+
+def _agent_line(line, env):
+    if line.startswith("@sim:"):
+        w = line[5:].split()
+        try:
+            reply = _op(w[1:])
+        except Exception as e:  # noqa: BLE001 - the control port never takes the board down
+            reply = {"error": "board: %r" % (e,)}
+        print("@sim:%s %s" % (w[0], json.dumps(reply)))
+    elif line and not _repl[0]:
+        print("sim: the app is running; the REPL answers after main.py returns")
+    elif line:
+        print(">>> " + line)
+        _repl_line(line, env)
 
 
 def _run_file(name):

@@ -2,7 +2,11 @@
 # pty_boot.py): on a board machine.Timer callbacks come from the timer hardware whatever the
 # program does; here one task on the firmware's loop fires what is due (the fake machine's
 # run_timers) every 10 ms. A failing callback is logged and the timers keep running, as a
-# board keeps taking timer interrupts after one callback raised.
+# board keeps taking timer interrupts after one callback raised: the ports run a callback
+# through py/scheduler.c mp_sched_run_pending, which calls it with
+# py/runtime_utils.c mp_call_function_1_protected (the exception printed, never raised into
+# the program). Not even a MemoryError on a full heap may end this task: the app's exception
+# handler would take it for one of the firmware's own tasks and crash the app.
 import asyncio
 
 import machine
@@ -14,5 +18,8 @@ async def run(who):
         try:
             machine.run_timers()
         except Exception as e:  # noqa: BLE001 - a timer callback must not kill the board
-            print("%s: timer callback failed: %r" % (who, e))
+            try:
+                print("%s: timer callback failed: %r" % (who, e))
+            except MemoryError:
+                print("timer callback failed (out of memory for the details)")
         await asyncio.sleep_ms(10)
