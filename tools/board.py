@@ -137,7 +137,8 @@ def parser():
     p.add_argument("--dry-run", action="store_true", help="show what would change")
     p.add_argument("--frozen", action="store_true",
                    help="the image from `make firmware` has lib/ and firmware/ frozen in: "
-                        "copy boot.py and main.py only, remove :lib and :firmware")
+                        "copy boot.py and main.py only, remove :lib and :firmware (without "
+                        "it, the board is asked)")
     p.add_argument("--root", default=str(deploy.ROOT), help=argparse.SUPPRESS)
 
     p = sub.add_parser("config", help="validate a config and write it as :config.json")
@@ -177,7 +178,7 @@ def main(argv=None):
             run_erase(args.port, args.chip, args.baud)
         elif args.command == "deploy":
             deploy.deploy(Link(args.port, args.resume), args.root, not args.source,
-                          args.prune, args.dry_run, frozen=args.frozen)
+                          args.prune, args.dry_run, frozen=args.frozen or None)
         elif args.command == "config":
             config_push.push(Link(args.port, args.resume), args.config)
         elif args.command == "check-config":

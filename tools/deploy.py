@@ -162,13 +162,20 @@ def has_frozen_firmware(link):
 
 
 def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print,
-           frozen=False):
-    """Bring the board behind `link` up to date with `root`; returns the plan that ran.
-    frozen: the image has lib/ and firmware/ frozen in; only boot.py and main.py are copied
-    and :lib/ and :firmware/ are emptied (files there would shadow or duplicate the frozen
-    ones: '' comes before '.frozen' on the ports' sys.path)."""
+           frozen=None):
+    """Bring the board behind `link` up to date with `root`; returns the plan that ran, with
+    "frozen" (bool) added. frozen: the image has lib/ and firmware/ frozen in; only boot.py
+    and main.py are copied and :lib/ and :firmware/ are emptied (files there would shadow or
+    duplicate the frozen ones: '' comes before '.frozen' on the ports' sys.path). None (the
+    default): the board is asked (has_frozen_firmware), so a deploy after flashing the image
+    `make firmware` built never puts the .mpy back in front of it; False: all files."""
     root = Path(root)
-    if frozen and not dry_run and not has_frozen_firmware(link):
+    if frozen is None:
+        frozen = has_frozen_firmware(link)
+        if frozen:
+            log("deploy: the image has lib/ and firmware/ frozen in: boot.py and main.py "
+                "only, :lib and :firmware emptied")
+    elif frozen and not dry_run and not has_frozen_firmware(link):
         raise DeployError("FROZEN=1, but the MicroPython on %s has no firmware frozen in "
                           "(help('modules') lists no firmware/app): removing :lib and "
                           ":firmware would leave it nothing to run. Flash the image `make "
@@ -187,6 +194,7 @@ def deploy(link, root=ROOT, compiled=True, prune=False, dry_run=False, log=print
             "installs a current one" % ".".join(map(str, MIN_VERSION)))
     files = build(root, info["mpy"], compiled, frozen=frozen)
     p = plan(files, info["hashes"], prune)
+    p["frozen"] = frozen
     for path in p["orphans"]:
         log("deploy: %s is on the board but not in the project (prune=True removes it)" % path)
     if not p["copy"] and not p["remove"]:

@@ -63,6 +63,29 @@ IMAGES = {
 # FTDI, Espressif's own USB (S2/S3/C3 USB-Serial-JTAG)
 USB_VIDS = {0x10C4: "CP210x", 0x1A86: "CH34x", 0x0403: "FTDI", 0x303A: "Espressif USB"}
 STEPS = 7
+# What fits from .mpy on a stock image (docs/memory.md, measured on the 32-bit profiles): on an
+# ESP32 the demo config (4 devices, both clouds) keeps 13 % of the 112 KB heap at its lowest
+# and the full example (11 devices, both clouds) does not fit; an ESP8266's 38 KB holds the
+# firmware only frozen.
+MPY_DEVICES_WITH_BOTH_CLOUDS = 4
+
+
+def mpy_fit_warning(cfg, chip):
+    """A warning (str) when cfg is more than was measured to fit from .mpy (the stock image)
+    on chip ("esp32" | "esp8266" | None), else None."""
+    frozen = "`make firmware CHIP=%s`, then `make install` again" % (chip or "esp32")
+    if chip == "esp8266":
+        return ("an ESP8266 runs this firmware only frozen into its image: from .mpy its 38 KB "
+                "heap cannot load it (docs/memory.md); build it with " + frozen)
+    n = len(cfg.get("devices") or ())
+    if chip == "esp32" and cfg.get("sinric") and cfg.get("yango") \
+            and n > MPY_DEVICES_WITH_BOTH_CLOUDS:
+        return ("%d devices with both clouds from .mpy on the stock ESP32 image: the demo's %d "
+                "keep 13 %% of the heap, the full example's 11 do not fit (the Yango service "
+                "is left out, Sinric runs out of memory at each connect; docs/memory.md). "
+                "Frozen, the full example keeps 51 %%: %s"
+                % (n, MPY_DEVICES_WITH_BOTH_CLOUDS, frozen))
+    return None
 
 
 class InstallError(Exception):
@@ -296,7 +319,10 @@ def install(port=None, chip=None, firmware=None, config="config.json", do_flash=
             wait_for_repl(port, log=log)
 
     step(5, "deploy: board files")
-    deploy.deploy(Link(port), log=lambda s: log("      " + s))
+    p = deploy.deploy(Link(port), log=lambda s: log("      " + s))  # frozen: asks the board
+    warning = None if p.get("frozen") else mpy_fit_warning(cfg, chip)
+    if warning:
+        log("      warning: " + warning)
     step(6, "config: writing :config.json")
     config_push.push(Link(port), config, log=lambda s: log("      " + s))
     step(7, "logs: resetting the board and following its log (Ctrl-C stops)")

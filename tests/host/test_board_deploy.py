@@ -250,6 +250,24 @@ def test_frozen_deploy_refuses_a_board_without_the_frozen_firmware(tmp_path, boa
     assert board.files() == before  # nothing removed
 
 
+def test_a_deploy_asks_the_board_and_never_shadows_a_frozen_image(tmp_path, board,
+                                                                    monkeypatch):
+    """`make install` after `make firmware` flashed the frozen image, then deployed every .mpy
+    in front of it ('' comes before '.frozen' on the ports' sys.path): the board ran its
+    code from RAM again. Without FROZEN=, a deploy asks the board which image it runs."""
+    root = project(tmp_path)
+    link = Link(board.port, resume=True)
+    p = deploy.deploy(link, root, log=quiet)  # a stock image: every file
+    assert p["frozen"] is False and any(t.startswith("lib/") for t in board.files())
+    monkeypatch.setattr(deploy, "has_frozen_firmware", lambda link: True)  # now the image
+    lines = []
+    p = deploy.deploy(link, root, log=lines.append)
+    assert p["frozen"] is True and "frozen in: boot.py and main.py only" in lines[0]
+    assert not any(t.startswith(("lib/", "firmware/")) for t in board.files())
+    p = deploy.deploy(link, root, frozen=False, log=quiet)  # said outright: every file again
+    assert p["frozen"] is False and any(t.startswith("lib/") for t in board.files())
+
+
 def test_frozen_firmware_is_read_from_the_images_module_list():
     class Board:  # what help('modules') prints on an image built by `make firmware`
         port = "/dev/ttyUSB0"

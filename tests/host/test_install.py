@@ -219,6 +219,21 @@ def test_the_port_is_found_when_there_is_one_board(tmp_path):
     assert install.find_port([], pty, quiet.append) == str(pty)
 
 
+def test_a_config_more_than_mpy_holds_on_a_stock_image_is_warned_of():
+    # measured (docs/memory.md): from .mpy an ESP32 keeps 13 % with the demo's 4 devices and
+    # both clouds and cannot hold the full example's 11; an ESP8266 holds it only frozen
+    both = {"sinric": {"app_key": "k"}, "yango": {"token": "t"}}
+    five = dict(both, devices=[{}] * 5)
+    w = install.mpy_fit_warning(five, "esp32")
+    assert w.startswith("5 devices with both clouds from .mpy on the stock ESP32 image")
+    assert "`make firmware CHIP=esp32`" in w
+    assert install.mpy_fit_warning(dict(both, devices=[{}] * 4), "esp32") is None
+    assert install.mpy_fit_warning(dict(five, yango=None), "esp32") is None
+    assert install.mpy_fit_warning(five, None) is None  # the chip unknown: nothing to say
+    w = install.mpy_fit_warning({"devices": [{}]}, "esp8266")
+    assert "only frozen" in w and "`make firmware CHIP=esp8266`" in w
+
+
 def test_a_missing_config_stops_before_the_board_is_touched(tmp_path):
     with pytest.raises(install.InstallError, match="copy config.example.json to config.json"):
         install.install("/dev/null", config=str(tmp_path / "config.json"), log=lambda s: None)
