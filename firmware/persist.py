@@ -128,7 +128,11 @@ class StateStore:
                 f.write(json.dumps(self._data))
             self._rename(self.tmp, self.path)
         except (OSError, MemoryError) as e:  # a full flash or a tight heap: try again later
-            self._log("state: write failed (%r), retry in %d s" % (e, self.interval_ms // 1000))
+            try:  # on a tight heap the line may not fit either: the app's monitor goes on
+                self._log("state: write failed (%r), retry in %d s"
+                          % (e, self.interval_ms // 1000))
+            except MemoryError:
+                self._log("state: write failed (out of memory for the details); retrying")
             return False
         self._dirty = False
         self.writes += 1

@@ -63,9 +63,18 @@ class Climate:
                 return False
             self.temperature = self.humidity = None
             self.lost = True
-            hw.log("%s: sensor lost after %d failed reads" % (dev.name, self.failures))
-            dev.out.sinric(dev, "pushNotification",
-                           {"alert": "%s: temperature sensor not answering" % dev.name}, "ALERT")
+            # True whatever the heap holds: the owner acts on the loss (a thermostat turns
+            # its heater off), and a later failed read never comes this way again
+            try:
+                hw.log("%s: sensor lost after %d failed reads" % (dev.name, self.failures))
+            except MemoryError:
+                hw.log("temperature: sensor lost (out of memory for the details)")
+            try:
+                dev.out.sinric(dev, "pushNotification",
+                               {"alert": "%s: temperature sensor not answering" % dev.name},
+                               "ALERT")
+            except MemoryError:
+                hw.log("temperature: sensor lost; its alert did not fit the heap")
             return True
         self.failures = 0
         if self.lost:

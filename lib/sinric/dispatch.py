@@ -116,7 +116,10 @@ class Dispatcher:
                 raise
             r = self._respond(p, False, "Device out of memory")
             self.stats["refused"] += 1
-            self.log("sinric: out of memory on %s: answered success false" % _describe(p))
+            try:  # the answer fits; the line with the request's names may not: sent anyway
+                self.log("sinric: out of memory on %s: answered success false" % _describe(p))
+            except MemoryError:
+                self.log("sinric: out of memory on a request: answered success false")
             return r
         except Exception as e:  # a bug here must not end the connection loop
             try:

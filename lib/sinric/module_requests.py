@@ -38,5 +38,8 @@ def health(d):
         try:
             r.update(d.health())
         except Exception as e:
-            d.log("sinric: handler for %s raised %s: %s" % ("health", type(e).__name__, e))
+            try:  # the failure may be the heap's: the report goes out without the line
+                d.log("sinric: handler for %s raised %s: %s" % ("health", type(e).__name__, e))
+            except MemoryError:
+                d.log("sinric: health handler failed (out of memory for the details)")
     return r

@@ -212,3 +212,23 @@ def test_a_sensor_failing_on_a_full_heap_counts_and_goes_on():
     b.run(2000, t, step=100)  # no sensor answering; the line with its name does not fit
     assert t.climate.failures == 1
     assert log.lines == ["temperature: sensor read failed (out of memory for the details)"]
+
+
+def test_a_sensor_lost_on_a_full_heap_still_turns_the_heater_off():
+    # The third failed read's lines did not fit the heap: their MemoryError left the loss
+    # unreported to the thermostat, whose heater went on heating on a dead sensor (a fourth
+    # failure never reports the loss again). The state change happens whatever the heap holds.
+    b = Board()
+    th = b.make(THERMO)
+    dht.set_reading(4, 19.0, 50)
+    b.run(2000, th, step=500)
+    assert b.level(13) == 1
+    b.out.clear()
+    log = b.hw.log = OomLog("heating: sensor lost after ")
+    dht.READINGS[4] = None
+    b.run(30000, th, step=500)  # three failed reads: the sensor is lost
+    assert b.level(13) == 0 and th.climate.lost
+    assert ("heating", ON_OFF, "on", False) in b.out.yango_reports
+    assert ("heating", "pushNotification",
+            {"alert": "heating: temperature sensor not answering"}, "ALERT") in b.out.sinric_events
+    assert "temperature: sensor lost (out of memory for the details)" in log.lines

@@ -240,3 +240,29 @@ def test_poll_writes_only_when_a_write_is_due():
         assert s2.load() == {"lamp": {"on": False}}
     finally:
         _clean(d)
+
+
+def test_a_write_failing_on_a_full_heap_is_retried_with_a_short_line():
+    # The write's MemoryError is caught to try again later; its line with the details did not
+    # fit either, and that MemoryError ended the app's monitor (polls the store): a crash
+    # and a restart. A short constant line now, and the write is retried.
+    from oomlog import OomLog
+
+    d = _dir()
+    try:
+        s, _, t = _store(d, interval_s=5)
+        log = s._log = OomLog("state: write failed (MemoryError")
+        s.load()
+
+        def tight(a, b):
+            raise MemoryError("memory allocation failed, allocating 128 bytes")
+
+        s._rename = tight
+        s.put("lamp", {"on": True})
+        assert s.poll() is False and s.dirty
+        assert log.lines == ["state: write failed (out of memory for the details); retrying"]
+        s._rename = os.rename
+        t.advance(5000)
+        assert s.poll() is True and not s.dirty
+    finally:
+        _clean(d)

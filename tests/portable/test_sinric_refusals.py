@@ -208,3 +208,14 @@ def test_tokens_whose_hash_is_small_are_no_replays_at_first_sight():
     for token in ("", "\x01"):  # hashes 0 and 1: never taken for an empty slot
         p = r.answer(r.request("setPowerState", {"state": "On"}, replyToken=token))
         assert p["success"], (token, r.logs[-1])
+
+
+def test_an_out_of_memory_answer_goes_out_when_its_line_does_not_fit():
+    # A request's lines do not fit the heap: the dispatcher answers success false instead,
+    # and that answer's own line with the request's names did not fit either: its
+    # MemoryError dropped the answer and the link. The answer goes out, with a short line.
+    r = Rig()
+    log = r.c.log = OomLog("reboot for " + DEV)  # handled by no device: a failure line
+    p = r.answer(r.request("reboot"))
+    assert (p["success"], p["message"]) == (False, "Device out of memory")
+    assert log.lines == ["sinric: out of memory on a request: answered success false"]
