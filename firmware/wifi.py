@@ -133,7 +133,10 @@ class Wifi:
             w.active(True)
             w.connect(self._ssid, self._password)
         except OSError as e:
-            self._log("wifi: connect failed: %s" % (e,))
+            try:  # on a tight heap the line may not fit: the app's monitor steps Wi-Fi
+                self._log("wifi: connect failed: %s" % (e,))
+            except MemoryError:
+                self._log("wifi: connect failed (out of memory for the details)")
             return self._retry(now, "error")
         self._phase = _DIALING
         self._t0 = now

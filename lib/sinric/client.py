@@ -409,7 +409,10 @@ class SinricClient:
                                                inst)
             except ValueError as e:
                 self.stats["dropped_events"] += 1
-                self._log("sinric: event %s for %s dropped: %s" % (action, dev, e))
+                try:  # a line that does not fit the heap must not end the link (counted)
+                    self._log("sinric: event %s for %s dropped: %s" % (action, dev, e))
+                except MemoryError:
+                    self._log("sinric: event dropped (out of memory for the details)")
                 continue
             try:
                 await ws.send_buffer()

@@ -184,3 +184,16 @@ def test_handshake_headers():
                     ("mac", "AA:BB:CC:DD:EE:FF"), ("SDKVersion", "0.1.0"),
                     ("firmwareVersion", "2.0.1")]
     assert json.dumps(r.c.stats["failures"]) == "1"
+
+
+def test_a_bad_value_dropped_on_a_full_heap_leaves_the_link_and_the_rest():
+    # the line naming the dropped event did not fit the heap: its MemoryError ended the
+    # event sender, and the link with it. A short line now; the next event goes out.
+    r = Rig()
+    log = r.c._log = OomLog("sinric: event nan for ")
+    r.c.event(DEV, "nan", {"t": float("nan")})
+    r.c.event(DEV, "ok", {"t": 1})
+    r.online()
+    assert [a for a, _, _ in r.pump()] == ["ok"]
+    assert r.c.stats["dropped_events"] == 1
+    assert log.lines == ["sinric: event dropped (out of memory for the details)"]

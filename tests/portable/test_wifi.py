@@ -196,3 +196,17 @@ def test_a_wifi_subscriber_failing_on_a_full_heap_does_not_stop_wifi():
     w.poll()
     assert w.online and states[-1] == w.state
     assert "wifi: subscriber failed (out of memory for the details)" in log.lines
+
+
+def test_a_connect_error_on_a_full_heap_is_retried_with_a_short_line():
+    # The line with the port's reason did not fit the heap: its MemoryError ended the app's
+    # monitor, which steps Wi-Fi (a crash and a restart). A short constant line, and a retry.
+    w, wlan, t, logs, states, _ = _wifi()
+    log = w._log = OomLog("wifi: connect failed: ")
+    wlan.fail_connect = True
+    assert w.poll() == 1000 and w.state == DOWN
+    assert log.lines[0] == "wifi: connect failed (out of memory for the details)"
+    wlan.fail_connect = False
+    t.advance(1000)
+    w.poll()
+    assert wlan.joins == [("home", "secret-123")]
