@@ -367,3 +367,36 @@ def check(seed, cases):
 
 def test_client_order_delivers_what_recv_alone_does():
     check(SEED, CASES)
+
+
+def test_a_frame_cut_at_every_byte_reads_as_recv_alone_reads_it():
+    # recv_now keeps a frame cut in its payload as the payload's part and its head (recv()
+    # goes on from there): every cut of a 7-bit and a 16-bit length frame, on ws and wss,
+    # with a ping after it, reads as recv() alone reads it; and close() with a part pending
+    # reads the rest of the frame before the server's close.
+    ping = frame(9, b"p")
+    for n, op in ((100, 2), (300, 1)):
+        msg = frame(op, payload(Rng(n), n, op == 1))
+        data = msg + ping + frame(2, b"after") + frame(8, b"\x03\xe8")
+        for cut in range(1, len(msg)):
+            for tls in (False, True):
+                a = b = None
+                gc.collect()
+                a = run(data, [data[:cut], data[cut:]], 1, 1 << 30, False, 4096, True, tls)
+                b = run(data, [data[:cut], data[cut:]], 1, 1 << 30, False, 4096, False, tls)
+                assert a == b and len(a) == 5 and a[0][2] == n, (n, cut, tls, a, b)
+        for cut in (1, 2, 3, 4, 5, len(msg) - 1):
+            wire = Wire([data[:cut], data[cut:]], 1, 1 << 30)
+            ws = websocket.WebSocket()
+            ws.decode_text = False
+            ws._s = wire
+            ws._r = Stream(wire)
+            ws._w = w = Writer()
+            websocket._core = wire
+            try:
+                assert ws.recv_now() is None
+                asyncio.run(ws.close())
+            finally:
+                websocket._core = _CORE
+            assert (ws.close_code, ws.close_reason) == (1000, "closed by server"), (n, cut)
+            assert [op for op, _ in sent(w.data)] == [8], (n, cut)
