@@ -50,8 +50,8 @@ NO_CONFIG_NOTE = $(if $(wildcard config.json),, (there is no config.json: the ex
 SAY_CONFIG = @echo "config: $(CONFIG)$(if $(CONFIG_GIVEN),,$(NO_CONFIG_NOTE))"
 BOARD := $(BIN)/python -m tools.board
 # RESUME=1: no soft reset on connect (mpremote `resume`); PRUNE=1, SOURCE=1, FROZEN=1: deploy
-# options (FROZEN=1 insists on the image `make firmware` built: root files only; without it
-# the board is asked)
+# options (FROZEN=1 insists on the image `make firmware` built: root files only; FROZEN=0
+# deploys every file, in front of a frozen image too; without it the board is asked)
 BOARD_LINK = --port "$(PORT)" $(if $(RESUME),--resume)
 .PHONY: socat flash erase deploy config check-config repl logs package-json firmware install pty-board
 
@@ -273,7 +273,7 @@ erase: venv
 
 deploy: venv
 	$(BOARD) deploy $(BOARD_LINK) $(if $(PRUNE),--prune) $(if $(SOURCE),--source) \
-	  $(if $(FROZEN),--frozen)
+	  $(if $(filter 0,$(FROZEN)),--no-frozen,$(if $(FROZEN),--frozen))
 
 config: venv
 	$(SAY_CONFIG)

@@ -135,10 +135,11 @@ def parser():
     p.add_argument("--prune", action="store_true",
                    help="remove files under :lib and :firmware the project does not have")
     p.add_argument("--dry-run", action="store_true", help="show what would change")
-    p.add_argument("--frozen", action="store_true",
+    p.add_argument("--frozen", action=argparse.BooleanOptionalAction, default=None,
                    help="the image from `make firmware` has lib/ and firmware/ frozen in: "
-                        "copy boot.py and main.py only, remove :lib and :firmware (without "
-                        "it, the board is asked)")
+                        "copy boot.py and main.py only, remove :lib and :firmware; "
+                        "--no-frozen: every file, in front of a frozen image too (neither: "
+                        "the board is asked)")
     p.add_argument("--root", default=str(deploy.ROOT), help=argparse.SUPPRESS)
 
     p = sub.add_parser("config", help="validate a config and write it as :config.json")
@@ -178,7 +179,7 @@ def main(argv=None):
             run_erase(args.port, args.chip, args.baud)
         elif args.command == "deploy":
             deploy.deploy(Link(args.port, args.resume), args.root, not args.source,
-                          args.prune, args.dry_run, frozen=args.frozen or None)
+                          args.prune, args.dry_run, frozen=args.frozen)
         elif args.command == "config":
             config_push.push(Link(args.port, args.resume), args.config)
         elif args.command == "check-config":

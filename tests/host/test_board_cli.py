@@ -111,3 +111,25 @@ def test_the_pty_board_says_why_it_reset_in_words():
     assert ptyboard.reset_why(ptyboard.RESET_EXIT) == "machine.reset()"
     assert ptyboard.reset_why(-signal.SIGKILL) == "watchdog"
     assert "status 3" in ptyboard.reset_why(3) and "signal 11" in ptyboard.reset_why(-11)
+
+
+def test_deploy_frozen_is_asked_insisted_or_refused_from_the_cli(tmp_path, monkeypatch):
+    """deploy asks the board when FROZEN= is not given; FROZEN=0 went through make as
+    --frozen (any non-empty value did) and the CLI had no way to say "every file" any more."""
+    tty = tmp_path / "tty"
+    tty.touch()
+    seen = []
+    monkeypatch.setattr(board.deploy, "deploy", lambda *a, frozen: seen.append(frozen))
+    for extra in ([], ["--frozen"], ["--no-frozen"]):
+        assert board.main(["deploy", "--port", str(tty), *extra]) == 0
+    assert seen == [None, True, False]
+    flags = []
+    for value in ("", "1", "0"):
+        p = subprocess.run(["make", "-n", "--no-print-directory", "deploy", "PORT=" + str(tty),
+                            "FROZEN=" + value], cwd=ROOT, capture_output=True, text=True,
+                           timeout=60)
+        lines = p.stdout.replace("\\\n", " ").splitlines()  # the recipe's continuations joined
+        line = [x for x in lines if "tools.board deploy" in x]
+        assert p.returncode == 0 and len(line) == 1, p.stdout + p.stderr
+        flags.append([w for w in line[0].split() if w.startswith("--") and "frozen" in w])
+    assert flags == [[], ["--frozen"], ["--no-frozen"]]
