@@ -11,7 +11,7 @@ from tools.board_files import compile_tree
 
 HERE = ROOT / "tests" / "host"
 MPY_LIB = ROOT / "build" / "mpy" / "lib"  # same place as `make mpy-lib`
-# The Sinric stack from .mpy on the 64-bit host binary: 45wK, not an ESP8266's 38wK. The
+# The Sinric stack from .mpy on the 64-bit host binary: 46wK, not an ESP8266's 38wK. The
 # package names (net, sinric, net.ws, ...) are interned at run time from .mpy and tip the qstr
 # table into one more pool (3.7 KB at once), and the code itself is in this heap (about 1 KB
 # more since net.ws reads and writes a request without a coroutine: 44wK before). On an
@@ -19,9 +19,13 @@ MPY_LIB = ROOT / "build" / "mpy" / "lib"  # same place as `make mpy-lib`
 # frozen interpreter holds the 38 KB line); an ESP32 has 112 KB. Near the line the reconnect
 # after a lost link is at the mercy of where the first session left its long-lived objects
 # (test_server_killed_and_restarted passed at 44wK and failed at 43.5 and 43.75wK before;
-# it passes from 44.5 to 45.75wK now). One figure for the Sinric client's tests and its bench
-# (make bench-sinric).
-SINRIC_HEAP = os.environ.get("SINRIC_TEST_HEAP", "45wK")
+# it passes from 44.5 to 45.75wK now). 46wK since the log lines that must not end a task on
+# a full heap (a short constant line where the detailed one does not fit, issue 11's fifth
+# round): 608 bytes more of the Sinric stack's code in this heap, which a board has in flash
+# (frozen). At 45wK the reconnects of five tests then ran out of a 263- or 640-byte hole, a
+# different few in each full run; at 46wK two full runs and eight of the emoji test passed.
+# One figure for the Sinric client's tests and its bench (make bench-sinric).
+SINRIC_HEAP = os.environ.get("SINRIC_TEST_HEAP", "46wK")
 
 
 def compile_lib():

@@ -1,4 +1,4 @@
-"""lib/sinric/client.py under real MicroPython (-X heapsize=45wK) against the server double."""
+"""lib/sinric/client.py under real MicroPython (-X heapsize=46wK) against the server double."""
 
 import asyncio
 import contextlib
@@ -18,7 +18,7 @@ APP_KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
 DEV = "5dc1564130aaaaaaaaaaaa01"
 DEV2 = "5dc1564130aaaaaaaaaaaa02"
-HEAP = SINRIC_HEAP  # tests/host/mpproc.py says why 45wK
+HEAP = SINRIC_HEAP  # tests/host/mpproc.py says why 46wK
 # Short knobs so reconnects and dead links happen in test time; product defaults elsewhere.
 FAST = {"backoff_min_ms": 200, "backoff_max_ms": 2000, "connect_timeout_ms": 3000,
         "timestamp_timeout_ms": 3000}
