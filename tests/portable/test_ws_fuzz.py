@@ -45,14 +45,16 @@ class Wire:
     """The socket and its stream over one byte queue, as MicroPython's are (extmod/asyncio/
     stream.py: Stream.readexactly/read/readinto read the same non-blocking socket): the
     socket gives what has arrived (None when nothing has), each wait of the stream lets the
-    next piece arrive; after the last piece the socket is at its end. What has arrived is
-    read by position, not sliced off: a copy of the rest per read would fragment the test's
-    board-sized heap."""
+    next piece arrive; after the last piece the socket is at its end. The pieces are
+    lengths cut from the one stream, and what has arrived is read by position in it: a copy
+    per piece or per read would fragment the test's board-sized heap, and the fuzz must
+    charge the heap for the reader's buffers, not for its own."""
 
-    def __init__(self, pieces, preload, limit):
-        self.pieces = pieces
+    def __init__(self, data, pieces, preload, limit):
+        self.buf = data
+        self.pieces = pieces  # lengths, summing to len(data)
         self.next = 0
-        self.buf = b""
+        self.end = 0  # what has arrived: buf[:end]
         self.pos = 0
         self.eof = False
         self.limit = limit  # at most this much per read (a TLS record at a time)
@@ -62,20 +64,19 @@ class Wire:
 
     def _arrive(self):
         if self.next < len(self.pieces):
-            piece = self.pieces[self.next]
+            self.end += self.pieces[self.next]
             self.next += 1
-            self.buf = self.buf[self.pos :] + piece if self.pos < len(self.buf) else piece
-            self.pos = 0
             return True
         self.eof = True
         return False
 
     def _have(self):
-        return len(self.buf) - self.pos
+        return self.end - self.pos
 
     def _take(self, n):
+        n = min(n, self.end - self.pos)
         out = self.buf[self.pos : self.pos + n]
-        self.pos += len(out)
+        self.pos += n
         return out
 
     # the non-blocking socket (ws._s)
@@ -255,13 +256,15 @@ def case(r):
 
 
 def pieces(r, data):
+    """The lengths TCP cuts data into (the last one ends at its end)."""
     out = []
     i = 0
     while i < len(data):
         k = r.below(4)
         n = 1 + (r.below(3) if k == 0 else r.below(40) if k == 1 else r.below(700)
                  if k == 2 else len(data))
-        out.append(data[i : i + n])
+        n = min(n, len(data) - i)
+        out.append(n)
         i += n
     return out
 
@@ -315,7 +318,7 @@ async def _recv_only(ws, out):
 
 
 def run(data, chunks, preload, limit, decode, max_size, client_order, tls=False):
-    wire = Wire(chunks, preload, limit)
+    wire = Wire(data, chunks, preload, limit)
     ws = websocket.WebSocket(max_size)
     ws.decode_text = decode
     ws.close_timeout = 1
@@ -357,7 +360,7 @@ def check(seed, cases):
         if a != b:
             print("ws fuzz: seed %#x case %d differs" % (seed, i))
             print(" stream %d bytes: %s" % (len(data), data[:200]))
-            print(" pieces", [len(c) for c in chunks], "preload", preload, "limit", limit,
+            print(" pieces", chunks, "preload", preload, "limit", limit,
                   "decode_text", decode, "max_size", max_size, "wss", tls)
             print(" client order:", a)
             print(" recv() only: ", b)
@@ -382,11 +385,11 @@ def test_a_frame_cut_at_every_byte_reads_as_recv_alone_reads_it():
             for tls in (False, True):
                 a = b = None
                 gc.collect()
-                a = run(data, [data[:cut], data[cut:]], 1, 1 << 30, False, 4096, True, tls)
-                b = run(data, [data[:cut], data[cut:]], 1, 1 << 30, False, 4096, False, tls)
+                a = run(data, [cut, len(data) - cut], 1, 1 << 30, False, 4096, True, tls)
+                b = run(data, [cut, len(data) - cut], 1, 1 << 30, False, 4096, False, tls)
                 assert a == b and len(a) == 5 and a[0][2] == n, (n, cut, tls, a, b)
         for cut in (1, 2, 3, 4, 5, len(msg) - 1):
-            wire = Wire([data[:cut], data[cut:]], 1, 1 << 30)
+            wire = Wire(data, [cut, len(data) - cut], 1, 1 << 30)
             ws = websocket.WebSocket()
             ws.decode_text = False
             ws._s = wire
