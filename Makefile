@@ -311,7 +311,7 @@ sinric-server: venv
 	  --control-port $(SINRIC_CONTROL_PORT) --config "$(CONFIG)"
 
 bench-ws: venv mpy-lib
-	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tests/bench/ws_mask.py
+	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(HEAP) tools/bench/mp_ws_mask.py
 
 # What a state-change log line allocates on MicroPython (built only on a change)
 .PHONY: bench-log

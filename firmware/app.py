@@ -83,7 +83,7 @@ class App:
     # Defaults an instance overrides only when it must: every entry of the app's dict is RAM
     # (8 bytes, and the table grows 17 -> 23 slots past 17 entries).
     _stable_s = 120  # a run this long clears the crash count (safemode)
-    _error = None  # what a task died of (_on_error); the monitor raises it
+    _error = None  # what a task died of (on_error); the monitor raises it
     _portal = None  # the setup access point beside the app (False: could not start)
     errors = errors  # the module's list: the last log lines that tell of a problem
 
@@ -97,7 +97,7 @@ class App:
         self.time = None
         self._counter = counter
         self._boot_count = boot_count  # the crash count before this boot
-        self._wdt = None
+        self.wdt = None
         self.ports = (HTTP_PORT, DNS_PORT)  # the board's own pages and the setup DNS
         s = config.get("sinric")
         self._version = s["firmware_version"] if s else None
@@ -145,7 +145,7 @@ class App:
         return d
 
     # -- the run ---------------------------------------------------------------------------
-    def _on_error(self, loop, context):
+    def on_error(self, loop, context):
         # asyncio calls this for a task that died with nobody awaiting it
         if self._error is None:
             e = context.get("exception")
@@ -159,7 +159,7 @@ class App:
         # the start-up and the wiring are boot-only (firmware.launch, the product's
         # firmware.services, and the CA file lookup of a TLS config): their RAM comes back
         services = launch = None
-        _forget("firmware.launch", "firmware.services", "firmware.tls_ca")
+        forget("firmware.launch", "firmware.services", "firmware.tls_ca")
         # every factory has read what it needs: the config (3-4 KB on a 4-device board) goes
         self.config = None
         # the RTC's time (after a soft reset) before any task runs; after the factories, so
@@ -168,7 +168,7 @@ class App:
         gc.collect()
         wd = self.watchdog
         wd.watch("app", TASK_LIMIT_MS)
-        if not isinstance(self.led, _Status):
+        if not isinstance(self.led, NoLed):
             asyncio.create_task(self.led.run())
         gc.collect()
         mode = "running"
@@ -193,7 +193,7 @@ class App:
         offline_ms = 0
         setup_after_ms = self._setup_after_ms
         while True:
-            if self._error is not None:  # a task died (_on_error): the app crashes
+            if self._error is not None:  # a task died (on_error): the app crashes
                 raise self._error
             now = clock.ticks_ms()
             if not clock.until(wifi_at, wifi_wait, now):  # Wi-Fi's next step is due
@@ -249,7 +249,7 @@ class App:
         self._flush()
 
 
-class _Status:
+class NoLed:
     """The status a LED would show (firmware.status_led states), on a board without one
     (board.status_led null): kept for the REPL and the simulator; nothing to drive."""
 
@@ -259,22 +259,26 @@ class _Status:
         self.state = state
 
 
-def _watch(wd, name, obj):
-    # A service that can say it is alive (watch_ms + an alive slot: the cloud clients) is
-    # watched: a task hung on a socket then stops the feeding and the board resets.
+def watch_service(wd, name, obj):
+    """A service that can say it is alive (watch_ms + an alive slot: the cloud clients) is
+    watched by wd (firmware.watchdog) under name: a task hung on a socket then stops the
+    feeding and the board resets."""
     limit = getattr(obj, "watch_ms", None)
     if limit and hasattr(obj, "alive"):
         wd.watch(name, limit)
         obj.alive = lambda: wd.checkin(name)
 
 
-def _hostname_setter(network, wlan):
+def hostname_setter(network, wlan):
+    """callable(hostname str) that names the board on DHCP (network.hostname, else wlan's)."""
     if hasattr(network, "hostname"):  # MicroPython 1.20+
         return network.hostname
     return lambda h: wlan.config(dhcp_hostname=h)
 
 
-def _reset_after(delay_s, wdt):
+def reset_after(delay_s, wdt):
+    """machine.reset() after delay_s seconds, feeding wdt (or None) meanwhile; a Ctrl-C in
+    that time raises KeyboardInterrupt instead (the REPL is free)."""
     import machine
 
     log("app: restarting in %d s (Ctrl-C now for the REPL)" % delay_s)
@@ -294,7 +298,7 @@ def main(services=None):
     # boot-only code (the safe-mode decision, the config check, the banner, the setup boot)
     # gives its RAM back; the counter's class lives on in firmware.crash_counter
     startup = None
-    _forget("firmware.startup", "firmware.safemode")
+    forget("firmware.startup", "firmware.safemode")
     if booted is None:
         return
     app = App(*booted)
@@ -318,12 +322,12 @@ def main(services=None):
         except Exception:  # noqa: BLE001,S110 - even logging may fail when out of memory
             pass
     try:
-        _reset_after(RESTART_DELAY_S, app._wdt)
+        reset_after(RESTART_DELAY_S, app.wdt)
     except KeyboardInterrupt:
         log("app: restart cancelled; the REPL is free")
 
 
-def _forget(*names):
+def forget(*names):
     """Unload modules used once: their RAM comes back, a later import loads them afresh.
     MicroPython raises KeyError for a missing attribute."""
     for name in names:

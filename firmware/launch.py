@@ -1,8 +1,8 @@
 # The app's start-up (firmware/app.py App.run): the clock, the watchdog, the status LED, the
 # state store, Wi-Fi and time, then the service factories. Boot-only: App.run unloads it once
 # it has run, so none of this code's objects stay on the heap (nothing built here may keep a
-# closure of this module: it would hold the module's globals; app._watch and
-# app._hostname_setter make the closures that stay).
+# closure of this module: it would hold the module's globals; app.watch_service and
+# app.hostname_setter make the closures that stay).
 import asyncio
 import gc
 
@@ -23,16 +23,16 @@ def start(app, services, a):
 
     log = app.log
     board = app.config["board"]
-    asyncio.get_event_loop().set_exception_handler(app._on_error)
+    asyncio.get_event_loop().set_exception_handler(app.on_error)
     if board["watchdog_s"]:  # first, so a factory that hangs resets the board too
-        app._wdt = machine.WDT(timeout=board["watchdog_s"] * 1000)
+        app.wdt = machine.WDT(timeout=board["watchdog_s"] * 1000)
     # the one clock: every module below measures with it, and it owns Unix time
     app.clock = clock = Clock(log=log)
-    app.watchdog = wd = Watchdog(app._wdt, log, clock)
+    app.watchdog = wd = Watchdog(app.wdt, log, clock)
     wd.feed()
     pin = board.get("status_led")
     if pin is None:  # no LED to drive: its module, object and task would be RAM for nothing
-        app.led = a._Status()
+        app.led = a.NoLed()
     else:
         from firmware.status_led import StatusLed
 
@@ -47,7 +47,7 @@ def start(app, services, a):
     fails = tuple(getattr(network, n) for n in ("STAT_WRONG_PASSWORD", "STAT_NO_AP_FOUND",
                                                  "STAT_CONNECT_FAIL") if hasattr(network, n))
     app.wifi = Wifi(wlan, w["ssid"], w["password"], hostname=w.get("hostname"),
-                    timeout_s=w["timeout_s"], set_hostname=a._hostname_setter(network, wlan),
+                    timeout_s=w["timeout_s"], set_hostname=a.hostname_setter(network, wlan),
                     fail_status=fails, log=log, clock=clock)
     app.time = TimeKeeper(clock, app.wifi, board["ntp_server"], _rtc(machine), log)
     app.hw = _hardware()
@@ -74,7 +74,7 @@ def start(app, services, a):
             app.services[name] = obj
             run = getattr(obj, "run", None)
             asyncio.create_task(run() if run is not None else obj)
-            a._watch(wd, name, obj)
+            a.watch_service(wd, name, obj)
             if hasattr(obj, "heap_stuck"):  # the cloud clients (see the seam in firmware.app)
                 obj.heap_stuck = app.restart
 

@@ -47,7 +47,7 @@ def boot(a):
         except Exception as e:  # noqa: BLE001 - a crash of the setup boot: counted, restart
             a.log("app: crashed: %r" % (e,))
             sys.print_exception(e)
-            a._reset_after(a.RESTART_DELAY_S, None)
+            a.reset_after(a.RESTART_DELAY_S, None)
         return None
     if cfg is None:
         return None
@@ -73,7 +73,7 @@ def _load_config(a):
         idle.config_error(e)  # while firmware.config (and its ConfigError) is loaded
         return None, None
     finally:  # used once: give the RAM back
-        a._forget("firmware.config", "firmware.config_types", "firmware.config_fields",
+        a.forget("firmware.config", "firmware.config_types", "firmware.config_fields",
                   "firmware.chips", "net.url")
 
 
@@ -119,4 +119,4 @@ def _banner(a, cfg, machine):
     except Exception as e:  # noqa: BLE001 - a banner never stops a boot
         a.log("boot: banner failed: %r" % (e,))
     finally:
-        a._forget("firmware.banner")
+        a.forget("firmware.banner")

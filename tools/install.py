@@ -35,11 +35,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools import config_check, config_push, deploy, flash  # noqa: E402
-from tools.board_link import BoardError, Link, is_pty  # noqa: E402
+from tools import config_check, config_push, deploy, flash
+from tools.board_link import BoardError, Link, is_pty
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "build" / "images"

@@ -2,7 +2,7 @@
 
 For each profile of tools/board_files.py (esp32: .mpy from the filesystem, 64-bit binary at the
 ESP32 heap; esp8266: frozen, 32-bit, 38K) it runs the demo scenario (tools/demo/run.py: the
-firmware against the Sinric and Yango doubles) with tests/host/mem_probe.py preloaded, which
+firmware against the Sinric and Yango doubles) with tools/bench/mp/mem_probe.py preloaded, which
 records the heap's low point (least free right after a collection). Then it drives more
 Sinric requests and button events and reads the low point again: equal low points after 100
 and after N more mean no leak and no fragmentation creep.
@@ -17,11 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tools import board_files
+from tools.demo import run as demo_run
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-from tools import board_files  # noqa: E402
-from tools.demo import run as demo_run  # noqa: E402
 
 LOW = re.compile(r"^memprobe: low (\d+)$")
 # The same runs before issue 11's second round (main at b1886db, 2026-12-01), for the
@@ -48,7 +47,7 @@ def before(r, sinric=False):
     """'; before: ...' for a result of profile()/sinric_only(), or ''."""
     key = (r["chip"], r["heap"], r["config"], r["tls"], bool(r.get("frozen", True)), sinric)
     return "; before: " + BEFORE[key] if key in BEFORE else ""
-PROBE = {"preload": ["mem_probe"], "extra_path": ["tests/host"]}
+PROBE = {"preload": ["mem_probe"], "extra_path": ["tools/bench/mp"]}
 
 
 def low_point(board, since=0):

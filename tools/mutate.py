@@ -106,6 +106,8 @@ def test_command(tests):
 
 def run_portable(names):
     """Run the test_* functions of tests/portable modules; exit 1 at the first failure."""
+    # A plain interpreter in the mutated copy (cwd), not pytest: the path pytest gets from
+    # pyproject.toml, so the test modules and the mutated lib/ import by name.
     for p in ("tests/host", "tests/portable", ".", "lib"):
         sys.path.insert(0, str(Path.cwd() / p))
     for name in names:

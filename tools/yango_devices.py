@@ -41,10 +41,11 @@ def _firmware_entry(d):
     """The board's own entry(dev) (firmware.devices.discovery): the one place that maps a
     config device to Yango, so discovery can never promise what the board does not send.
     Built on the simulated board's fake machine/dht, which only record pin levels."""
+    # The fakes go by the board's module names (machine, dht, sim_profile), which they and
+    # firmware.hardware import: their folder on the path, as the simulated board has it.
     fakes = os.path.join(_ROOT, "tools", "sim", "fakes")
-    for p in (_ROOT, fakes):
-        if p not in sys.path:
-            sys.path.insert(0, p)
+    if fakes not in sys.path:
+        sys.path.insert(0, fakes)
     import dht
     import machine
 

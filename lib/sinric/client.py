@@ -72,7 +72,7 @@ class SinricClient:
                 raise TypeError("unknown SinricClient option %r" % k)
             setattr(o, k, v)
         # the replay memory: now, in the compacted heap of boot, not at the first request
-        d._tokens = bytearray(8 * d.seen_tokens)
+        d.tokens = bytearray(8 * d.seen_tokens)
         d.answered = self._answered
         self.app_key = app_key
         self.device_ids = list(device_ids)

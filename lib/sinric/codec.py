@@ -38,7 +38,8 @@ class MessageError(ValueError):
         self.kind = kind
 
 
-def _as_bytes(raw):
+def as_bytes(raw):
+    """raw (str, bytes or bytearray) as bytes-like: a str encoded (UTF-8), else raw itself."""
     if isinstance(raw, str):
         return raw.encode()
     return raw
@@ -48,12 +49,13 @@ def _as_bytes(raw):
 _VIEW_JSON = sys.implementation.name == "micropython"
 
 
-def _loads(text, what, start=0, end=None, view=None):
-    # JSON of text[start:end] (bytes). Straight to json.loads when it has too few brackets to
-    # nest deeper than json_input.MAX_DEPTH and no escaped surrogate; otherwise json_input
-    # parses it, loaded only then: hostile text is rare, RAM is not. what names the part in
-    # errors; None parses leniently (json_input.loads), only to address a refusal. view: a
-    # memoryview of text[start:end] the caller made already.
+def read_json(text, what, start=0, end=None, view=None):
+    """JSON of text[start:end] (bytes). Straight to json.loads when it has too few brackets to
+    nest deeper than json_input.MAX_DEPTH and no escaped surrogate; otherwise json_input
+    parses it, loaded only then: hostile text is rare, RAM is not. what names the part in
+    errors; None parses leniently (json_input.loads), only to address a refusal. view: a
+    memoryview of text[start:end] the caller made already. MessageError NOT_JSON or BAD_FIELD
+    (too deep, a lone surrogate: json_input) on bad text."""
     if end is None:
         end = len(text)
     if text.count(b"[", start, end) + text.count(b"{", start, end) <= 10 \
@@ -89,13 +91,13 @@ def _object(text, what):
     # The one check of an envelope part that is not in its usual form (the signature part,
     # the header): parsed as JSON; the object, or None when the JSON is no object
     # (MicroPython's json reads '["x"}' as a list).
-    obj = _loads(text, what)
+    obj = read_json(text, what)
     return obj if isinstance(obj, dict) else None
 
 
 def parse_timestamp(raw):
     """Unix seconds from the server's {"timestamp":N} frame, or None if raw is not one."""
-    raw = _as_bytes(raw)
+    raw = as_bytes(raw)
     if not raw.startswith(_TS_PREFIX) or len(raw) > 40:
         return None
     try:
@@ -124,7 +126,7 @@ class Codec:
 
         Returns the payload dict; raises a MessageError subclass for every bad form.
         """
-        raw = _as_bytes(raw)
+        raw = as_bytes(raw)
         start = raw.find(_PAYLOAD)
         if start < 0:
             if raw[:1] != b"{":
@@ -166,7 +168,7 @@ class Codec:
                 not isinstance(header, dict) or header.get("signatureVersion", 1) != 1
             ):
                 raise MessageError(BAD_FIELD, "unsupported header %r" % (header,))
-        payload = _loads(raw, "payload", start, end, body)
+        payload = read_json(raw, "payload", start, end, body)
         check_payload(payload)
         return payload
 

@@ -20,9 +20,9 @@ from sinric.codec import (
     BAD_SIGNATURE,
     MISSING_SIGNATURE,
     Codec,
-    _as_bytes,
-    _loads,
+    as_bytes,
     parse_timestamp,
+    read_json,
 )
 
 try:
@@ -58,7 +58,9 @@ class Dispatcher:
         self.request_client = None  # clientId of the request being handled ("portal", ...)
         self._next = 0
         self._base = None
-        self._tokens = None  # the replay memory, made before the first use
+        # the replay memory, bytearray(8 * seen_tokens): its owner may make it at boot, in a
+        # compacted heap (sinric.client does); else the first request makes it
+        self.tokens = None
         self._out = None  # handle()'s out while it runs
         self._hash = bytearray(4)
         self.stats = {"requests": 0, "refused": 0, "connects": 0, "reconnects": 0,
@@ -97,7 +99,7 @@ class Dispatcher:
                 if p is None or kind not in (BAD_SIGNATURE, MISSING_SIGNATURE, BAD_FIELD):
                     # bytes: raw may be the link's receive buffer (a bytearray)
                     self.log("sinric: dropped message (%s): %r"
-                             % (e, bytes(_as_bytes(raw)[:80])))
+                             % (e, bytes(as_bytes(raw)[:80])))
                     return None
                 # A request we cannot trust: answer it, never act on it.
                 self.log("sinric: refused %s: %s" % (_describe(p), e))
@@ -138,9 +140,9 @@ class Dispatcher:
         now = clock.now()
         t = p["createdAt"]
         cur = t if now is None else now  # only for _base
-        if self._tokens is None:
-            self._tokens = bytearray(8 * self.seen_tokens)
-        slots = self._tokens
+        if self.tokens is None:
+            self.tokens = bytearray(8 * self.seen_tokens)
+        slots = self.tokens
         if self._base is None:
             self._base = cur - 1  # expiry seconds are >= 1: 0 marks a free slot
         # Seconds relative to _base, at most two subtractions a request: Unix seconds are big
@@ -313,10 +315,10 @@ def _peek(raw):
     # Lenient: a value nested too deep reads as null, a lone surrogate as U+FFFD.
     try:
         try:
-            p = _loads(_as_bytes(raw), None)["payload"]
+            p = read_json(as_bytes(raw), None)["payload"]
         except MemoryError:  # the failed verify's garbage (and parser) took the room: once
             gc.collect()  # more; a second MemoryError goes to handle(), which drops the link
-            p = _loads(_as_bytes(raw), None)["payload"]
+            p = read_json(as_bytes(raw), None)["payload"]
         if p["type"] != "request" or not isinstance(p["replyToken"], str):
             return None
     except MemoryError:

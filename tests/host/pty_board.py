@@ -50,7 +50,7 @@ _fs.mkfs(_bd)
 vfs.umount('/')
 vfs.mount(_fs(_bd), '/')
 os.chdir('/')
-sys.path[:] = ['', '.frozen', '/lib']
+sys.path[:] = ['', '.frozen', '/lib']  # an ESP port's own path: mip installs to /lib
 """
 
 

@@ -1,8 +1,10 @@
 """The layout rules (docs/development.md "Layout"): no board module named like a MicroPython
-built-in, no import cycles, host tools that never import from tests/,
-one (lowercase) case for class knobs."""
+built-in, no import cycles, host tools that never import from tests/ (nor run or preload
+anything there), sys.path edited only where there is a reason, board modules that use each
+other's public surface only, one (lowercase) case for class knobs."""
 
 import ast
+import re
 import subprocess
 
 from mpy import ROOT
@@ -88,6 +90,104 @@ def test_host_tools_never_import_from_tests():
                     (ROOT / "tests" / "portable" / (top + ".py")).exists():
                 bad.append("%s imports %s" % (path.relative_to(ROOT), m))
     assert bad == [], bad
+
+
+def _code_strings(path):
+    """Every string constant of path's code (docstrings left out)."""
+    tree = ast.parse(path.read_text())
+    docs = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                docs.add(id(body[0].value))
+    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+            and isinstance(n.value, str) and id(n) not in docs]
+
+
+# tools/mutate.py runs the test suite against each mutant: naming tests is its job.
+RUNS_TESTS = {"tools/mutate.py"}
+
+
+def test_host_tools_name_no_path_in_tests():
+    """Not even as a script to run, a folder for the path or a module to preload on the
+    simulated board: what a tool needs lives in tools/ (tests may use tools, never the
+    other way round)."""
+    bad = []
+    for path in sorted((ROOT / "tools").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in RUNS_TESTS:
+            continue
+        bad += ["%s: %r" % (rel, v) for v in _code_strings(path)
+                if v == "tests" or v.startswith("tests/") or "/tests/" in v]
+    assert bad == [], bad
+
+
+# The files that may change sys.path, and why; anything else runs as a module from the
+# project root (`python -m tools.x`), where tools/__init__.py sets the path.
+SYS_PATH_EDITS = {
+    "tools/__init__.py": "the one place for host tools: lib/ after the project root",
+    "tools/yango_devices.py": "the simulated board's fakes by their board names",
+    "tools/mutate.py": "pytest's path for a plain interpreter in the mutated copy",
+    "tools/sim/launcher.py": "a board image without asyncio: .frozen off the board's path",
+    "tests/portable/fakehw.py": "the simulated board's fakes by their board names",
+    "tests/mp_run.py": "MicroPython has no pytest: the portable tests after MICROPYPATH",
+    "tests/host/pty_board.py": "the board's own path, as an ESP port has it (mip's /lib)",
+}
+_EDIT = re.compile(r"sys\.path(\.(insert|append|extend|remove)\(|\[[^\]]*\]\s*=|\s*[+]?=[^=])")
+
+
+def test_sys_path_is_changed_only_where_there_is_a_reason():
+    edits = set()
+    for top in ("tools", "tests"):
+        for path in (ROOT / top).rglob("*.py"):
+            if _EDIT.search(path.read_text()):
+                edits.add(path.relative_to(ROOT).as_posix())
+    assert edits == set(SYS_PATH_EDITS), sorted(edits ^ set(SYS_PATH_EDITS))
+
+
+# Where a board module touches another object's _private name, and why (all else goes
+# through public names: a module split from another for RAM still calls it publicly).
+PRIVATE_REACH = {
+    # the connect half of net.ws, dropped after each connect: it fills the connection's
+    # streams as they open, so that connect()'s abort() on a timeout closes what did open
+    ("lib/net/handshake.py", "ws"),
+    # MicroPython's asyncio has no public way for an awaitable to wait on a socket
+    ("lib/net/ws.py", "_core"),
+    # module functions with the module's own objects
+    ("firmware/inputs.py", "i"),
+    ("firmware/app.py", "app"),
+}
+
+
+def _private_reach(rel, tree):
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and \
+                not node.attr.startswith("__") and isinstance(node.value, ast.Name) and \
+                node.value.id not in ("self", "cls"):
+            out.add((rel, node.value.id, node.attr))
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            out.update((rel, node.module, a.name) for a in node.names
+                       if a.name.startswith("_") and not a.name.startswith("__"))
+    return out
+
+
+def test_board_modules_use_each_others_public_names():
+    bad = []
+    for rel in board_sources():
+        if rel.endswith(".py"):
+            for where, obj, name in sorted(_private_reach(rel, ast.parse((ROOT / rel)
+                                                                         .read_text()))):
+                if (where, obj) not in PRIVATE_REACH:
+                    bad.append("%s: %s.%s" % (where, obj, name))
+    assert bad == [], bad
+
+
+def test_the_private_reach_check_sees_one():
+    tree = ast.parse("from sinric.codec import _loads\nd._tokens = None\nself._x = 1\n")
+    assert _private_reach("x.py", tree) == {("x.py", "sinric.codec", "_loads"),
+                                           ("x.py", "d", "_tokens")}
 
 
 def test_class_tunables_are_lowercase():

@@ -1,5 +1,5 @@
 """Heap figures held by tests (never timing): the low point of the free heap on the simulated
-board, per chip profile (tools/mem_profile.py, tests/host/mem_probe.py), the demo scenario
+board, per chip profile (tools/mem_profile.py, tools/bench/mp/mem_probe.py), the demo scenario
 (tools/demo/run.py: switch, dimmer, PIR, DHT22, both clouds over ws/http). `make mem` prints
 the full figures (docs/memory.md). Each floor sits a few KB under what was measured,
 so a regression fails here; the issue's goals that are not reached yet are in docs/memory.md."""

@@ -8,6 +8,8 @@ from clock import Clock
 from support import FakeTicks
 
 _ROOT = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
+# The fakes go by the board's module names (machine, dht, sim_profile), as the simulated board
+# has them: their folder on the path (on both runtimes), after what is there already.
 for _p in (_ROOT + "/tools/sim/fakes", ".frozen"):  # .frozen: MicroPython's own asyncio
     if _p not in sys.path:
         sys.path.append(_p)

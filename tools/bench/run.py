@@ -457,9 +457,9 @@ def section_throughput():
         out = json.loads(r.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         out = {"error": (r.stderr or r.stdout)[-300:]}
-    # tests/bench/ws_mask.py (make bench-ws): masking against the alternatives, by size
+    # tools/bench/mp_ws_mask.py (make bench-ws): masking against the alternatives, by size
     r = subprocess.run([str(MP), "-X", "heapsize=" + BENCH_HEAP,
-                        str(ROOT / "tests" / "bench" / "ws_mask.py")], env=env,
+                        str(ROOT / "tools" / "bench" / "mp_ws_mask.py")], env=env,
                        capture_output=True, text=True, timeout=120)
     sizes = {}
     for line in r.stdout.splitlines()[1:]:

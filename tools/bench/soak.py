@@ -1,6 +1,6 @@
 """Kill/restart soak: does the Sinric cloud end with the board's real state?
 
-usage: python tools/bench/soak.py [--cycles 12] [--seed 1] [--json out.json]
+usage: python -m tools.bench.soak [--cycles 12] [--seed 1] [--json out.json]  (project root)
 The unchanged firmware on the simulated board (a switch with relay and button) against the
 Sinric double on 127.0.0.1. Each cycle: a few button presses while connected, the server
 killed, more presses while it is down, an outage of random length (some longer than the
@@ -20,11 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "lib"), str(ROOT), str(ROOT / "tests" / "host")]
-
-from tools.sim.run import FAST, SimBoard  # noqa: E402
-from tools.sinric_server import SinricServer  # noqa: E402
+from tools.sim.run import FAST, SimBoard
+from tools.sinric_server import SinricServer
 
 KEY = "de0b1234-1a3b-4c3d-a12b-5dab12345678"
 SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"

@@ -433,10 +433,7 @@ class SimBoard:
 
     def sntp_double(self):
         """The SntpDouble this board's config points at (started on first use)."""
-        try:
-            from tools.sim.sntp_double import SntpDouble
-        except ImportError:  # run as a script (python tools/sim/run.py): tools/sim is on the path
-            from sntp_double import SntpDouble
+        from tools.sim.sntp_double import SntpDouble
 
         if not isinstance(self.sntp, SntpDouble):
             self._own_sntp = self.sntp = SntpDouble(silent=self.sntp is False).start()

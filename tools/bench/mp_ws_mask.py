@@ -1,5 +1,5 @@
 # Masking throughput of net.frame.mask against the alternatives, on MicroPython or CPython.
-# usage: make bench-ws   (or: MICROPYPATH=lib micropython tests/bench/ws_mask.py)
+# usage: make bench-ws   (or: MICROPYPATH=lib micropython tools/bench/mp_ws_mask.py)
 import os
 
 try:

@@ -18,7 +18,7 @@ def _forget_tokens():
     # harmless here; the memory keeps its size, so the figures are the product's.
     app = _app.app
     c = app.services.get("sinric") if app is not None else None
-    t = getattr(getattr(c, "dispatch", None), "_tokens", None)
+    t = getattr(getattr(c, "dispatch", None), "tokens", None)
     if t is not None:
         for i in range(len(t)):  # in place: the probe must not allocate what it measures
             t[i] = 0
