@@ -175,7 +175,11 @@ async def _start_sdk(server, ca):
         stderr=asyncio.subprocess.DEVNULL)
 
     async def stop():
-        proc.kill()
+        if proc.returncode is None:
+            try:
+                proc.kill()
+            except ProcessLookupError:  # gone already: a Ctrl-C reaches the whole group
+                pass
         await proc.wait()
 
     try:
