@@ -141,7 +141,7 @@ def sinric_only(chip, heap=None, more=(100,), tls=False, config=None):
             sys.executable, "-m", "tools.sinric_server", "serve", "--port", "0",
             "--control-port", "0", "--config", str(cfg_path), "--port-file", str(ports)],
             Path(tmp.name) / "sinric.log")
-        ws, cp = (int(x) for x in demo_run._until(
+        ws, cp = (int(x) for x in demo_run.until(
             "the Sinric double's ports", lambda: ports.exists() and ports.read_text().split(),
             timeout=20, every=0.05))
         cfg["sinric"]["url"] = "ws://127.0.0.1:%d/" % ws
@@ -153,7 +153,7 @@ def sinric_only(chip, heap=None, more=(100,), tls=False, config=None):
         board = SimBoard(cfg, heap=out["heap"], interp=board_files.locate(chip), **PROBE)
         board.start()
         ctl = demo_run.SinricControl(cp)
-        demo_run._until("the board connecting", lambda: ctl("status").get("connected"),
+        demo_run.until("the board connecting", lambda: ctl("status").get("connected"),
                         timeout=30, every=0.2)
         out["connect_low"] = low_point(board)
         sw, done = cfg["devices"][0], 0

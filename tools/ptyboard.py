@@ -25,8 +25,9 @@ import sys
 import time
 from pathlib import Path
 
+from tools.board_files import MICROPYTHON
+
 ROOT = Path(__file__).resolve().parents[1]
-MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
 BOOT = ROOT / "tools" / "sim" / "pty_boot.py"
 DEFAULT_DIR = ROOT / "build" / "pty-board" / "fs"
 DEFAULT_PORT = ROOT / "build" / "pty-board" / "tty"

@@ -351,15 +351,21 @@ class SinricServer:
         Raises TimeoutError when no response comes within timeout (s)."""
         text, token = self.request_text(device_id, action, {} if value is None else value,
                                         **kw)
-        fut = asyncio.get_running_loop().create_future()
-        self._pending[token] = fut
         self.sent.append(text)
         p = json.loads(text)["payload"]
         self.log("-> request %s %s %s%s%s" % (action, device_id or "(module)", dumps(p["value"]),
                                               _inst(p), "  [tampered]" if kw.get("tamper")
                                               is not None else ""))
-        await self.send_text(text)
+        return await self.send_and_wait(text, token, timeout)
+
+    async def send_and_wait(self, text, token, timeout=8):
+        """Send text (a request as request_text() makes it, or altered) and return the
+        device's response payload (dict) to replyToken token. TimeoutError when none comes
+        within timeout (s)."""
+        fut = asyncio.get_running_loop().create_future()
+        self._pending[token] = fut
         try:
+            await self.send_text(text)
             return await asyncio.wait_for(fut, timeout)
         finally:
             self._pending.pop(token, None)

@@ -106,14 +106,7 @@ class Rig:
         """The request without its signature object; returns the response payload."""
         text, token = self.sinric.request_text(device_id, action, value)
         text = text[: text.rfind(',"signature"')] + "}"
-
-        async def go():
-            fut = asyncio.get_running_loop().create_future()
-            self.sinric._pending[token] = fut
-            await self.sinric.send_text(text)
-            return await asyncio.wait_for(fut, HANG)
-
-        return self.run(go())
+        return self.run(self.sinric.send_and_wait(text, token, HANG))
 
     def events_mark(self):
         return len(self.sinric.events)

@@ -17,12 +17,13 @@ import signal
 import subprocess
 from pathlib import Path
 
-from mpy import MICROPYTHON, ROOT
+from mpy import MICROPYTHON
 
+from tools.board_files import BIN
 from tools.ptyboard import spawn_pty
 
 HERE = Path(__file__).resolve().parent
-MPREMOTE = ROOT / ".venv" / "bin" / "mpremote"
+MPREMOTE = BIN / "mpremote"
 
 # Mounts a RAM block device at "/" before the REPL starts (run with `micropython -i`).
 RAM_ROOT = """

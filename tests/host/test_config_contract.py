@@ -6,6 +6,7 @@ never refused by the board, and the other way round. A new field kind fails here
 has probe values below."""
 
 import json
+import re
 
 import pytest
 from mpy import ROOT
@@ -126,3 +127,68 @@ def test_a_disagreement_is_caught(kind):
             F._UUID: {"type": "string", "pattern": "^[0-9a-f-]{36}$"}}[kind]
     with pytest.raises(AssertionError):
         check_specs((spec,), {spec[0]: prop}, [s for s in [spec[0]] if spec[2] is REQ], "x")
+
+
+def test_device_classes_restate_no_default_of_the_tables():
+    # A device reads its fields from the config the loader filled from config_types.TYPES; a
+    # class attribute by a field's name (a fallback an instance overrides only when it
+    # differs, to keep its dict small: Thermostat.hysteresis) must be the table's default.
+    from firmware.devices import DEVICE_TYPES
+    from firmware.devices.temperature import Climate
+
+    seen = []
+    for t, specs in config_types.TYPES.items():
+        for spec in config_types.COMMON + specs:
+            for cls in (DEVICE_TYPES[t], Climate):
+                v = getattr(cls, spec[0], None)
+                if v is None or isinstance(v, property) or callable(v):
+                    continue
+                seen.append((t, cls.__name__, spec[0]))
+                assert spec[2] is not REQ and v == spec[2], (t, cls.__name__, spec[0], v)
+    assert ("thermostat", "Thermostat", "hysteresis") in seen  # the check sees the one there is
+
+
+# Defaults docs/configuration.md gives as how the board derives them (the tables hold None).
+DERIVED = {"sinric.ca", "yango.ca", "board.setup_password", "web.port"}
+
+
+def _doc_value(cell):
+    """A Default cell (or a device field's parenthesis) read as the table would hold it."""
+    cell = cell.strip()
+    word = cell.split(" ")[0].rstrip(",")
+    if "required" in cell.split(", "):
+        return REQ
+    if word in ("none", "true", "false"):
+        return {"none": None, "true": True, "false": False}[word]
+    if word.startswith("`") and word.endswith("`"):
+        return word.strip("`")
+    try:
+        return float(word) if "." in word else int(word)
+    except ValueError:
+        return word
+
+
+def test_the_configuration_page_states_the_tables_defaults():
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    sections = {n: {s[0]: s for s in specs} for n, specs, _ in config.SECTIONS}
+    seen = 0
+    for row in re.findall(r"^\| (`[a-z_]+\.[a-z_]+`(?:, `[a-z_.]+`)*) \| [^|]+ \| ([^|]+) \|",
+                          text, re.M):
+        for name in re.findall(r"`([a-z_.]+)`", row[0]):
+            sec, field = name.split(".")
+            spec = sections[sec][field]
+            seen += 1
+            if name == "sinric.firmware_version":  # the version is written in one place
+                assert spec[2] == VERSION and "VERSION" in row[1], row
+            elif name not in DERIVED:
+                assert _doc_value(row[1]) == spec[2], (name, row[1], spec[2])
+    assert seen == sum(len(s) for s in sections.values()), seen
+    types = dict(config_types.TYPES)
+    for t, fields in re.findall(r"^\| `([a-z]+)` \| [^|]+ \| ([^|]+) \|$", text, re.M):
+        if t == "type":
+            continue
+        specs = {s[0]: s for s in types.pop(t)}
+        for field, paren in re.findall(r"`([a-z_]+)` \(([^)]*)\)", fields):
+            assert _doc_value(paren.replace(" Hz", "").replace(" °C", "")) == \
+                specs[field][2], (t, field, paren)
+    assert types == {}, sorted(types)  # every type has its row

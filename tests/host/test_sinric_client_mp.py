@@ -1,68 +1,12 @@
 """lib/sinric/client.py under real MicroPython (-X heapsize=46wK) against the server double."""
 
 import asyncio
-import contextlib
 import json
-import os
 import re
-import signal
-import tempfile
 import time
 
-from mpproc import SINRIC_HEAP, MpProc
+from sinric_mp_rig import APP_KEY, DEV, DEV2, HEAP, acts, rig
 from wsutil import run
-
-from tools.sinric_server import SinricServer
-
-APP_KEY = "de0b1234-1a3b-4c3d-a12e-5dab12345678"
-SECRET = "a751abdb-e260-4bfd-a42c-60660561123d-3d8e6a30-0f39-42f0-a1ec-e47d47fb1392"
-DEV = "5dc1564130aaaaaaaaaaaa01"
-DEV2 = "5dc1564130aaaaaaaaaaaa02"
-HEAP = SINRIC_HEAP  # tests/host/mpproc.py says why 46wK
-# Short knobs so reconnects and dead links happen in test time; product defaults elsewhere.
-FAST = {"backoff_min_ms": 200, "backoff_max_ms": 2000, "connect_timeout_ms": 3000,
-        "timestamp_timeout_ms": 3000}
-
-
-@contextlib.asynccontextmanager
-async def rig(opts=None, info=None, devices=(DEV, DEV2), net=False, fast=True, interp=None,
-              **server_kw):
-    """(server double, the client on MicroPython) for one test. opts: SinricClient knobs
-    (over FAST unless fast is False); interp: a chip profile's interpreter (default: the
-    venv's at HEAP); server_kw: SinricServer's."""
-    client_key = server_kw.pop("app_key", APP_KEY)
-    server = SinricServer(APP_KEY, SECRET, **server_kw)
-    await server.start()
-    cfg = {"url": server.url, "app_key": client_key, "app_secret": SECRET,
-           "devices": list(devices), "opts": dict(FAST if fast else {}, **(opts or {})),
-           "info": info, "net": net}
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(cfg, f)
-    dev = await MpProc.start("mp_sinric_device.py", f.name, heap=HEAP, interp=interp)
-    try:
-        yield server, dev
-    except BaseException:
-        try:  # the heap as the failure left it (MemoryErrors that do not reproduce alone)
-            n = len(dev.lines)
-            dev.send("heap")
-            await dev.wait_for(r"max free sz", start=n, timeout=3)
-        except Exception:
-            try:  # no answer: where the device is stuck (the unix port's Ctrl-C traceback)
-                dev.proc.send_signal(signal.SIGINT)
-                await dev.wait_for(r"KeyboardInterrupt", start=n, timeout=2)
-            except Exception:
-                pass
-        print("--- device output (last 200 lines) ---\n" + "\n".join(dev.lines[-200:]))
-        raise
-    finally:
-        dev.send("stop")
-        await dev.stop()
-        await server.stop()
-        os.unlink(f.name)
-
-
-def acts(dev):
-    return dev.grep(r"^ACT ")
 
 
 def test_handshake_headers():
@@ -393,10 +337,7 @@ def test_garbage_binary_and_unsigned_frames_are_dropped_or_refused():
             await dev.wait_for(r"LOG sinric: ignored a binary frame \(%d bytes\)" % len(text))
             text, token = server.request_text(DEV, "setPowerState", {"state": "On"})
             unsigned = text[: text.rfind(',"signature"')] + "}"
-            fut = asyncio.get_running_loop().create_future()
-            server._pending[token] = fut
-            await server.send_text(unsigned)
-            r = await asyncio.wait_for(fut, 8)
+            r = await server.send_and_wait(unsigned, token)
             assert (r["success"], r["message"]) == (False, "Signature is invalid")
             await dev.wait_for(r"LOG sinric: refused setPowerState for %s: missing signature"
                                % DEV)

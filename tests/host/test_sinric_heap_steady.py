@@ -9,7 +9,7 @@ double over 127.0.0.1; the ESP8266 profile is the kit's 32-bit build with lib/ f
 import asyncio
 
 import pytest
-from test_sinric_client_mp import DEV, rig
+from sinric_mp_rig import DEV, rig
 from wsutil import run
 
 from tools import board_files

@@ -6,8 +6,7 @@ import asyncio
 import json
 import re
 
-import test_sinric_client_mp as base
-from test_sinric_client_mp import DEV, acts, rig
+from sinric_mp_rig import DEV, acts, rig
 from wsutil import run
 
 from tools import sinric_oracle as oracle
@@ -22,13 +21,6 @@ def escaped_request(server, client_id, value, token):
     text = json.dumps(p, separators=(",", ":"))
     return ('{"header":{"payloadVersion":2,"signatureVersion":1},"payload":%s,'
             '"signature":{"HMAC":"%s"}}' % (text, oracle.hmac_b64(server.app_secret, text)))
-
-
-async def answer(server, text, token, timeout=8):
-    fut = asyncio.get_running_loop().create_future()
-    server._pending[token] = fut
-    await server.send_text(text)
-    return await asyncio.wait_for(fut, timeout)
 
 
 def test_a_replay_after_40_other_requests_is_refused():
@@ -77,11 +69,11 @@ def test_an_emoji_in_client_id_is_echoed_as_valid_utf8_and_a_lone_surrogate_refu
             c = await server.wait_connection()
             text = escaped_request(server, "alexa-\U0001f600", {"state": "On"}, "tok-emoji")
             assert "\\ud83d\\ude00" in text
-            r = await answer(server, text, "tok-emoji")
+            r = await server.send_and_wait(text, "tok-emoji")
             assert r["success"] and r["clientId"] == "alexa-\U0001f600"
             # a lone surrogate: refused with one clean answer, nothing acted on
             text = escaped_request(server, "alexa-\ud83d", {"state": "Off"}, "tok-lone")
-            r = await answer(server, text, "tok-lone")
+            r = await server.send_and_wait(text, "tok-lone")
             assert (r["success"], r["message"]) == (
                 False, "bad field: payload: lone surrogate \\ud83d in a string")
             assert r["clientId"] == "alexa-\ufffd"
@@ -100,14 +92,7 @@ def test_a_deeply_nested_value_is_refused_with_one_answer():
     # As the fuzzer found it: on the simulated board's 64wK heap, 1,600 nested lists (3.5 KB)
     # arrive whole, and the parser ran out of heap with no answer sent.
     async def scenario():
-        base.HEAP, heap = "64wK", base.HEAP
-        try:
-            await deep(heap)
-        finally:
-            base.HEAP = heap
-
-    async def deep(heap):
-        async with rig() as (server, dev):
+        async with rig(heap="64wK") as (server, dev):
             await server.wait_connection()
             text, token = server.request_text(DEV, "setPowerState", {"state": "On"})
             text = text.replace('{"state":"On"}', '{"state":%s}' % ("[" * 1600 + "]" * 1600))
@@ -115,7 +100,7 @@ def test_a_deeply_nested_value_is_refused_with_one_answer():
             text = text[: text.rfind(',"signature"')] + (
                 ',"signature":{"HMAC":"%s"}}' % oracle.hmac_b64(server.app_secret, p))
             assert len(text) < 4096  # inside the frame limit: parsing is the danger
-            r = await answer(server, text, token)
+            r = await server.send_and_wait(text, token)
             assert (r["success"], r["message"]) == (
                 False, "bad field: payload: nested deeper than 10 levels")
             await asyncio.sleep(0.3)

@@ -136,7 +136,7 @@ def yango_states(requests):
     return out
 
 
-def _until(what, fn, timeout=STEP_TIMEOUT, every=0.1):
+def until(what, fn, timeout=STEP_TIMEOUT, every=0.1):
     """Poll fn() until it returns something true; DemoError naming `what` otherwise."""
     end = time.monotonic() + timeout
     while True:
@@ -199,7 +199,7 @@ class Demo:
                            str(self.config_path)], self.logs / "yango.log")
         self.sinric.wait_line(lambda s: "device URL" in s, 20)
         # the CLI writes the port file just after that line
-        ports = _until("the Sinric double's port file", lambda: port_file.exists() and (
+        ports = until("the Sinric double's port file", lambda: port_file.exists() and (
             port_file.read_text().split() or None), timeout=10, every=0.05)
         ws_port, ctl_port = (int(x) for x in ports)
         url = self.yango.wait_line(
@@ -231,16 +231,16 @@ class Demo:
             raise DemoError("the firmware did not start: %s" % e) from None
         info = self.board.info()
         self.say("[setup] simulated board (pid %d, heap %s, control port %d): app %s, free "
-                 "heap %d bytes" % (self.board._proc.pid, self.heap, self.board.port,
+                 "heap %d bytes" % (self.board.pid, self.heap, self.board.port,
                                     info.get("app"), info["free"]))
-        _until("the board connecting to the Sinric double",
+        until("the board connecting to the Sinric double",
                lambda: self.ctl("status").get("connected"), timeout=30, every=0.2)
         h = self.ctl("status")["headers"]
         self.say("[setup] board connected to the Sinric double: deviceids=%s mac=%s "
                  "firmwareVersion=%s" % (h.get("deviceids"), h.get("mac"),
                                          h.get("firmwareversion")))
         # The notifier sends nothing before the clock is synced; its first report follows.
-        first = _until("the initial state report at the Yango double",
+        first = until("the initial state report at the Yango double",
                        lambda: yango_states(yango_control(self.yango_port,
                                                           "/_control/requests")))
         devs = sorted({s[1] for s in first})
@@ -272,7 +272,7 @@ class Demo:
             evs = self.ctl("events 1000")["events"][marks[0]:]
             return [e for e in evs if e.get("deviceId") == dev["sinric_id"]
                     and e["action"] == action]
-        e = _until("Sinric double: %s" % what, seen)[-1]
+        e = until("Sinric double: %s" % what, seen)[-1]
         self.say("   sinric:  event %s %s cause=%s (signature verified)"
                  % (e["action"], _j(e["value"]), e["cause"]["type"]))
         return e
@@ -284,7 +284,7 @@ class Demo:
                 yango_control(self.yango_port, "/_control/requests")) if s[0] > marks[1]
                 and s[1] == dev["yango_id"]}
             return got if all(got.get((t, i)) == v for t, i, v in want) else None
-        _until("Yango double: %s %s" % (dev["yango_id"], ", ".join(
+        until("Yango double: %s %s" % (dev["yango_id"], ", ".join(
             "%s.%s=%s" % (t, i, _j(v)) for t, i, v in want)), seen)
         for t, i, v in want:
             self.say("   yango:   %s %s.%s = %s" % (dev["yango_id"], t, i, _j(v)))
@@ -301,7 +301,7 @@ class Demo:
         return r
 
     def _pin(self, gpio, what, pred, show):
-        p = _until("board: %s" % what, lambda: (lambda s: s if pred(s) else None)(
+        p = until("board: %s" % what, lambda: (lambda s: s if pred(s) else None)(
             self.board.get(gpio)), timeout=5)
         self.say("   board:   GPIO %d %s" % (gpio, show(p)))
         return p

@@ -682,6 +682,12 @@ class SimBoard:
     def wifi(self, up):
         return self.query("wifi " + ("up" if up else "down"))
 
+    @property
+    def pid(self):
+        """The process id of the board's interpreter (None while it is not running)."""
+        p = self._proc
+        return p.pid if p is not None else None
+
     def info(self):
         return self.query("info")
 
