@@ -49,7 +49,7 @@ def as_bytes(raw):
 _VIEW_JSON = sys.implementation.name == "micropython"
 
 
-def read_json(text, what, start=0, end=None, view=None):
+def loads(text, what, start=0, end=None, view=None):
     """JSON of text[start:end] (bytes). Straight to json.loads when it has too few brackets to
     nest deeper than json_input.MAX_DEPTH and no escaped surrogate; otherwise json_input
     parses it, loaded only then: hostile text is rare, RAM is not. what names the part in
@@ -91,7 +91,7 @@ def _object(text, what):
     # The one check of an envelope part that is not in its usual form (the signature part,
     # the header): parsed as JSON; the object, or None when the JSON is no object
     # (MicroPython's json reads '["x"}' as a list).
-    obj = read_json(text, what)
+    obj = loads(text, what)
     return obj if isinstance(obj, dict) else None
 
 
@@ -168,7 +168,7 @@ class Codec:
                 not isinstance(header, dict) or header.get("signatureVersion", 1) != 1
             ):
                 raise MessageError(BAD_FIELD, "unsupported header %r" % (header,))
-        payload = read_json(raw, "payload", start, end, body)
+        payload = loads(raw, "payload", start, end, body)
         check_payload(payload)
         return payload
 

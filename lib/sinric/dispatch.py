@@ -21,8 +21,8 @@ from sinric.codec import (
     MISSING_SIGNATURE,
     Codec,
     as_bytes,
+    loads,
     parse_timestamp,
-    read_json,
 )
 
 try:
@@ -315,10 +315,10 @@ def _peek(raw):
     # Lenient: a value nested too deep reads as null, a lone surrogate as U+FFFD.
     try:
         try:
-            p = read_json(as_bytes(raw), None)["payload"]
+            p = loads(as_bytes(raw), None)["payload"]
         except MemoryError:  # the failed verify's garbage (and parser) took the room: once
             gc.collect()  # more; a second MemoryError goes to handle(), which drops the link
-            p = read_json(as_bytes(raw), None)["payload"]
+            p = loads(as_bytes(raw), None)["payload"]
         if p["type"] != "request" or not isinstance(p["replyToken"], str):
             return None
     except MemoryError:

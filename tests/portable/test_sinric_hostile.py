@@ -76,7 +76,7 @@ def test_a_refusal_is_still_answered_when_its_first_read_runs_out_of_memory():
     # message"); now the read is tried once more after a collect.
     import sinric.dispatch as d
 
-    real = d.read_json
+    real = d.loads
     calls = []
 
     def tight(text, what, *a, **kw):
@@ -86,12 +86,12 @@ def test_a_refusal_is_still_answered_when_its_first_read_runs_out_of_memory():
                 raise MemoryError("memory allocation failed, allocating 848 bytes")
         return real(text, what, *a, **kw)
 
-    d.read_json = tight
+    d.loads = tight
     try:
         r = Rig()
         p, _ = respond(r, signed(payload("alexa-\\ud83d")))
     finally:
-        d.read_json = real
+        d.loads = real
     assert (p["success"], p["replyToken"]) == (False, "t-1") and len(calls) == 2
     assert r.acts == []
     assert not [x for x in r.logs if "dropped message" in x], r.logs
