@@ -566,3 +566,41 @@ class WebSocket:
                     w.s.close()
             except (OSError, AttributeError):
                 pass
+
+
+async def serve(ws, on_message):
+    """Read ws's messages for as long as the link lives, each handed to on_message(ws, raw);
+    the one read loop of the link's owner (sinric.client) and of the fuzz that checks this
+    order against recv() alone (tests/portable/test_ws_fuzz.py).
+
+    ws: a WebSocket, or any object with its recv_now(), readable(), recv(), binary,
+    buffer() and send_buffer() (the tests' links). The order: a message buffered whole is
+    read by recv_now() (a plain call, into the link's receive buffer); nothing there: the
+    wait readable() gives (the idle point: on_idle runs first), then recv_now() again;
+    anything else (control frames, fragments, a frame not all there, a longer message,
+    RFC 6455 section 5's malformed forms) is recv()'s. Nothing is allocated here per
+    message: the caller makes on_message once (one bound method per session), not a
+    closure, coroutine or bound method per message; the link is passed to it, so its owner
+    keeps no reference of its own to the session's link.
+
+    on_message(ws, raw): raw is what recv_now()/recv() returned (a bytearray valid only
+    until the call returns, bytes, or str; ws.binary tells the kind of its frames). It
+    returns a true value when it put an answer into ws.buffer(): serve then sends it as one
+    text message (send_buffer()) before the next read; a false value: nothing to send. It
+    must not await (the buffer would be reused meanwhile).
+
+    Returns never: ConnectionClosed when the link ends (the server's close, a protocol
+    error, RFC 6455 section 7; a lost or stalled link: 1006), and whatever on_message or a
+    send raises, propagate to the caller, which then drops the link.
+    """
+    while True:
+        raw = ws.recv_now()
+        if raw is None:
+            wait = ws.readable()
+            if wait is not None:
+                await wait
+                continue
+            raw = await ws.recv()
+        if on_message(ws, raw):
+            await ws.send_buffer()
+        raw = None  # a message of its own (recv()'s bytes) is not held through the wait

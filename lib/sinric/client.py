@@ -304,27 +304,20 @@ class SinricClient:
             # requests that came together (ten in flight), where it would hold up the next
             ws.on_idle = gc.collect
         try:
-            while True:
-                # a request is read by a plain call (no coroutine, no bytes) into the link's
-                # reused receive buffer once it is all there; nothing there: the wait for
-                # the next bytes (the idle point); anything else is recv()'s (a frame in
-                # parts, a ping, a close, a long message)
-                raw = ws.recv_now()
-                if raw is None:
-                    wait = ws.readable()
-                    if wait is not None:
-                        await wait
-                        continue
-                    raw = await ws.recv()
-                if ws.binary:  # Sinric speaks text only (docs/sinricpro.md §3): never a message
-                    self._log("sinric: ignored a binary frame (%d bytes)" % len(raw))
-                    continue
-                # the response is signed straight into the link's reused send buffer
-                if self.dispatch.handle(raw, ws.buffer()) is not None:
-                    await ws.send_buffer()
-                raw = None
+            # net.ws.serve reads in the order that allocates least (a request read in place
+            # by a plain call, the idle wait one shared object); _message is bound once
+            # here, for the whole session: nothing is made per request
+            await net.ws.serve(ws, self._message)
         except Exception as e:
             self._end(e)
+
+    def _message(self, ws, raw):
+        # net.ws.serve's on_message: True when the response is in the link's send buffer
+        if ws.binary:  # Sinric speaks text only (docs/sinricpro.md §3): never a message
+            self._log("sinric: ignored a binary frame (%d bytes)" % len(raw))
+            return False
+        # the response is signed straight into the link's reused send buffer
+        return self.dispatch.handle(raw, ws.buffer()) is not None
 
     def _pong(self, payload):
         if self._ping_at is not None and payload == self._ping_payload:

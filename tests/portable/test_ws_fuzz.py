@@ -1,10 +1,10 @@
 # Differential fuzz of the WebSocket receive paths: a seeded stream of server frames (valid
 # messages at the length-encoding and receive-buffer edges, fragments, control frames between
 # them, and the malformed forms of RFC 6455 section 5) arrives in random pieces, and is read
-# (a) in the Sinric client's order (recv_now, readable, recv) and (b) by recv() alone. What
-# each delivers, the close code and reason, and the frames the client sends back (pongs, the
-# close echo) must be the same. The generator is our own xorshift, so the cases are the
-# same on CPython and MicroPython; a failure prints the seed, the case and its bytes.
+# (a) in the Sinric client's order (net.ws.serve: recv_now, readable, recv) and (b) by recv()
+# alone. What each delivers, the close code and reason, and the frames the client sends back
+# (pongs, the close echo) must be the same. The generator is our own xorshift, so the cases
+# are the same on CPython and MicroPython; a failure prints the seed, the case and its bytes.
 import asyncio
 import gc
 
@@ -300,16 +300,12 @@ def _value(ws, raw):
     return (ws.binary, False, len(raw), d)
 
 
-async def _client_order(ws, out):
-    while True:
-        raw = ws.recv_now()
-        if raw is None:
-            wait = ws.readable()
-            if wait is not None:
-                await wait
-                continue
-            raw = await ws.recv()
+def _client_order(ws, out):
+    # the client's own read loop (net.ws.serve, as sinric.client runs it), not a copy
+    def on_message(ws, raw):
         out.append(_value(ws, raw))
+
+    return websocket.serve(ws, on_message)
 
 
 async def _recv_only(ws, out):
