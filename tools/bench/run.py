@@ -23,7 +23,7 @@ from pathlib import Path
 from websockets.asyncio.server import serve
 
 from tools.board_files import MICROPYTHON as MP
-from tools.board_files import ROOT, board_sources, mpy_cross_path
+from tools.board_files import ROOT, board_sources, compile_file
 from tools.certs import make_certs
 from tools.sim.run import CACHE, FAST, MP_PATH, SimBoard, compile_mpy
 from tools.sinric_server import SinricServer
@@ -483,7 +483,7 @@ def section_footprint():
     with tempfile.TemporaryDirectory() as tmp:
         for f in board_files():
             mpy = Path(tmp) / "x.mpy"
-            subprocess.run([mpy_cross_path(), "-o", str(mpy), str(f)], check=True)
+            compile_file(f, mpy, f.relative_to(ROOT))  # the source name deploy stores too
             rel = f.relative_to(ROOT).parts[0]
             group = rel if rel in ("lib", "firmware") else "boot_main"
             out[group] += mpy.stat().st_size
