@@ -164,9 +164,9 @@ def _private_reach(rel, tree):
     out = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr.startswith("_") and \
-                not node.attr.startswith("__") and isinstance(node.value, ast.Name) and \
-                node.value.id not in ("self", "cls"):
-            out.add((rel, node.value.id, node.attr))
+                not node.attr.startswith("__") and not (isinstance(node.value, ast.Name)
+                                                        and node.value.id in ("self", "cls")):
+            out.add((rel, ast.unparse(node.value), node.attr))
         elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
             out.update((rel, node.module, a.name) for a in node.names
                        if a.name.startswith("_") and not a.name.startswith("__"))
@@ -185,9 +185,10 @@ def test_board_modules_use_each_others_public_names():
 
 
 def test_the_private_reach_check_sees_one():
-    tree = ast.parse("from sinric.codec import _loads\nd._tokens = None\nself._x = 1\n")
+    tree = ast.parse("from sinric.codec import _loads\nd._tokens = None\nself._x = 1\n"
+                     "self.ws._s = None\n")
     assert _private_reach("x.py", tree) == {("x.py", "sinric.codec", "_loads"),
-                                           ("x.py", "d", "_tokens")}
+                                           ("x.py", "d", "_tokens"), ("x.py", "self.ws", "_s")}
 
 
 def test_class_tunables_are_lowercase():
