@@ -146,7 +146,8 @@ class App:
 
     # -- the run ---------------------------------------------------------------------------
     def on_error(self, loop, context):
-        # asyncio calls this for a task that died with nobody awaiting it
+        """The loop's exception handler (firmware.launch sets it): asyncio calls it for a
+        task that died with nobody awaiting it; the monitor then raises what it died of."""
         if self._error is None:
             e = context.get("exception")
             self._error = e if e is not None else RuntimeError(context.get("message"))
