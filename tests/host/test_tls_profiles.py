@@ -15,7 +15,7 @@ HEAP = {"esp32": None, "esp8266": "96K"}  # None: the profile's own heap
 
 
 def _until(what, pred):
-    return demo_run._until(what, pred, timeout=30, every=0.2)
+    return demo_run.until(what, pred, timeout=30, every=0.2)
 
 
 @pytest.mark.parametrize("chip", board_files.CHIPS)
