@@ -67,3 +67,36 @@ def test_ten_in_flight_answered_in_order_and_responses_precede_the_state_write()
             await server.stop()
 
     asyncio.run(scenario())
+
+
+def test_the_allocation_probe_leaves_room_for_back_to_back_requests():
+    # The bench's allocation run (bench_timeline.py without BENCH_TIMELINE) holds the
+    # automatic GC off from a frame's first bytes to the next collection. Frames that come
+    # in before the reader is idle used to share one window, GC off throughout: their garbage
+    # filled the heap, a MemoryError dropped the link and the requests in flight went
+    # unanswered. Each frame now closes the window before it with a collection.
+    async def scenario():
+        server = await SinricServer(KEY, SECRET, log=None).start()
+        board = SimBoard(config(server.url), heap="96wK", knobs=FAST,
+                         extra_path=["tools/bench/mp"], preload=["bench_timeline"])
+        try:
+            await asyncio.to_thread(board.start)
+            await server.wait_connection(timeout=HANG)
+            mark = len(board.lines)
+            n = 60
+            rs = await asyncio.gather(*(server.send_request(
+                DEV, "setPowerState", {"state": "On" if i % 2 else "Off"}, timeout=HANG)
+                for i in range(n)), return_exceptions=True)
+            assert all(isinstance(r, dict) and r["success"] for r in rs), rs
+            await asyncio.sleep(0.2)
+            lines = board.lines[mark:]
+            assert not [x for x in lines if "sinric: dis" in x or "rror" in x], lines
+            windows = [x.split()[2:] for x in lines if x.startswith("BENCH alloc")]
+            # one frame a window (0: the connect's, whose timestamp frame is not a request)
+            assert windows and max(int(f) for _, f in windows) == 1, windows
+            assert len(server.connections) == 1 and not server.problems
+        finally:
+            await asyncio.to_thread(board.stop)
+            await server.stop()
+
+    asyncio.run(scenario())

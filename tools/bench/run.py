@@ -312,8 +312,8 @@ async def section_timeline(n=N_TIMELINE, interpreter=None):
                 await server.send_request(DEV, "setPowerState", {"state": "On"}, timeout=10)
             if not timeline:
                 rows, _ = await _request_lines(server, board, n, "BENCH alloc")
-                # a window holds more than one request when the next came in before the
-                # reader was idle: its bytes per request
+                # bytes per request of each window (one request a window: the probe closes
+                # one at the next frame; 0 frames: the connect's, the timestamp frame)
                 allocs = [r[0] // r[1] for r in rows if r[1]]
                 out["alloc"] = {"n": len(allocs), "median": statistics.median(allocs),
                                 "max": max(allocs)} if allocs else None
