@@ -192,10 +192,13 @@ class Codec:
         try:
             out.extend(_HEAD)
             encode_into(payload, out)
-        except Exception:  # EncodeError, MemoryError: out as it was
+            self._sign_tail(out, mark + len(_HEAD))
+        except Exception as e:  # EncodeError, MemoryError (the signature's too): out as it was
+            # CPython: frames in the traceback hold the signature's view of out, which keeps
+            # out from shrinking (BufferError): dropped first
+            e.__traceback__ = None
             out[mark:] = b""
             raise
-        self._sign_tail(out, mark + len(_HEAD))
 
     def sign(self, payload):
         """Envelope text (str) for payload: encoded once, signed, spliced verbatim."""
@@ -236,10 +239,15 @@ class Codec:
             else:
                 encode_into(value, out)
             out.extend(b"}")
-        except Exception:  # EncodeError, MemoryError: out as it was
+            # inside the try: a signature that ran out of heap left the payload in out, and
+            # the dispatcher's answer after its collect went out behind it (not JSON)
+            self._sign_tail(out, mark + len(_HEAD))
+        except Exception as e:  # EncodeError, MemoryError (the signature's too): out as it was
+            # CPython: frames in the traceback hold the signature's view of out, which keeps
+            # out from shrinking (BufferError): dropped first
+            e.__traceback__ = None
             out[mark:] = b""
             raise
-        self._sign_tail(out, mark + len(_HEAD))
 
     def response(self, request, created_at, success=True, message="OK", value=None):
         """Signed response (str) to a verified request payload."""
@@ -275,10 +283,14 @@ class Codec:
             out.extend(b',"type":"event","value":')
             encode_into(value, out)
             out.extend(b"}")
-        except Exception:  # EncodeError, MemoryError: out as it was
+            # inside the try, as in response_into: out keeps its length on every error
+            self._sign_tail(out, mark + len(_HEAD))
+        except Exception as e:  # EncodeError, MemoryError (the signature's too): out as it was
+            # CPython: frames in the traceback hold the signature's view of out, which keeps
+            # out from shrinking (BufferError): dropped first
+            e.__traceback__ = None
             out[mark:] = b""
             raise
-        self._sign_tail(out, mark + len(_HEAD))
 
     def event(self, action, value, created_at, device_id=None, cause="PHYSICAL_INTERACTION",
               instance_id=None):

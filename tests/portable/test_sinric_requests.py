@@ -112,3 +112,52 @@ def test_a_health_hook_failing_on_a_full_heap_still_gets_the_report_out():
     p = r.answer(r.request("health", {}, scope="module", deviceId=None))
     assert p["success"] and "uptime" in json.loads(p["value"]["report"])
     assert r.c.log.lines == ["sinric: health handler failed (out of memory for the details)"]
+
+
+class _MacOutOfHeapAt:
+    # the codec's HMAC, running out of heap on its n-th signature (1: the request's check)
+    def __init__(self, mac, n):
+        self.mac = mac
+        self.n = n
+
+    def b64_into(self, data, out):
+        self.n -= 1
+        if not self.n:
+            raise MemoryError("memory allocation failed")
+        return self.mac.b64_into(data, out)
+
+
+def test_a_response_signature_out_of_heap_leaves_one_whole_response_in_the_send_buffer():
+    # The handler acted, the response's HMAC ran out of heap: the dispatcher answers again
+    # after a collect, into the same buffer. The failed attempt's payload used to stay in
+    # it, the second response went out behind it, and the server got a frame that is not
+    # JSON (the request unanswered, nothing logged).
+    r = Rig()
+    r.c.codec._mac = _MacOutOfHeapAt(r.c.codec._mac, 2)
+    out = bytearray(b"")
+    got = r.c.handle(r.request("setPowerState", {"state": "On"}).encode(), out)
+    assert got is out
+    p = r.codec.verify(bytes(out))  # one signed message, nothing of the failed attempt
+    assert (p["success"], p["replyToken"], p["value"]) == (True, "token-1", {"state": "On"})
+    assert r.acts == [("setPowerState", {"state": "On"}, None)]
+
+
+def test_every_signed_message_into_a_buffer_keeps_its_length_when_the_signature_fails():
+    r = Rig()
+    codec = r.c.codec
+    p = {"action": "setPowerState", "clientId": "x", "createdAt": NOW, "deviceId": DEV,
+         "replyToken": "t", "type": "request", "value": {}}
+    writes = (lambda out: codec.sign_into(out, p),
+              lambda out: codec.response_into(out, p, NOW),
+              lambda out: codec.event_into(out, "setPowerState", {"state": "On"}, NOW, DEV))
+    for write in writes:
+        codec._mac = _MacOutOfHeapAt(r.c.codec._mac, 1)
+        out = bytearray(b"head")
+        try:
+            write(out)
+        except MemoryError:
+            pass
+        else:
+            raise AssertionError("no MemoryError")
+        assert out == b"head", out
+        codec._mac = codec._mac.mac
